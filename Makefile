@@ -1,0 +1,45 @@
+# Kairos: two commands for a newcomer, `make run` and `make test`.
+SWIFT ?= swift
+CONFIG ?= config/kairos.toml
+RELEASE_BIN := .build/release/kairos
+DEBUG_BIN := .build/debug/kairos
+
+.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick clean
+
+# Installs the system packages Kairos needs when they are missing (Debian).
+deps:
+	@if ! dpkg -s libssl-dev >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+		echo "installing libssl-dev and openssl"; \
+		apt-get update && apt-get install -y libssl-dev openssl; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product kairos
+
+# Builds a release binary and starts the server on its defaults (127.0.0.1:5678).
+run: release
+	$(RELEASE_BIN) server -c $(CONFIG)
+
+# Unit tests of every module, then integration tests against the real binary.
+test: deps
+	$(SWIFT) build --product kairos
+	KAIROS_BINARY=$(abspath $(DEBUG_BIN)) $(SWIFT) test --parallel --num-workers 2
+
+test-unit: deps
+	$(SWIFT) test --skip IntegrationTests
+
+# The SPSC ring's two-thread stress test under the thread sanitizer.
+test-tsan: deps
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
+
+bench: deps
+	Benchmarks/run-bench.sh
+
+bench-quick: deps
+	BENCH_QUICK=1 Benchmarks/run-bench.sh
+
+clean:
+	rm -rf .build .build-*

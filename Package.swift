@@ -1,0 +1,95 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Swift 6 language mode everywhere, with complete concurrency checking.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "kairos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kairos", targets: ["kairos"]),
+        .executable(name: "kairos-loadgen", targets: ["kairos-loadgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // One-call wrappers over libc and OpenSSL; no logic (ARCHITECTURE rule 1).
+        .target(
+            name: "CKairos",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
+        .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
+        .target(name: "KairosProtocol", swiftSettings: strict),
+        .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
+        .target(
+            name: "KairosStore",
+            dependencies: ["KairosCore", "KairosProtocol", "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KairosReactor",
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KairosRunners",
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KairosConfig",
+            dependencies: ["KairosProtocol", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KairosServer",
+            dependencies: [
+                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig",
+                "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kairos",
+            dependencies: [
+                "KairosServer", "KairosStore", "KairosConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The load generator lives with the benchmarks; it shares the C shim and syscall layer.
+        .executableTarget(
+            name: "kairos-loadgen",
+            dependencies: [
+                "KairosSystem", "CKairos",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/kairos-loadgen",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
+        .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
+        .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"], swiftSettings: strict),
+        .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore"], swiftSettings: strict),
+        .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
+        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners"], swiftSettings: strict),
+        .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["KairosSystem", "CKairos"],
+            swiftSettings: strict
+        ),
+    ]
+)

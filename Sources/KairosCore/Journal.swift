@@ -1,0 +1,49 @@
+/// The core's seam to durability (K12, K19). All methods are called on the core thread only.
+///
+/// Contract:
+/// - `append` queues an entry after every earlier one and returns its sequence number
+///   (1, 2, 3, … per process). It never blocks on I/O.
+/// - `submit` is called once per core loop iteration that appended something: the batch
+///   goes to the writer, which writes it with one `write`/`writev` and (if configured) one
+///   fsync, then publishes progress and rings the core's doorbell.
+/// - `progress` tells how far the writer got. Sequence numbers ≤ `durableThrough` are durable.
+///   Numbers in `(durableThrough, failedThrough]` failed to be written or synced.
+/// - After a failure the writer drops every later entry it receives until the core calls
+///   `discard(through:)` with the last sequence number it has appended; the core answers all
+///   undurable mutations `ERROR` and undoes them first. Appends after that are written normally
+///   ("later writes retry").
+public protocol Journal: AnyObject {
+    func append(_ entry: LogEntry) -> UInt64
+    func submit()
+    var progress: JournalProgress { get }
+    func discard(through sequence: UInt64)
+}
+
+/// What the writer has reported so far; both numbers only grow.
+public struct JournalProgress: Sendable, Equatable {
+    public var durableThrough: UInt64
+    public var failedThrough: UInt64
+
+    public init(durableThrough: UInt64, failedThrough: UInt64) {
+        self.durableThrough = durableThrough
+        self.failedThrough = failedThrough
+    }
+}
+
+/// `persistence = "memory"` (SPEC §7.1): nothing is written, every entry is durable at once.
+public final class MemoryJournal: Journal {
+    private var last: UInt64 = 0
+
+    public init() {}
+
+    public func append(_ entry: LogEntry) -> UInt64 {
+        last += 1
+        return last
+    }
+
+    public func submit() {}
+
+    public var progress: JournalProgress { JournalProgress(durableThrough: last, failedThrough: 0) }
+
+    public func discard(through sequence: UInt64) {}
+}

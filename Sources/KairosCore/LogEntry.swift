@@ -1,0 +1,10 @@
+import KairosProtocol
+
+/// One logfile entry (SPEC §7.3). The byte encoding lives in KairosStore; the core only
+/// produces and consumes these values.
+public enum LogEntry: Sendable, Equatable {
+    case job(id: Bytes, execution: Int64, status: JobStatus)
+    case rule(id: Bytes, pattern: Bytes, runner: RunnerSpec)
+    case jobRemoval(id: Bytes)
+    case ruleRemoval(id: Bytes)
+}

@@ -1,0 +1,83 @@
+/// Identifies a connection for the round trip reactor → core → reactor. Opaque to the core.
+/// `generation` makes a reply for a closed connection harmless if its slot was reused.
+public struct ClientTag: Hashable, Sendable {
+    public var slot: UInt32
+    public var generation: UInt32
+
+    public init(slot: UInt32, generation: UInt32) {
+        self.slot = slot
+        self.generation = generation
+    }
+}
+
+/// What an authenticated connection may touch (SPEC §3.1): everything, or ids starting with a prefix.
+public enum Namespace: Sendable, Equatable {
+    case unrestricted
+    case prefix(Bytes)
+
+    /// SPEC §3.3: `namespace == "*"` or the id starts with the namespace.
+    @inlinable
+    public func allows(_ id: Bytes) -> Bool {
+        switch self {
+        case .unrestricted:
+            return true
+        case .prefix(let prefix):
+            return id.count >= prefix.count && id.starts(with: prefix)
+        }
+    }
+}
+
+/// A parsed request on its way from the reactor to the core.
+public struct RequestEnvelope: Sendable {
+    public var client: ClientTag
+    public var namespace: Namespace
+    public var request: Request
+
+    public init(client: ClientTag, namespace: Namespace, request: Request) {
+        self.client = client
+        self.namespace = namespace
+        self.request = request
+    }
+}
+
+/// The complete answer to one request (one or more lines), on its way back to the reactor.
+/// Every request envelope gets exactly one response envelope, in the order they were sent.
+public struct ResponseEnvelope: Sendable {
+    public var client: ClientTag
+    public var bytes: [UInt8]
+
+    public init(client: ClientTag, bytes: [UInt8]) {
+        self.client = client
+        self.bytes = bytes
+    }
+}
+
+/// A due job handed from the core to the runners.
+public struct Execution: Sendable, Equatable {
+    public var jobID: Bytes
+    /// The job's scheduling generation; the outcome is applied only if it still matches (K8).
+    public var generation: UInt64
+    public var runner: RunnerSpec
+    /// The job's execution time (ns since the epoch), given to network runners as payload.
+    public var scheduledAt: Int64
+
+    public init(jobID: Bytes, generation: UInt64, runner: RunnerSpec, scheduledAt: Int64) {
+        self.jobID = jobID
+        self.generation = generation
+        self.runner = runner
+        self.scheduledAt = scheduledAt
+    }
+}
+
+/// How an execution ended, on its way from the runners back to the core.
+public struct ExecutionOutcome: Sendable, Equatable {
+    public var jobID: Bytes
+    public var generation: UInt64
+    public var success: Bool
+
+    public init(jobID: Bytes, generation: UInt64, success: Bool) {
+        self.jobID = jobID
+        self.generation = generation
+        self.success = success
+    }
+}

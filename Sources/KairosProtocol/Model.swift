@@ -1,0 +1,69 @@
+/// Bytes exactly as they came over the wire: ids, patterns, commands, URLs.
+/// Nothing on the wire is required to be UTF-8 (SPEC §2.2, Q14), so nothing here is a `String`.
+public typealias Bytes = [UInt8]
+
+/// A job's status (SPEC §5.1). Raw values are the logfile's status byte (SPEC §7.3).
+public enum JobStatus: UInt8, Sendable, CaseIterable {
+    case planned = 0
+    case triggered = 1
+    case executed = 2
+    case failed = 3
+
+    /// The word used by GET, QUERY and dump.
+    public var name: String {
+        switch self {
+        case .planned: "planned"
+        case .triggered: "triggered"
+        case .executed: "executed"
+        case .failed: "failed"
+        }
+    }
+}
+
+/// What a rule runs when one of its jobs is due (SPEC §2.7.8, §5.6).
+public enum RunnerSpec: Hashable, Sendable {
+    case shell(command: Bytes)
+    case direct(executable: Bytes, args: [Bytes])
+    case awf(workflow: Bytes, inputs: [Bytes])
+    case http(method: Bytes, url: Bytes)
+    case amqp(dsn: Bytes, exchange: Bytes, routingKey: Bytes)
+    case redis(url: Bytes, command: Bytes, key: Bytes)
+
+    /// The kind word used by RULE SET, LISTRULES and dump.
+    public var kindName: String {
+        switch self {
+        case .shell: "shell"
+        case .direct: "direct"
+        case .awf: "awf"
+        case .http: "http"
+        case .amqp: "amqp"
+        case .redis: "redis"
+        }
+    }
+}
+
+/// One recognized instruction (SPEC §2.5), already validated as far as parsing can tell.
+public enum Command: Sendable, Equatable {
+    case set(job: Bytes, execution: Int64)
+    case get(job: Bytes)
+    case query(prefix: Bytes)
+    case remove(job: Bytes)
+    case removeRule(rule: Bytes)
+    case ruleSet(rule: Bytes, pattern: Bytes, runner: RunnerSpec)
+    case listRules
+    case stat
+    /// A recognized instruction that must be answered `<id> ERROR` without touching state:
+    /// REMOVE/REMOVERULE without an id, an invalid RULE SET, a bad SET timestamp (K3).
+    case malformed
+}
+
+/// A request line: its id (echoed verbatim on every response line) and its instruction.
+public struct Request: Sendable, Equatable {
+    public var id: Bytes
+    public var command: Command
+
+    public init(id: Bytes, command: Command) {
+        self.id = id
+        self.command = command
+    }
+}

@@ -1,0 +1,41 @@
+import Synchronization
+
+/// Counters that STAT reads without a lock (SPEC §6). Each has exactly one writer thread,
+/// named on its declaration; everybody else only loads it (relaxed: STAT is advisory).
+public final class ServerStats: Sendable {
+    /// Writer: reactor thread. Open TCP connections, including those in handshake or AUTH.
+    public let connections = Atomic<Int>(0)
+    /// Writer: core thread.
+    public let jobsTotal = Atomic<Int>(0)
+    public let jobsPlanned = Atomic<Int>(0)
+    public let jobsTriggered = Atomic<Int>(0)
+    public let jobsExecuted = Atomic<Int>(0)
+    public let jobsFailed = Atomic<Int>(0)
+    public let rulesTotal = Atomic<Int>(0)
+    /// Writer: runner thread. Runs waiting for a pool slot (K13).
+    public let executionsPending = Atomic<Int>(0)
+    /// Writer: runner thread. Runs executing now (K13).
+    public let executionsInflight = Atomic<Int>(0)
+    /// Writer: compaction thread. One of `CompressionState`'s raw values.
+    public let compression = Atomic<UInt8>(CompressionState.idle.rawValue)
+
+    public init() {}
+
+    public func add(_ counter: borrowing Atomic<Int>, _ delta: Int) {
+        counter.wrappingAdd(delta, ordering: .relaxed)
+    }
+}
+
+/// STAT `compression` values (SPEC §6, K10).
+public enum CompressionState: UInt8, Sendable {
+    case idle, running, success, failure
+
+    public var name: String {
+        switch self {
+        case .idle: "idle"
+        case .running: "running"
+        case .success: "success"
+        case .failure: "failure"
+        }
+    }
+}
