@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["KairosSystem", "CKairos"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]

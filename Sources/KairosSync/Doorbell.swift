@@ -36,9 +36,21 @@ public final class Doorbell: Sendable {
     /// empty, since a push that happened before `arm` did not ring.
     public func arm() { armed.store(true, ordering: .sequentiallyConsistent) }
 
-    /// Consumer side, after waking (or deciding not to sleep).
+    /// Consumer side, after waking (or deciding not to sleep): clears the flag and resets the
+    /// eventfd so a level-triggered epoll stops reporting it.
     public func disarm() {
         armed.store(false, ordering: .sequentiallyConsistent)
+        acknowledge()
+    }
+
+    /// Consumer side: clears the flag only, for loops that call `acknowledge` themselves when
+    /// epoll reports the eventfd (saves a read syscall per iteration).
+    public func disarmWithoutReading() {
+        armed.store(false, ordering: .sequentiallyConsistent)
+    }
+
+    /// Consumer side, when epoll reported the eventfd readable: resets it.
+    public func acknowledge() {
         var value: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &value) { ckairos_read(descriptor.rawValue, $0.baseAddress, 8) }
     }

@@ -1,0 +1,64 @@
+import KairosProtocol
+import KairosSystem
+
+/// Per-connection state owned by the reactor thread. Idle connections hold no buffers:
+/// `input` and `output` are empty arrays (no capacity) whenever nothing is pending.
+final class Connection {
+    let descriptor: FileDescriptor
+    let tag: ClientTag
+    let peer: SocketAddress?
+    var lifecycle: ConnectionLifecycle
+
+    /// Unparsed bytes: a partial request, or requests held back by flow control (K14).
+    var input: [UInt8] = []
+    var inputStart = 0
+    /// Bytes waiting for the socket (plaintext, or ciphertext under TLS).
+    var output: [UInt8] = []
+    var outputStart = 0
+    /// Requests handed to the core whose responses have not come back yet.
+    var inFlight = 0
+    /// The epoll interest currently registered.
+    var interest: UInt32 = 0
+    /// Waiting in the reactor's list for ring capacity.
+    var stalledOnRing = false
+
+    init(descriptor: FileDescriptor, tag: ClientTag, peer: SocketAddress?, lifecycle: ConnectionLifecycle) {
+        self.descriptor = descriptor
+        self.tag = tag
+        self.peer = peer
+        self.lifecycle = lifecycle
+    }
+
+    var pendingInputCount: Int { input.count - inputStart }
+    var pendingOutputCount: Int { output.count - outputStart }
+
+    /// Drops `count` parsed bytes from the front of `input`, releasing memory when it empties.
+    func consumeInput(_ count: Int) {
+        inputStart += count
+        if inputStart == input.count {
+            input = []
+            inputStart = 0
+        } else if inputStart >= 4096, inputStart * 2 >= input.count {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+    }
+
+    func consumeOutput(_ count: Int) {
+        outputStart += count
+        if outputStart == output.count {
+            // Keep a small buffer for a busy connection; give large ones back.
+            if output.capacity > 64 * 1024 { output = [] } else { output.removeAll(keepingCapacity: true) }
+            outputStart = 0
+        } else if outputStart >= 64 * 1024, outputStart * 2 >= output.count {
+            output.removeFirst(outputStart)
+            outputStart = 0
+        }
+    }
+
+    /// Releases buffer capacity an idle connection does not need.
+    func shrinkIfIdle() {
+        if pendingOutputCount == 0 { output = []; outputStart = 0 }
+        if pendingInputCount == 0 { input = []; inputStart = 0 }
+    }
+}

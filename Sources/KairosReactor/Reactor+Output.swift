@@ -1,0 +1,114 @@
+import KairosProtocol
+import KairosSystem
+
+// MARK: - Answers and writing
+
+extension Reactor {
+    /// Moves every answer the core has published to its connection's output.
+    func drainResponses() {
+        responses.drain { envelope in
+            globalInFlight -= 1
+            let slot = Int(envelope.client.slot)
+            guard slot < slots.count, let connection = slots[slot], connection.tag == envelope.client else {
+                return  // the connection closed meanwhile
+            }
+            connection.inFlight -= 1
+            enqueueOutput(connection, envelope.bytes)
+        }
+    }
+
+    /// Appends reply bytes; the socket write happens once per loop iteration in `flushDirty`.
+    func enqueueOutput(_ connection: Connection, _ bytes: [UInt8]) {
+        if connection.pendingOutputCount == 0, connection.output.isEmpty {
+            connection.output = bytes
+        } else {
+            connection.output.append(contentsOf: bytes)
+        }
+        markDirty(connection)
+    }
+
+    func markDirty(_ connection: Connection) {
+        dirty.append(connection)
+    }
+
+    func flushDirty() {
+        guard !dirty.isEmpty else { return }
+        let batch = dirty
+        dirty.removeAll(keepingCapacity: true)
+        for connection in batch where isOpen(connection) {
+            flush(connection)
+            if isOpen(connection) { pump(connection) }
+        }
+    }
+
+    /// Writes as much pending output as the socket takes.
+    func flush(_ connection: Connection) {
+        while connection.pendingOutputCount > 0 {
+            let start = connection.outputStart
+            let result: IOResult<Int>
+            do {
+                result = try connection.output.withUnsafeBytes { (raw) throws(Errno) in
+                    try connection.descriptor.write(UnsafeRawBufferPointer(rebasing: raw[start...]))
+                }
+            } catch {
+                close(connection)
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                updateInterest(connection)
+                return
+            case .processed(let count):
+                connection.consumeOutput(count)
+            }
+        }
+        if connection.lifecycle.isClosed {
+            close(connection)  // a final AUTH `ERROR` has been sent
+            return
+        }
+        updateInterest(connection)
+    }
+
+    /// Decides what the connection waits for next, and closes it once a drain has finished.
+    func settle(_ connection: Connection) {
+        guard isOpen(connection) else { return }
+        if connection.lifecycle.isClosed {
+            if connection.pendingOutputCount == 0 { close(connection) } else { updateInterest(connection) }
+            return
+        }
+        if connection.lifecycle.isDraining, connection.inFlight == 0, connection.pendingOutputCount == 0,
+            !isBlocked(connection)
+        {
+            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29).
+            close(connection)
+            return
+        }
+        updateInterest(connection)
+    }
+
+    func updateInterest(_ connection: Connection) {
+        var wanted: UInt32 = 0
+        if !connection.lifecycle.isDraining, !connection.lifecycle.isClosed, !isBlocked(connection) {
+            wanted |= Epoll.readable
+        }
+        if connection.pendingOutputCount > 0 { wanted |= Epoll.writable }
+        guard wanted != connection.interest else { return }
+        do {
+            try epoll.modify(connection.descriptor, events: wanted, data: Self.token(connection.tag))
+            connection.interest = wanted
+        } catch {
+            close(connection)
+        }
+    }
+
+    /// Connections that waited for ring capacity get another turn once answers freed some.
+    func resumeStalled() {
+        guard !stalled.isEmpty, globalInFlight < globalInFlightLimit else { return }
+        let waiting = stalled
+        stalled.removeAll(keepingCapacity: true)
+        for connection in waiting {
+            connection.stalledOnRing = false
+            pump(connection)
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import CKairos
+import Glibc
+import KairosProtocol
+import KairosSync
+import KairosSystem
+import Logging
+import Synchronization
+
+/// The epoll event loop that owns every client socket (ARCHITECTURE: reactor thread).
+///
+/// It accepts, reads, frames and parses requests, hands them to the core on an SPSC ring, and
+/// writes the core's answers back in request order. It never touches job state.
+public final class Reactor: @unchecked Sendable {
+    // Safety: everything but `stopRequested` and `doorbell` is confined to the thread in `run()`.
+
+    /// The core rings this after pushing responses.
+    public let doorbell: Doorbell
+    public let address: SocketAddress
+
+    let config: ReactorConfig
+    let requests: SPSCRing<RequestEnvelope>
+    let responses: SPSCRing<ResponseEnvelope>
+    let coreDoorbell: Doorbell
+    let stats: ServerStats
+    let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+
+    var epoll: Epoll
+    var listener: Listener?
+    /// A descriptor kept in reserve so that EMFILE can be answered by accepting and closing (no spin).
+    var spareDescriptor: FileDescriptor?
+    var slots: [Connection?] = []
+    var generations: [UInt32] = []
+    var freeSlots: [UInt32] = []
+    var liveConnections = 0
+    /// Requests sent to the core and not yet answered, over all connections. Kept at most the
+    /// ring capacity, so neither ring can overflow.
+    var globalInFlight = 0
+    let globalInFlightLimit: Int
+    var stalled: [Connection] = []
+    var dirty: [Connection] = []
+    var tokens = TokenList()
+    let scratch: UnsafeMutableRawBufferPointer
+    var handshakeDeadlines = DeadlineQueue()
+    var authDeadlines = DeadlineQueue()
+    var stopDeadline: Int64?
+
+    static let listenerToken = UInt64.max
+    static let doorbellToken = UInt64.max - 1
+
+    public init(
+        listener: Listener, config: ReactorConfig,
+        requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
+        coreDoorbell: Doorbell, stats: ServerStats, logger: Logger
+    ) throws(Errno) {
+        self.listener = listener
+        self.address = listener.address
+        self.config = config
+        self.requests = requests
+        self.responses = responses
+        self.coreDoorbell = coreDoorbell
+        self.stats = stats
+        self.logger = logger
+        self.doorbell = try Doorbell()
+        self.epoll = try Epoll()
+        self.globalInFlightLimit = min(requests.capacity, responses.capacity)
+        self.scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
+        try epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerToken)
+        try epoll.add(doorbell.descriptor, events: Epoll.readable, data: Self.doorbellToken)
+        spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
+    }
+
+    deinit {
+        scratch.deallocate()
+        spareDescriptor?.close()
+        listener?.descriptor.close()
+        for case let connection? in slots { connection.descriptor.close() }
+    }
+
+    /// Thread-safe: stop accepting, answer what was received, then return from `run()` (K16).
+    public func requestStop() {
+        stopRequested.store(true, ordering: .sequentiallyConsistent)
+        doorbell.ringUnconditionally()
+    }
+
+    /// Runs the loop on the calling thread until a requested stop has drained.
+    public func run() {
+        while true {
+            if stopRequested.load(ordering: .relaxed), stopDeadline == nil { beginStop() }
+            if let deadline = stopDeadline, liveConnections == 0 || Clock.monotonicNanoseconds() >= deadline {
+                break
+            }
+            doorbell.arm()
+            let busy = !responses.isEmpty
+            let timeout: Int32 = busy ? 0 : waitTimeoutMs()
+            do {
+                try epoll.wait(timeoutMs: timeout) { events, data in dispatch(events: events, data: data) }
+            } catch {
+                logger.error("reactor: epoll_wait failed: \(error)")
+            }
+            doorbell.disarmWithoutReading()
+            drainResponses()
+            flushDirty()
+            resumeStalled()
+            expireDeadlines()
+        }
+        for case let connection? in slots { close(connection) }
+    }
+
+    // MARK: - Events
+
+    private func dispatch(events: UInt32, data: UInt64) {
+        switch data {
+        case Self.listenerToken:
+            acceptAll()
+        case Self.doorbellToken:
+            doorbell.acknowledge()
+        default:
+            guard let connection = connection(for: data) else { return }
+            if events & (Epoll.readable | Epoll.hangup) != 0 {
+                if connection.interest & Epoll.readable != 0 {
+                    handleReadable(connection)
+                } else if events & Epoll.hangup != 0 {
+                    close(connection)
+                }
+            }
+            if events & Epoll.writable != 0, !connection.lifecycle.isClosed || connection.pendingOutputCount > 0,
+                slots[Int(connection.tag.slot)] === connection
+            {
+                flush(connection)
+            }
+        }
+    }
+
+    private func connection(for data: UInt64) -> Connection? {
+        let slot = Int(data >> 32)
+        guard slot < slots.count, let connection = slots[slot],
+            connection.tag.generation == UInt32(truncatingIfNeeded: data)
+        else { return nil }
+        return connection
+    }
+
+    static func token(_ tag: ClientTag) -> UInt64 { UInt64(tag.slot) << 32 | UInt64(tag.generation) }
+
+    // MARK: - Accept
+
+    private func acceptAll() {
+        guard let listener else { return }
+        while true {
+            do {
+                switch try listener.accept() {
+                case .wouldBlock:
+                    return
+                case .processed(let (descriptor, peer)):
+                    register(descriptor, peer: peer)
+                }
+            } catch where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
+                shedOneConnection(listener)
+                return
+            } catch {
+                // ECONNABORTED and friends concern one half-open connection; keep accepting.
+                logger.debug("reactor: accept failed: \(error)")
+                if error.rawValue != ECONNABORTED && error.rawValue != EPROTO { return }
+            }
+        }
+    }
+
+    /// Out of descriptors: free the spare, accept the waiting client and close it at once, so the
+    /// listener stops reporting readable instead of spinning (level-triggered).
+    private func shedOneConnection(_ listener: Listener) {
+        logger.warning("reactor: out of file descriptors; refusing a connection")
+        spareDescriptor?.close()
+        spareDescriptor = nil
+        if case .processed(let (descriptor, _))? = try? listener.accept() { descriptor.close() }
+        spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
+    }
+
+    private func register(_ descriptor: FileDescriptor, peer: SocketAddress?) {
+        let slot: UInt32
+        if let free = freeSlots.popLast() {
+            slot = free
+        } else {
+            slot = UInt32(slots.count)
+            slots.append(nil)
+            generations.append(0)
+        }
+        generations[Int(slot)] &+= 1
+        let tag = ClientTag(slot: slot, generation: generations[Int(slot)])
+        let now = Clock.monotonicNanoseconds()
+        let lifecycle = ConnectionLifecycle(
+            now: now, tls: config.tls != nil, authRequired: config.auth != nil,
+            timeouts: .init(
+                handshakeNs: Int64(config.handshakeTimeoutMs) * 1_000_000,
+                authNs: Int64(config.authTimeoutMs) * 1_000_000))
+        let connection = Connection(descriptor: descriptor, tag: tag, peer: peer, lifecycle: lifecycle)
+        if let deadline = lifecycle.initialDeadline {
+            if lifecycle.isHandshaking {
+                handshakeDeadlines.append(deadline: deadline, client: tag)
+            } else {
+                authDeadlines.append(deadline: deadline, client: tag)
+            }
+        }
+        do {
+            connection.interest = Epoll.readable
+            try epoll.add(descriptor, events: Epoll.readable, data: Self.token(tag))
+        } catch {
+            logger.warning("reactor: cannot watch a new connection: \(error)")
+            descriptor.close()
+            freeSlots.append(slot)
+            return
+        }
+        if config.tls != nil { startTLS(connection) }
+        slots[Int(slot)] = connection
+        liveConnections += 1
+        stats.connections.add(1, ordering: .relaxed)
+        logger.debug("client connected: \(peer?.description ?? "unknown")")
+    }
+
+    /// Closes at once; answers still in flight are dropped when they arrive (generation check).
+    func close(_ connection: Connection) {
+        guard slots[Int(connection.tag.slot)] === connection else { return }
+        _ = connection.lifecycle.failed()
+        epoll.remove(connection.descriptor)
+        connection.descriptor.close()
+        slots[Int(connection.tag.slot)] = nil
+        freeSlots.append(connection.tag.slot)
+        liveConnections -= 1
+        stats.connections.subtract(1, ordering: .relaxed)
+        connection.input = []
+        connection.output = []
+        logger.debug("client disconnected: \(connection.peer?.description ?? "unknown")")
+    }
+
+    func isOpen(_ connection: Connection) -> Bool { slots[Int(connection.tag.slot)] === connection }
+
+    // MARK: - Timers
+
+    private func waitTimeoutMs() -> Int32 {
+        var next: Int64? = handshakeDeadlines.nextDeadline
+        if let auth = authDeadlines.nextDeadline { next = min(next ?? auth, auth) }
+        if let stop = stopDeadline { next = min(next ?? stop, stop) }
+        guard let next else { return -1 }
+        let remaining = next - Clock.monotonicNanoseconds()
+        if remaining <= 0 { return 0 }
+        return Int32(clamping: (remaining + 999_999) / 1_000_000)
+    }
+
+    private func expireDeadlines() {
+        guard handshakeDeadlines.nextDeadline != nil || authDeadlines.nextDeadline != nil else { return }
+        let now = Clock.monotonicNanoseconds()
+        let expire: (ClientTag) -> Void = { tag in
+            guard Int(tag.slot) < self.slots.count, let connection = self.slots[Int(tag.slot)],
+                connection.tag == tag
+            else { return }
+            if connection.lifecycle.deadlinePassed(now: now) == .close { self.close(connection) }
+        }
+        handshakeDeadlines.popExpired(now: now, expire)
+        authDeadlines.popExpired(now: now, expire)
+    }
+
+    // MARK: - Stop (K16)
+
+    private func beginStop() {
+        stopDeadline = Clock.monotonicNanoseconds() + Int64(config.drainTimeoutMs) * 1_000_000
+        if let listener {
+            epoll.remove(listener.descriptor)
+            listener.descriptor.close()
+            self.listener = nil
+        }
+        for case let connection? in slots {
+            if connection.lifecycle.inputEnded() == .close {
+                close(connection)
+            } else {
+                pump(connection)
+            }
+        }
+    }
+}

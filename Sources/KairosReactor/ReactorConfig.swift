@@ -1,0 +1,21 @@
+/// How the reactor treats connections. Defaults follow SPEC §2-4 and K14.
+public struct ReactorConfig: Sendable {
+    /// nil = no AUTH phase (SPEC §3: auth is on iff an auth file is configured).
+    public var auth: AuthVerifier?
+    /// nil = plaintext.
+    public var tls: TLSContext?
+    public var handshakeTimeoutMs: Int = 10_000
+    public var authTimeoutMs: Int = 5_000
+    /// Per-connection requests handed to the core and not yet answered; past it the connection's
+    /// pipelined requests wait (K14 back-pressure).
+    public var maxInFlightPerConnection: Int = 1024
+    /// Unsent reply bytes past which a connection's requests wait (K14).
+    public var outputHighWater: Int = 1 << 20
+    /// How long a graceful stop waits for in-flight answers before closing anyway (K16).
+    public var drainTimeoutMs: Int = 5_000
+
+    public init(auth: AuthVerifier? = nil, tls: TLSContext? = nil) {
+        self.auth = auth
+        self.tls = tls
+    }
+}

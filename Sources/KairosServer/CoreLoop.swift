@@ -1,0 +1,137 @@
+import CKairos
+import Glibc
+import KairosCore
+import KairosProtocol
+import KairosRunners
+import KairosSync
+import KairosSystem
+import Logging
+import Synchronization
+
+/// The core thread: the only thread that touches `SchedulerCore` (ARCHITECTURE).
+///
+/// Each turn it applies every waiting request, applies finished runs, triggers due jobs and
+/// publishes the answers whose journal entries are durable. It sleeps in epoll on one doorbell
+/// (shared by the reactor, the journal writer and the runners) until the next due time, at most
+/// one 1/framerate tick ahead.
+final class CoreLoop {
+    private let core: SchedulerCore
+    private let requests: SPSCRing<RequestEnvelope>
+    private let responses: SPSCRing<ResponseEnvelope>
+    private let doorbell: Doorbell
+    private let reactorDoorbell: Doorbell
+    private let runners: RunnerPool
+    private let signals: FileDescriptor
+    private let tickMs: Int64
+    private let logger: Logger
+    private var epoll: Epoll
+
+    private static let doorbellToken: UInt64 = 1
+    private static let signalToken: UInt64 = 2
+
+    init(
+        core: SchedulerCore, requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
+        doorbell: Doorbell, reactorDoorbell: Doorbell, runners: RunnerPool, signals: FileDescriptor,
+        framerate: UInt16, logger: Logger
+    ) throws(Errno) {
+        self.core = core
+        self.requests = requests
+        self.responses = responses
+        self.doorbell = doorbell
+        self.reactorDoorbell = reactorDoorbell
+        self.runners = runners
+        self.signals = signals
+        self.tickMs = max(1, (1000 + Int64(framerate) - 1) / Int64(framerate))
+        self.logger = logger
+        self.epoll = try Epoll(maxEvents: 8)
+        try epoll.add(doorbell.descriptor, events: Epoll.readable, data: Self.doorbellToken)
+        try epoll.add(signals, events: Epoll.readable, data: Self.signalToken)
+    }
+
+    /// Serves until a signal arrives; then calls `onSignal` once and keeps serving until
+    /// `finished()` says the reactor has drained.
+    func run(onSignal: () -> Void, finished: () -> Bool) {
+        var signalled = false
+        while true {
+            turn()
+            if signalled, finished() {
+                turn()
+                return
+            }
+            doorbell.arm()
+            // Anything pushed before `arm` did not ring: look once more before sleeping.
+            if turn() {
+                doorbell.disarmWithoutReading()
+                continue
+            }
+            var gotSignal = false
+            do {
+                try epoll.wait(timeoutMs: sleepMs()) { _, data in
+                    if data == Self.signalToken {
+                        gotSignal = true
+                    } else {
+                        doorbell.acknowledge()
+                    }
+                }
+            } catch {
+                logger.error("core: epoll_wait failed: \(error)")
+            }
+            doorbell.disarmWithoutReading()
+            if gotSignal {
+                drainSignals()
+                if !signalled {
+                    signalled = true
+                    logger.info("signal received: stopping (answering requests already received)")
+                    onSignal()
+                }
+            }
+        }
+    }
+
+    /// One pass over every source of work; true when anything happened.
+    @discardableResult
+    private func turn() -> Bool {
+        var worked = false
+        let now = Clock.wallNanoseconds()
+        requests.drain { envelope in
+            core.handle(envelope, now: now)
+            worked = true
+        }
+        runners.drainOutcomes { outcome in
+            core.applyOutcome(outcome)
+            worked = true
+        }
+        if let due = core.nextDueTime(), due <= now {
+            core.tick(now: now) { execution in
+                runners.submit(execution)
+                worked = true
+            }
+        }
+        var published = false
+        core.collectResponses { envelope in
+            let pushed = responses.push(envelope)
+            // The reactor never has more requests in flight than the ring holds.
+            precondition(pushed, "response ring overflow")
+            published = true
+        }
+        if published {
+            reactorDoorbell.ring()
+            worked = true
+        }
+        return worked
+    }
+
+    private func sleepMs() -> Int32 {
+        guard let due = core.nextDueTime() else { return 1000 }
+        let delta = due - Clock.wallNanoseconds()
+        if delta <= 0 { return 0 }
+        return Int32(min((delta + 999_999) / 1_000_000, tickMs))
+    }
+
+    private func drainSignals() {
+        var buffer = [UInt8](repeating: 0, count: 128 * 4)
+        _ = buffer.withUnsafeMutableBytes { raw in
+            try? signals.read(into: raw)
+        }
+    }
+}

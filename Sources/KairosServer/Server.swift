@@ -1,0 +1,164 @@
+import CKairos
+import Foundation
+import Glibc
+import KairosConfig
+import KairosCore
+import KairosProtocol
+import KairosReactor
+import KairosRunners
+import KairosStore
+import KairosSync
+import KairosSystem
+import Logging
+import Synchronization
+
+/// Wires the threads of ARCHITECTURE.md together: reactor, core, journal writer, runner pool and
+/// compactor. `start` does everything that can fail (so the CLI can exit 1 with a clear message
+/// before anything is served); `run` serves until SIGINT/SIGTERM and returns the exit status.
+public final class Server {
+    private let config: ServerConfig
+    private let logger: Logger
+    private let stats = ServerStats()
+    private let requests: SPSCRing<RequestEnvelope>
+    private let responses: SPSCRing<ResponseEnvelope>
+    private let coreDoorbell: Doorbell
+    private let reactor: Reactor
+    private let core: SchedulerCore
+    private let runners: RunnerPool
+    private let storage: Storage
+    private let signals: FileDescriptor
+
+    /// The address the listener is bound to (useful with port 0).
+    public var address: SocketAddress { reactor.address }
+
+    public init(config: ServerConfig, logger: Logger) throws(ServerError) {
+        self.config = config
+        self.logger = logger
+        let startedAt = Clock.wallNanoseconds()
+
+        // Blocked before any thread starts, so every thread inherits the mask and only the
+        // signalfd sees SIGINT/SIGTERM (K16). SIGPIPE is ignored: a closed peer is an EPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        var blocked: [CInt] = [SIGINT, SIGTERM]
+        let signalFD = ckairos_signalfd_block(&blocked, CInt(blocked.count))
+        guard signalFD >= 0 else { throw ServerError("cannot install signal handling: \(Errno(-signalFD))") }
+        signals = FileDescriptor(rawValue: signalFD)
+
+        do {
+            requests = SPSCRing(capacity: 1 << 16)
+            responses = SPSCRing(capacity: 1 << 16)
+            coreDoorbell = try Doorbell()
+        } catch {
+            throw ServerError("cannot create the request rings: \(error)")
+        }
+
+        let reactorConfig = try Self.reactorConfig(config, logger: logger)
+        let address = try Self.socketAddress(config.listen)
+        let listener: Listener
+        do {
+            listener = try Listener.bind(address)
+        } catch {
+            throw ServerError("cannot listen on \(config.listen) (controller.listen): \(error)")
+        }
+
+        storage = try Storage.open(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
+        core = SchedulerCore(
+            config: CoreConfig(
+                framerate: config.framerate, persistenceName: config.persistence == .memory ? "memory" : "logfile",
+                authEnabled: config.authFile != nil, tlsEnabled: config.tls != nil, startedAtWallNs: startedAt),
+            journal: storage.journal, stats: stats)
+        try storage.replay(into: core)
+
+        do {
+            runners = try RunnerPool(
+                config: RunnerConfig(
+                    concurrency: config.runnerConcurrency, timeoutMs: config.runnerTimeoutMs,
+                    shellPath: config.shellPath, shellArgs: config.shellArgs),
+                stats: stats, outcomeDoorbell: coreDoorbell, logger: logger)
+            reactor = try Reactor(
+                listener: listener, config: reactorConfig, requests: requests, responses: responses,
+                coreDoorbell: coreDoorbell, stats: stats, logger: logger)
+        } catch {
+            throw ServerError("cannot start: \(error)")
+        }
+    }
+
+    /// Serves until SIGINT/SIGTERM, drains (K16) and returns 0.
+    public func run() -> Int32 {
+        logger.info("listening on \(reactor.address)")
+        let reactorDone = Atomic<Bool>(false)
+        let reactor = self.reactor
+        let coreDoorbell = self.coreDoorbell
+        runners.start()
+        storage.start()
+        let reactorThread = Thread {
+            reactor.run()
+            reactorDone.store(true, ordering: .sequentiallyConsistent)
+            coreDoorbell.ringUnconditionally()
+        }
+        reactorThread.name = "kairos-reactor"
+        reactorThread.stackSize = 1 << 20
+        reactorThread.start()
+
+        do {
+            let loop = try CoreLoop(
+                core: core, requests: requests, responses: responses, doorbell: coreDoorbell,
+                reactorDoorbell: reactor.doorbell, runners: runners, signals: signals,
+                framerate: config.framerate, logger: logger)
+            loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
+        } catch {
+            logger.error("core: cannot start its event loop: \(error)")
+            reactor.requestStop()
+            while !reactorDone.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+            return 1
+        }
+        storage.stop()
+        runners.shutdown(graceMs: 2000)
+        let lateness = core.lateness
+        logger.info(
+            "trigger lateness: count=\(lateness.count) p50_ns=\(lateness.percentile(50)) p99_ns=\(lateness.percentile(99)) max_ns=\(lateness.max)"
+        )
+        logger.info("stopped")
+        return 0
+    }
+
+    // MARK: - Configuration mapping
+
+    static func socketAddress(_ listen: ListenAddress) throws(ServerError) -> SocketAddress {
+        let family: SocketAddress.Family = listen.family == .ipv4 ? .ipv4 : .ipv6
+        guard let address = SocketAddress(family: family, host: listen.host, port: listen.port) else {
+            throw ServerError("controller.listen: \(listen) is not a literal IP address and port")
+        }
+        return address
+    }
+
+    static func reactorConfig(_ config: ServerConfig, logger: Logger) throws(ServerError) -> ReactorConfig {
+        var reactorConfig = ReactorConfig()
+        reactorConfig.handshakeTimeoutMs = config.tlsHandshakeTimeoutMs
+        reactorConfig.authTimeoutMs = config.authTimeoutMs
+        if let path = config.authFile {
+            let tokens: [AuthToken]
+            do {
+                tokens = try AuthFileLoader.load(path: path)
+            } catch {
+                throw ServerError("\(error)")
+            }
+            reactorConfig.auth = AuthVerifier(
+                credentials: tokens.map { token in
+                    AuthCredential(
+                        name: token.name, secret: token.secret,
+                        namespace: token.namespace == Array("*".utf8) ? .unrestricted : .prefix(token.namespace))
+                })
+        }
+        if let tls = config.tls {
+            do {
+                reactorConfig.tls = try TLSContext(
+                    certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
+                    minimumVersion: config.tlsMinVersion == .v1_2 ? .v1_2 : .v1_3)
+            } catch {
+                throw ServerError("\(error)")
+            }
+        }
+        return reactorConfig
+    }
+}

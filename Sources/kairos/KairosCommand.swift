@@ -1,0 +1,64 @@
+import ArgumentParser
+import Glibc
+
+/// `kairos [server] [-c PATH]`, `kairos dump ...`, `kairos --version` (SPEC §8.4, K18).
+@main
+struct KairosCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "kairos",
+        abstract: "A time-based job scheduler server, wire-compatible with ztick.",
+        version: "kairos \(version)",
+        subcommands: [ServerCommand.self, DumpCommand.self],
+        defaultSubcommand: ServerCommand.self
+    )
+
+    /// Parses by hand only what ArgumentParser cannot express: `-v` as a version alias (first
+    /// argument only, like the reference) and exit status 1 for every usage error.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "-v" {
+            print("kairos \(version)")
+            exit(0)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandleOutput.stderr(message.hasPrefix("error") ? message : "error: \(message)") }
+            Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Writes a line to stderr without Foundation.
+enum FileHandleOutput {
+    static func stderr(_ line: String) {
+        var bytes = Array((line.hasSuffix("\n") ? line : line + "\n").utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    static func stdout(_ bytes: borrowing [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(1, raw.baseAddress! + offset, raw.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}

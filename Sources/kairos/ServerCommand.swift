@@ -1,0 +1,39 @@
+import ArgumentParser
+import Glibc
+import KairosConfig
+import KairosServer
+import Logging
+
+/// `kairos server [-c PATH]`, also the implicit form `kairos [-c PATH]`.
+struct ServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server", abstract: "Run the scheduler server (the default command).")
+
+    @Option(name: [.short, .customLong("config")], help: "Path of the TOML configuration file.")
+    var config: String?
+
+    func run() throws {
+        let settings: ServerConfig
+        do {
+            settings = try ConfigLoader.load(path: config)
+        } catch {
+            FileHandleOutput.stderr("\(error)")
+            throw ExitCode(1)
+        }
+        let level = settings.logLevel.swiftLogLevel
+        LoggingSystem.bootstrap { _ in StderrLogHandler(level: level) }
+        var logger = Logger(label: "kairos")
+        logger.logLevel = level
+        if settings.logLevel == .off { logger.logLevel = .critical }
+        logger.info("config: \(config ?? "default")")
+        logger.info("log level: \(settings.logLevel)")
+        let server: Server
+        do {
+            server = try Server(config: settings, logger: logger)
+        } catch {
+            FileHandleOutput.stderr("error: \(error)")
+            throw ExitCode(1)
+        }
+        throw ExitCode(server.run())
+    }
+}

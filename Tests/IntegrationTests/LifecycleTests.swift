@@ -1,0 +1,55 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Process-level behavior: CLI, configuration errors, signals.
+@Suite struct LifecycleTests {
+    @Test func versionFlag() throws {
+        for flag in ["--version", "-v"] {
+            let result = try ServerProcess.runCLI([flag])
+            #expect(result.status == 0)
+            #expect(result.stdout == "kairos 0.1.0\n")
+        }
+    }
+
+    @Test func sigtermExitsZeroAfterAnswering() throws {
+        let server = try ServerProcess()
+        let client = try TestClient(port: server.port)
+        try client.send("r1 SET a 4102444800000000000\n")
+        #expect(try client.receive("r1 OK\n") == "r1 OK\n")
+        #expect(server.terminate(signal: SIGTERM) == 0)
+    }
+
+    @Test func sigintExitsZero() throws {
+        let server = try ServerProcess()
+        #expect(server.terminate(signal: SIGINT) == 0)
+    }
+
+    @Test func invalidLogLevelExitsOne() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let path = directory.appendingPathComponent("bad.toml").path
+        try "[log]\nlevel = \"loud\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try ServerProcess.runCLI(["-c", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("log.level"))
+    }
+
+    @Test func missingConfigFileExitsOne() throws {
+        let result = try ServerProcess.runCLI(["server", "-c", "/nonexistent/kairos.toml"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/kairos.toml"))
+    }
+
+    @Test func portInUseExitsOne() throws {
+        let first = try ServerProcess()
+        let second = try ServerProcess(port: first.port, waitForReady: false)
+        #expect(ServerProcess.eventually { !second.process.isRunning })
+        #expect(second.process.terminationStatus == 1)
+        #expect(second.stderr.contains("127.0.0.1:\(first.port)"))
+    }
+
+    @Test func unknownFlagExitsOne() throws {
+        let result = try ServerProcess.runCLI(["--bogus"])
+        #expect(result.status == 1)
+    }
+}
