@@ -1,6 +1,6 @@
 import CKairos
 import Glibc
-import KairosSystem
+
 
 /// One level-triggered epoll instance (ARCHITECTURE rule 6). The 64-bit user data carries
 /// (slot, generation) so events for a closed and reused descriptor can be recognized and dropped.
