@@ -1,0 +1,126 @@
+/// One function per section: check its keys, then read each one over the defaults.
+extension ConfigLoader {
+    /// Millisecond settings end up in poll/epoll timeouts, which take an Int32.
+    static let millisecondLimit = Int(Int32.max)
+
+    static func applyLog(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: ["level"])
+        if let node = section.node("level") {
+            guard let text = node.string, let level = LogLevel(spelling: text) else {
+                let listed = LogLevel.spellings.map { TOMLText.quoted($0) }.joined(separator: ", ")
+                throw section.failure(.invalidLogLevel, "level", expected: "expected one of \(listed)")
+            }
+            config.logLevel = level
+        }
+    }
+
+    static func applyController(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: [
+            "listen", "tls_cert", "tls_key", "tls_min_version", "tls_handshake_timeout_ms",
+            "auth_file", "auth_timeout_ms",
+        ])
+        if let listen = try section.listenAddress("listen") {
+            config.listen = listen
+        }
+        let cert = try section.string("tls_cert", nonEmpty: true)
+        let key = try section.string("tls_key", nonEmpty: true)
+        switch (cert, key) {
+        case (let cert?, let key?):
+            config.tls = TLSFiles(certificatePath: cert, privateKeyPath: key)
+        case (.some, nil):
+            throw missingPair(missing: "controller.tls_key", present: "controller.tls_cert")
+        case (nil, .some):
+            throw missingPair(missing: "controller.tls_cert", present: "controller.tls_key")
+        case (nil, nil):
+            config.tls = nil
+        }
+        if let version = try section.choice("tls_min_version", [("1.2", TLSVersion.v1_2), ("1.3", TLSVersion.v1_3)]) {
+            config.tlsMinVersion = version
+        }
+        if let timeout = try section.integer("tls_handshake_timeout_ms", in: 1...millisecondLimit) {
+            config.tlsHandshakeTimeoutMs = timeout
+        }
+        if let path = try section.string("auth_file", nonEmpty: true) {
+            config.authFile = path
+        }
+        if let timeout = try section.integer("auth_timeout_ms", in: 1...millisecondLimit) {
+            config.authTimeoutMs = timeout
+        }
+    }
+
+    static func applyDatabase(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: [
+            "persistence", "logfile_path", "fsync_on_persist", "framerate", "compression_interval",
+        ])
+        let persistences: [(String, Persistence)] = [("logfile", .logfile), ("memory", .memory)]
+        if let persistence = try section.choice("persistence", persistences) {
+            config.persistence = persistence
+        }
+        if let path = try section.string("logfile_path", nonEmpty: true) {
+            config.logfilePath = path
+        }
+        if let fsync = try section.bool("fsync_on_persist") {
+            config.fsyncOnPersist = fsync
+        }
+        // SPEC §8.2 gives 0 its own error name; every other bad framerate is an InvalidValue.
+        if section.node("framerate")?.int == 0 {
+            throw section.failure(.framerateOutOfRange, "framerate", expected: "expected an integer 1...65535")
+        }
+        if let framerate = try section.integer("framerate", in: 1...Int(UInt16.max)) {
+            config.framerate = UInt16(framerate)
+        }
+        if let interval = try section.integer("compression_interval", in: 0...Int(UInt32.max)) {
+            config.compressionInterval = UInt32(interval)
+        }
+    }
+
+    static func applyTelemetry(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: ["enabled", "endpoint", "service_name", "flush_interval_ms"])
+        if let enabled = try section.bool("enabled") {
+            config.telemetry.enabled = enabled
+        }
+        if let endpoint = try section.string("endpoint", nonEmpty: true) {
+            config.telemetry.endpoint = endpoint
+        }
+        if let name = try section.string("service_name", nonEmpty: true) {
+            config.telemetry.serviceName = name
+        }
+        // The reference accepts 0 (a u32) but never uses the value; Kairos uses it as a period, so 0 is refused.
+        if let interval = try section.integer("flush_interval_ms", in: 1...Int(UInt32.max)) {
+            config.telemetry.flushIntervalMs = interval
+        }
+    }
+
+    static func applyShell(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: ["path", "args"])
+        if let path = try section.string("path", nonEmpty: true) {
+            config.shellPath = path
+        }
+        if let args = try section.stringArray("args") {
+            config.shellArgs = args
+        }
+    }
+
+    static func applyHTTP(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: ["listen"])
+        if let listen = try section.listenAddress("listen") {
+            config.httpListen = listen
+        }
+    }
+
+    static func applyRunner(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
+        try section.checkKeys(allowed: ["concurrency", "timeout_ms"])
+        if let concurrency = try section.integer("concurrency", in: 1...4096) {
+            config.runnerConcurrency = concurrency
+        }
+        if let timeout = try section.integer("timeout_ms", in: 0...millisecondLimit) {
+            config.runnerTimeoutMs = timeout
+        }
+    }
+
+    private static func missingPair(missing: String, present: String) -> ConfigError {
+        ConfigError(
+            kind: .invalidValue, key: missing, message: "\(missing) is missing (\(present) is set; set both or neither)"
+        )
+    }
+}

@@ -1,0 +1,57 @@
+/// The log threshold of SPEC §8.6. The reference's `trace` has no level of its own: it reads as `debug`.
+public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+    case off, error, warn, info, debug
+
+    /// The spellings `log.level` accepts, in the order an error message lists them.
+    static let spellings = ["off", "error", "warn", "info", "debug", "trace"]
+
+    /// Maps a `log.level` spelling to its level; `trace` is an alias of `debug` (SPEC §8.2).
+    init?(spelling: String) {
+        if spelling == "trace" {
+            self = .debug
+        } else if let level = LogLevel(rawValue: spelling) {
+            self = level
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Where mutations are journaled (SPEC §7.1).
+public enum Persistence: String, Sendable, Equatable {
+    case logfile, memory
+}
+
+/// The lowest TLS version the listener accepts. The reference allows 1.3 only (SPEC §4); 1.2 is a Kairos option.
+public enum TLSVersion: String, Sendable, Equatable {
+    case v1_2 = "1.2"
+    case v1_3 = "1.3"
+}
+
+/// The PEM files that enable TLS (SPEC §4). Both are always present: one without the other is a config error.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificatePath: String
+    public var privateKeyPath: String
+
+    public init(certificatePath: String, privateKeyPath: String) {
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+    }
+}
+
+/// The `[telemetry]` section (SPEC §10). `endpoint` is never nil when `enabled` is true after loading.
+public struct TelemetryConfig: Sendable, Equatable {
+    public var enabled: Bool
+    public var endpoint: String?
+    public var serviceName: String
+    public var flushIntervalMs: Int
+
+    public init(
+        enabled: Bool = false, endpoint: String? = nil, serviceName: String = "kairos", flushIntervalMs: Int = 5000
+    ) {
+        self.enabled = enabled
+        self.endpoint = endpoint
+        self.serviceName = serviceName
+        self.flushIntervalMs = flushIntervalMs
+    }
+}

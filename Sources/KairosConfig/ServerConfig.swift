@@ -1,0 +1,57 @@
+/// Every setting the server reads from its config file (SPEC §8.2, K13, K15), already validated.
+///
+/// Start from `defaults` and change fields to build one by hand (tests do this); `ConfigLoader` builds it from TOML.
+public struct ServerConfig: Sendable, Equatable {
+    public var logLevel: LogLevel
+    /// `controller.listen`: the TCP protocol's address.
+    public var listen: ListenAddress
+    /// `controller.tls_cert` + `controller.tls_key`; nil serves plain TCP.
+    public var tls: TLSFiles?
+    /// `controller.tls_min_version` (Kairos extension).
+    public var tlsMinVersion: TLSVersion
+    /// `controller.tls_handshake_timeout_ms` (Kairos extension; K14 bounds handshakes at 10 s).
+    public var tlsHandshakeTimeoutMs: Int
+    /// `controller.auth_file`; set means authentication is on (SPEC §3).
+    public var authFile: String?
+    /// `controller.auth_timeout_ms` (Kairos extension; SPEC §3.2 fixes 5 s).
+    public var authTimeoutMs: Int
+    public var persistence: Persistence
+    public var logfilePath: String
+    public var fsyncOnPersist: Bool
+    /// Ticks per second, 1...65535.
+    public var framerate: UInt16
+    /// Seconds between compactions; 0 disables compaction.
+    public var compressionInterval: UInt32
+    public var shellPath: String
+    /// Arguments placed before the command; may be empty.
+    public var shellArgs: [String]
+    /// `[http] listen`; nil leaves the HTTP API off.
+    public var httpListen: ListenAddress?
+    public var telemetry: TelemetryConfig
+    /// `[runner] concurrency`: runs executing at once, 1...4096 (K13).
+    public var runnerConcurrency: Int
+    /// `[runner] timeout_ms`: a run is killed after this long; 0 means no limit (K13).
+    public var runnerTimeoutMs: Int
+
+    /// The values used when no config file is given, and for every key a file leaves out.
+    public static let defaults = ServerConfig(
+        logLevel: .info,
+        listen: ListenAddress(family: .ipv4, host: "127.0.0.1", port: 5678),
+        tls: nil,
+        tlsMinVersion: .v1_3,
+        tlsHandshakeTimeoutMs: 10_000,
+        authFile: nil,
+        authTimeoutMs: 5_000,
+        persistence: .logfile,
+        logfilePath: "logfile",
+        fsyncOnPersist: true,
+        framerate: 512,
+        compressionInterval: 3_600,
+        shellPath: "/bin/sh",
+        shellArgs: ["-c"],
+        httpListen: nil,
+        telemetry: TelemetryConfig(),
+        runnerConcurrency: 16,
+        runnerTimeoutMs: 0
+    )
+}

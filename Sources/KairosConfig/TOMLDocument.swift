@@ -1,0 +1,46 @@
+import TOMLKit
+
+/// Parses TOML text with TOMLKit, turning its untyped throw into a value both loaders can map to their own error.
+enum TOMLDocument {
+    /// Where and why the text is not TOML.
+    struct SyntaxFailure: Error, Equatable {
+        var line: Int
+        var column: Int
+        var message: String
+
+        /// `line L, column C: message`, the position first as editors expect it.
+        var text: String { "line \(line), column \(column): \(message)" }
+    }
+
+    static func parse(_ text: String) -> Result<TOMLTable, SyntaxFailure> {
+        // TOMLKit hands toml++ a C string, which would silently end at a NUL; TOML forbids raw NULs anyway.
+        if let failure = nulFailure(text) {
+            return .failure(failure)
+        }
+        do {
+            return .success(try TOMLTable(string: text))
+        } catch let error as TOMLParseError {
+            let begin = error.source.begin
+            return .failure(SyntaxFailure(line: begin.line, column: begin.column, message: error.description))
+        } catch {
+            return .failure(SyntaxFailure(line: 1, column: 1, message: String(describing: error)))
+        }
+    }
+
+    private static func nulFailure(_ text: String) -> SyntaxFailure? {
+        var line = 1
+        var column = 1
+        for scalar in text.unicodeScalars {
+            if scalar == "\0" {
+                return SyntaxFailure(line: line, column: column, message: "NUL characters are not allowed in TOML")
+            }
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return nil
+    }
+}
