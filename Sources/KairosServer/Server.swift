@@ -144,11 +144,7 @@ public final class Server {
                 throw ServerError("\(error)")
             }
             reactorConfig.auth = AuthVerifier(
-                credentials: tokens.map { token in
-                    AuthCredential(
-                        name: token.name, secret: token.secret,
-                        namespace: token.namespace == Array("*".utf8) ? .unrestricted : .prefix(token.namespace))
-                })
+                credentials: tokens.map { AuthCredential(name: $0.name, secret: $0.secret, namespace: $0.scope) })
         }
         if let tls = config.tls {
             do {

@@ -7,7 +7,13 @@ public struct StderrLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
 
-    public init(level: Logger.Level) { self.logLevel = level }
+    /// `log.level = "off"` prints nothing at all (swift-log has no level above critical).
+    private let silent: Bool
+
+    public init(level: Logger.Level, silent: Bool = false) {
+        self.logLevel = level
+        self.silent = silent
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -15,6 +21,7 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        if silent { return }
         var line = "[\(Self.label(event.level))] \(event.message)"
         if let extra = event.metadata, !extra.isEmpty {
             line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

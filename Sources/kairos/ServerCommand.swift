@@ -21,10 +21,10 @@ struct ServerCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let level = settings.logLevel.swiftLogLevel
-        LoggingSystem.bootstrap { _ in StderrLogHandler(level: level) }
+        let silent = settings.logLevel == .off
+        LoggingSystem.bootstrap { _ in StderrLogHandler(level: level, silent: silent) }
         var logger = Logger(label: "kairos")
         logger.logLevel = level
-        if settings.logLevel == .off { logger.logLevel = .critical }
         logger.info("config: \(config ?? "default")")
         logger.info("log level: \(settings.logLevel)")
         let server: Server
