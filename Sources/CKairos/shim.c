@@ -147,3 +147,13 @@ int ckairos_BIO_new_bio_pair(BIO **bio1, size_t size1, BIO **bio2, size_t size2)
 }
 size_t ckairos_BIO_ctrl_pending(BIO *bio) { return BIO_ctrl_pending(bio); }
 size_t ckairos_BIO_ctrl_get_write_guarantee(BIO *bio) { return BIO_ctrl_get_write_guarantee(bio); }
+
+// MARK: TLS
+long ckairos_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
+long ckairos_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_max_proto_version(ctx, version); }
+long ckairos_BIO_get_mem_ptr(BIO *bio, BUF_MEM **buffer) { return BIO_get_mem_ptr(bio, buffer); }
+long ckairos_BIO_set_mem_buf(BIO *bio, BUF_MEM *buffer, int close) { return BIO_set_mem_buf(bio, buffer, close); }
+uint64_t ckairos_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+uint64_t ckairos_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+size_t ckairos_mallinfo2_uordblks(void) { return mallinfo2().uordblks; }
+int ckairos_malloc_trim(size_t pad) { return malloc_trim(pad); }

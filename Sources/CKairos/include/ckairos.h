@@ -99,4 +99,20 @@ int ckairos_BIO_new_bio_pair(BIO **bio1, size_t size1, BIO **bio2, size_t size2)
 size_t ckairos_BIO_ctrl_pending(BIO *bio);
 size_t ckairos_BIO_ctrl_get_write_guarantee(BIO *bio);
 
+// MARK: TLS
+#include <openssl/buffer.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+long ckairos_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
+long ckairos_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+long ckairos_BIO_get_mem_ptr(BIO *bio, BUF_MEM **buffer);
+long ckairos_BIO_set_mem_buf(BIO *bio, BUF_MEM *buffer, int close);
+/// SSL_OP_* values are 64-bit shift macros that Swift does not import.
+uint64_t ckairos_SSL_OP_NO_TICKET(void);
+uint64_t ckairos_SSL_OP_NO_RENEGOTIATION(void);
+/// Heap accounting for per-connection memory measurements (glibc's malloc.h is not in Swift's Glibc).
+#include <malloc.h>
+size_t ckairos_mallinfo2_uordblks(void);
+int ckairos_malloc_trim(size_t pad);
+
 #endif
