@@ -21,6 +21,8 @@ final class Connection {
     var interest: UInt32 = 0
     /// Waiting in the reactor's list for ring capacity.
     var stalledOnRing = false
+    /// The TLS session, for connections on a TLS listener.
+    var tls: TLSSession?
 
     init(descriptor: FileDescriptor, tag: ClientTag, peer: SocketAddress?, lifecycle: ConnectionLifecycle) {
         self.descriptor = descriptor

@@ -18,7 +18,12 @@ extension Reactor {
         case .processed(0):
             inputEnded(connection)
         case .processed(let count):
-            receivePlaintext(connection, UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+            let bytes = UnsafeRawBufferPointer(rebasing: scratch[..<count])
+            if connection.tls != nil {
+                receiveCiphertext(connection, bytes)
+            } else {
+                receivePlaintext(connection, bytes)
+            }
         }
     }
 

@@ -19,7 +19,9 @@ extension Reactor {
 
     /// Appends reply bytes; the socket write happens once per loop iteration in `flushDirty`.
     func enqueueOutput(_ connection: Connection, _ bytes: [UInt8]) {
-        if connection.pendingOutputCount == 0, connection.output.isEmpty {
+        if connection.tls != nil {
+            encryptOutput(connection, bytes)
+        } else if connection.pendingOutputCount == 0, connection.output.isEmpty {
             connection.output = bytes
         } else {
             connection.output.append(contentsOf: bytes)

@@ -209,10 +209,10 @@ public final class Reactor: @unchecked Sendable {
             freeSlots.append(slot)
             return
         }
-        if config.tls != nil { startTLS(connection) }
         slots[Int(slot)] = connection
         liveConnections += 1
         stats.connections.add(1, ordering: .relaxed)
+        if config.tls != nil { startTLS(connection) }
         logger.debug("client connected: \(peer?.description ?? "unknown")")
     }
 
@@ -220,6 +220,8 @@ public final class Reactor: @unchecked Sendable {
     func close(_ connection: Connection) {
         guard slots[Int(connection.tag.slot)] === connection else { return }
         _ = connection.lifecycle.failed()
+        sendFinalTLSRecords(connection)
+        connection.tls = nil
         epoll.remove(connection.descriptor)
         connection.descriptor.close()
         slots[Int(connection.tag.slot)] = nil

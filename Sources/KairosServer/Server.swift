@@ -150,7 +150,7 @@ public final class Server {
             do {
                 reactorConfig.tls = try TLSContext(
                     certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
-                    minimumVersion: config.tlsMinVersion == .v1_2 ? .v1_2 : .v1_3)
+                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
             } catch {
                 throw ServerError("\(error)")
             }

@@ -1,0 +1,104 @@
+import KairosProtocol
+import KairosSystem
+
+// MARK: - TLS as a byte transformer (ARCHITECTURE rule 7)
+//
+// Socket I/O stays here: ciphertext read from the socket is fed to the session, plaintext comes
+// out into the connection's input and goes through the same parser; replies are encrypted into
+// the connection's output and written like plaintext would be.
+
+extension Reactor {
+    func startTLS(_ connection: Connection) {
+        guard let context = config.tls else { return }
+        do {
+            connection.tls = try TLSSession(context: context)
+        } catch {
+            logger.warning("tls: cannot create a session: \(error)")
+            close(connection)
+        }
+    }
+
+    /// Ciphertext from the socket: decrypt all of it, then parse whatever plaintext it gave.
+    func receiveCiphertext(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count || offset == 0 {
+            let accepted = connection.tls?.receiveCiphertext(UnsafeRawBufferPointer(rebasing: bytes[offset...])) ?? 0
+            offset += accepted
+            guard let progress = connection.tls?.readPlaintext(into: &connection.input) else { return }
+            switch progress {
+            case .handshaking:
+                break
+            case .established:
+                if connection.lifecycle.isHandshaking {
+                    let action = connection.lifecycle.handshakeCompleted(now: Clock.monotonicNanoseconds())
+                    if case .scheduleDeadline(let deadline) = action {
+                        authDeadlines.append(deadline: deadline, client: connection.tag)
+                    }
+                }
+            case .peerClosed:
+                moveCiphertext(connection)
+                inputEnded(connection)
+                return
+            case .failed(let error):
+                logger.debug("tls: \(connection.peer?.description ?? "client"): \(error)")
+                close(connection)  // sends the pending alert, best effort
+                return
+            }
+            if accepted == 0 { break }
+        }
+        moveCiphertext(connection)
+        pump(connection)
+        if isOpen(connection), connection.pendingOutputCount > 0 { markDirty(connection) }
+    }
+
+    /// Encrypts reply bytes into the connection's output.
+    func encryptOutput(_ connection: Connection, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                connection.tls?.writePlaintext(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+            }
+            switch result {
+            case .success(let count)?:
+                offset += count
+                let moved = moveCiphertext(connection)
+                if count == 0 && moved == 0 {
+                    close(connection)
+                    return
+                }
+            case .failure(let error)?:
+                logger.debug("tls: cannot encrypt a reply: \(error)")
+                close(connection)
+                return
+            case nil:
+                return
+            }
+        }
+    }
+
+    /// Moves the session's pending ciphertext (handshake records, replies, alerts) to the output.
+    @discardableResult
+    func moveCiphertext(_ connection: Connection) -> Int {
+        let count = connection.tls?.pendingCiphertextCount ?? 0
+        guard count > 0 else { return 0 }
+        let start = connection.output.count
+        connection.output.append(contentsOf: repeatElement(0, count: count))
+        let taken = connection.output.withUnsafeMutableBytes { raw in
+            connection.tls?.takeCiphertext(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...])) ?? 0
+        }
+        connection.output.removeLast(count - taken)
+        return taken
+    }
+
+    /// Queues close_notify (or a pending alert) and tries one non-blocking write of what is left.
+    func sendFinalTLSRecords(_ connection: Connection) {
+        guard connection.tls != nil else { return }
+        connection.tls?.close()
+        moveCiphertext(connection)
+        let start = connection.outputStart
+        guard connection.pendingOutputCount > 0 else { return }
+        _ = connection.output.withUnsafeBytes { raw in
+            try? connection.descriptor.write(UnsafeRawBufferPointer(rebasing: raw[start...]))
+        }
+    }
+}
