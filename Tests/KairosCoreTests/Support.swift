@@ -141,3 +141,13 @@ extension SchedulerCore {
         return problems
     }
 }
+
+extension Harness {
+    /// The job's state read straight from the table, bypassing the response queue.
+    func peek(_ job: String) -> String? {
+        core.jobs.slot(of: b(job)).map { slot in
+            let record = core.jobs[slot]
+            return "\(record.status.name) \(record.execution)"
+        }
+    }
+}
