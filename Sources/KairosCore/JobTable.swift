@@ -41,8 +41,11 @@ struct JobTable {
 
     /// Adds a job whose id is not present yet; returns its slot.
     @discardableResult
-    mutating func insert(_ record: JobRecord) -> UInt32 {
-        precondition(record.generation != 0, "generation 0 marks free slots")
+    mutating func insert(_ newRecord: JobRecord) -> UInt32 {
+        precondition(newRecord.generation != 0, "generation 0 marks free slots")
+        var record = newRecord
+        // The table may keep an id for a long time: do not let a roomy parser buffer pin memory.
+        if record.id.capacity > record.id.count + 16 { record.id = record.id.withUnsafeBufferPointer { Array($0) } }
         let slot: UInt32
         if let reused = freeSlots.popLast() {
             slot = reused

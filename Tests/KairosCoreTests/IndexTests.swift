@@ -140,3 +140,16 @@ func randomID(_ rng: inout SplitMix64, alphabet: [UInt8] = Array("ab.".utf8), ma
         }
     }
 }
+
+@Suite struct JobTableTests {
+    @Test func roomyIdsAreStoredCompactly() {
+        var table = JobTable(stats: .init())
+        var id: Bytes = []
+        id.reserveCapacity(4096)
+        id.append(contentsOf: b("job"))
+        let slot = table.insert(JobRecord(id: id, execution: 1, generation: 1, status: .planned))
+        #expect(table[slot].id == b("job"))
+        #expect(table[slot].id.capacity < 64)
+        #expect(table.slot(of: b("job")) == slot)
+    }
+}

@@ -190,3 +190,69 @@ private struct NaiveScheduler {
         #expect(h.core.violations().isEmpty)
     }
 }
+
+@Suite struct DurabilityStressTests {
+    /// Everything at once against a slow, sometimes failing journal: ticks, outcomes, parking,
+    /// rollbacks. No job may fire before its SET is durable, every request gets exactly one
+    /// answer, and the internal invariants hold throughout.
+    @Test(arguments: [31, 32, 33] as [UInt64])
+    func mixedWorkloadKeepsInvariants(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let h = Harness(durable: false)
+        h.core.restore(.rule(id: b("all"), pattern: b("a"), runner: .shell(command: b("x"))))
+        // Sequences of each job's SETs that were not lost to a failure.
+        var sets: [Bytes: [UInt64]] = [:]
+        var inFlight: [Execution] = []
+        var sent = 0
+        var answered = 0
+        var now: Int64 = 0
+        for step in 0..<3_000 {
+            let id = randomID(&rng, maxLength: 3)
+            switch Int.random(in: 0..<100, using: &rng) {
+            case 0..<30:
+                h.send("m", .set(job: id, execution: now + Int64.random(in: -3...6, using: &rng)))
+                sets[id, default: []].append(h.journal.lastSequence)
+                sent += 1
+            case 30..<38:
+                h.send("m", .remove(job: id))
+                sent += 1
+            case 38..<42:
+                h.send("m", .ruleSet(rule: id, pattern: randomID(&rng, maxLength: 2), runner: .shell(command: id)))
+                sent += 1
+            case 42..<46:
+                h.send("m", .removeRule(rule: id))
+                sent += 1
+            case 46..<52:
+                h.send("r", .query(prefix: randomID(&rng, maxLength: 1)))
+                sent += 1
+            case 52..<70:
+                now += Int64.random(in: 0...4, using: &rng)
+                let durable = h.journal.progress.durableThrough
+                for run in h.tick(at: now) {
+                    #expect((sets[run.jobID]?.last ?? 0) <= durable, "fired before its SET was durable")
+                    inFlight.append(run)
+                }
+            case 70..<82:
+                guard !inFlight.isEmpty else { continue }
+                let run = inFlight.remove(at: Int.random(in: 0..<inFlight.count, using: &rng))
+                h.core.applyOutcome(ExecutionOutcome(jobID: run.jobID, generation: run.generation, success: Bool.random(using: &rng)))
+            case 82..<92:
+                h.journal.makeDurable(through: UInt64.random(in: 0...h.journal.lastSequence, using: &rng))
+            case 92..<95:
+                let durable = h.journal.progress.durableThrough
+                if h.journal.lastSequence > durable {
+                    h.journal.fail(through: h.journal.lastSequence)
+                    sets = sets.mapValues { $0.filter { $0 <= durable } }
+                }
+            default:
+                break
+            }
+            answered += h.collectEnvelopes().count
+            if step % 10 == 0 { #expect(h.core.violations().isEmpty) }
+        }
+        h.journal.makeAllDurable()
+        answered += h.collectEnvelopes().count
+        #expect(answered == sent)
+        #expect(h.core.violations().isEmpty)
+    }
+}
