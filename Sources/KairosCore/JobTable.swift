@@ -1,0 +1,149 @@
+import KairosProtocol
+import KairosSync
+
+/// One job as the table stores it.
+struct JobRecord: Equatable {
+    var id: Bytes
+    var execution: Int64
+    /// 0 marks a free slot; live jobs always have a generation >= 1.
+    var generation: UInt64
+    var status: JobStatus
+}
+
+/// The jobs table: records in reusable slots, a hash index for point lookups and a sorted index
+/// for prefix queries. Slots keep a job at 32 bytes plus its id instead of a `Dictionary` entry
+/// with its load-factor slack; heap entries refer to a job by slot (4 bytes) instead of by id.
+///
+/// Also the single writer of the jobs_* counters in `ServerStats` (core thread).
+struct JobTable {
+    private(set) var records: [JobRecord] = []
+    private var freeSlots: [UInt32] = []
+    private var index = ByteHashIndex()
+    private var ordered = SortedIndex()
+    /// Jobs per status, indexed by `JobStatus.rawValue`.
+    private(set) var countByStatus: [Int] = [0, 0, 0, 0]
+    private let stats: ServerStats
+
+    init(stats: ServerStats) {
+        self.stats = stats
+    }
+
+    var count: Int { index.count }
+
+    func count(_ status: JobStatus) -> Int { countByStatus[Int(status.rawValue)] }
+
+    func slot(of id: Bytes) -> UInt32? {
+        let hash = ByteHashIndex.hash(id)
+        return index.find(hash: hash) { records[Int($0)].id == id }
+    }
+
+    subscript(slot: UInt32) -> JobRecord { records[Int(slot)] }
+
+    /// Adds a job whose id is not present yet; returns its slot.
+    @discardableResult
+    mutating func insert(_ newRecord: JobRecord) -> UInt32 {
+        precondition(newRecord.generation != 0, "generation 0 marks free slots")
+        var record = newRecord
+        // The table may keep an id for a long time: do not let a roomy parser buffer pin memory.
+        if record.id.capacity > record.id.count + 16 { record.id = record.id.withUnsafeBufferPointer { Array($0) } }
+        let slot: UInt32
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            records[Int(slot)] = record
+        } else {
+            slot = UInt32(records.count)
+            records.append(record)
+        }
+        index.insert(hash: ByteHashIndex.hash(record.id), handle: slot)
+        records.withUnsafeBufferPointer { all in
+            ordered.insert(slot, key: record.id) { all[Int($0)].id }
+        }
+        adjust(record.status, by: 1)
+        stats.jobsTotal.store(index.count, ordering: .relaxed)
+        return slot
+    }
+
+    /// Overwrites the job in `slot` (its id stays).
+    mutating func update(_ slot: UInt32, execution: Int64, generation: UInt64, status: JobStatus) {
+        precondition(generation != 0, "generation 0 marks free slots")
+        let old = records[Int(slot)].status
+        records[Int(slot)].execution = execution
+        records[Int(slot)].generation = generation
+        records[Int(slot)].status = status
+        if old != status {
+            adjust(old, by: -1)
+            adjust(status, by: 1)
+        }
+    }
+
+    mutating func setStatus(_ slot: UInt32, _ status: JobStatus) {
+        let old = records[Int(slot)].status
+        guard old != status else { return }
+        records[Int(slot)].status = status
+        adjust(old, by: -1)
+        adjust(status, by: 1)
+    }
+
+    /// Deletes the job in `slot` and returns what it held; the slot becomes reusable.
+    @discardableResult
+    mutating func remove(_ slot: UInt32) -> JobRecord {
+        let record = records[Int(slot)]
+        index.remove(hash: ByteHashIndex.hash(record.id), handle: slot)
+        records.withUnsafeBufferPointer { all in
+            _ = ordered.remove(key: record.id) { all[Int($0)].id }
+        }
+        // Releasing the id now keeps memory proportional to live jobs; generation 0 makes any
+        // due entry still naming this slot stale.
+        records[Int(slot)] = JobRecord(id: [], execution: 0, generation: 0, status: .planned)
+        freeSlots.append(slot)
+        adjust(record.status, by: -1)
+        stats.jobsTotal.store(index.count, ordering: .relaxed)
+        return record
+    }
+
+    /// Calls `body` with each job whose id is >= `key`, in id order, until it returns false.
+    func forEachOrdered(from key: Bytes, _ body: (JobRecord) -> Bool) {
+        records.withUnsafeBufferPointer { all in
+            ordered.forEach(from: key, keyOf: { all[Int($0)].id }) { body(all[Int($0)]) }
+        }
+    }
+
+    /// Checks every internal invariant; for tests.
+    func violations() -> [String] {
+        var problems: [String] = []
+        let live = records.indices.filter { records[$0].generation != 0 }
+        if live.count != index.count { problems.append("hash index holds \(index.count), table \(live.count)") }
+        if live.count != ordered.count { problems.append("sorted index holds \(ordered.count), table \(live.count)") }
+        if Set(index.handles.map(Int.init)) != Set(live) { problems.append("hash index handles differ") }
+        let inOrder = ordered.allHandles.map { records[Int($0)].id }
+        for pair in zip(inOrder, inOrder.dropFirst()) where ByteOrder.compare(pair.0, pair.1) >= 0 {
+            problems.append("sorted index out of order")
+            break
+        }
+        for slot in live where self.slot(of: records[slot].id) != UInt32(slot) {
+            problems.append("lookup of slot \(slot) fails")
+        }
+        for status in JobStatus.allCases {
+            let actual = live.count { records[$0].status == status }
+            if actual != count(status) { problems.append("\(status.name) count \(count(status)) != \(actual)") }
+        }
+        let published = [
+            stats.jobsPlanned.load(ordering: .relaxed), stats.jobsTriggered.load(ordering: .relaxed),
+            stats.jobsExecuted.load(ordering: .relaxed), stats.jobsFailed.load(ordering: .relaxed),
+        ]
+        if published != countByStatus { problems.append("published counts \(published) != \(countByStatus)") }
+        if stats.jobsTotal.load(ordering: .relaxed) != index.count { problems.append("published total differs") }
+        return problems
+    }
+
+    private mutating func adjust(_ status: JobStatus, by delta: Int) {
+        countByStatus[Int(status.rawValue)] += delta
+        let value = countByStatus[Int(status.rawValue)]
+        switch status {
+        case .planned: stats.jobsPlanned.store(value, ordering: .relaxed)
+        case .triggered: stats.jobsTriggered.store(value, ordering: .relaxed)
+        case .executed: stats.jobsExecuted.store(value, ordering: .relaxed)
+        case .failed: stats.jobsFailed.store(value, ordering: .relaxed)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import KairosProtocol
+
+/// Every namespace decision of SPEC §3.3/§3.4 with K5, in one place.
+///
+/// `.malformed` is answered `ERROR` before this is consulted (§3.3: classification first).
+enum NamespacePolicy {
+    /// Whether a caller limited to `namespace` may run `command` at all. QUERY and LISTRULES are
+    /// always allowed and filter their records instead; STAT is always allowed.
+    static func permits(_ command: Command, in namespace: Namespace) -> Bool {
+        switch command {
+        case .set(let job, _), .get(let job), .remove(let job):
+            return namespace.allows(job)
+        case .ruleSet(let rule, let pattern, _):
+            // K5: a rule whose pattern left the namespace would capture other tenants' jobs.
+            return namespace.allows(rule) && namespace.allows(pattern)
+        case .removeRule(let rule):
+            return namespace.allows(rule)
+        case .query, .listRules, .stat, .malformed:
+            return true
+        }
+    }
+
+    /// §3.4: a QUERY record is shown when its first SP-delimited field (the job id up to its
+    /// first space) starts with the namespace. Matches the reference even for ids with spaces.
+    static func queryShows(jobID: Bytes, in namespace: Namespace) -> Bool {
+        guard case .prefix(let prefix) = namespace else { return true }
+        let field = jobID.firstIndex(of: 0x20).map { jobID[..<$0] } ?? jobID[...]
+        return field.count >= prefix.count && field.starts(with: prefix)
+    }
+
+    /// K5: LISTRULES shows only rules whose id is inside the namespace.
+    static func listRulesShows(ruleID: Bytes, in namespace: Namespace) -> Bool {
+        namespace.allows(ruleID)
+    }
+
+    /// Every job id QUERY may show starts with this (the longer of prefix and namespace, when one
+    /// extends the other), or nil when no id can satisfy both: lets QUERY walk a narrower range.
+    static func queryRange(prefix: Bytes, in namespace: Namespace) -> Bytes? {
+        guard case .prefix(let scope) = namespace else { return prefix }
+        if ByteOrder.hasPrefix(scope, prefix) { return scope }
+        if ByteOrder.hasPrefix(prefix, scope) { return prefix }
+        return nil
+    }
+}

@@ -1,0 +1,96 @@
+import KairosProtocol
+
+/// The instructions of SPEC §2.7. Namespace checks and malformed requests are handled by
+/// `handle` before these run.
+extension SchedulerCore {
+    func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
+        generationCounter += 1
+        let generation = generationCounter
+        let previous = jobs.slot(of: job).map { JobSnapshot(jobs[$0]) }
+        put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
+        let sequence = append(.job(id: job, execution: execution, status: .planned))
+        undo.append(sequence, .job(id: job, previous: previous))
+        undo.noteSet(sequence: sequence, generation: generation)
+        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+    }
+
+    func get(_ job: Bytes, requestID: Bytes) -> [UInt8] {
+        guard let slot = jobs.slot(of: job) else { return Self.errorLine(requestID) }
+        let record = jobs[slot]
+        var out: [UInt8] = []
+        out.reserveCapacity(requestID.count + 34)
+        ResponseEncoder.beginLine(id: requestID, to: &out)
+        ResponseEncoder.append("OK ", to: &out)
+        ResponseEncoder.append(record.status.name, to: &out)
+        ResponseEncoder.appendSpace(&out)
+        ResponseEncoder.appendDecimal(record.execution, to: &out)
+        ResponseEncoder.endLine(&out)
+        return out
+    }
+
+    /// Walks only the ids under the prefix (narrowed by the namespace), in id order.
+    func query(_ prefix: Bytes, namespace: Namespace, requestID: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        if let start = NamespacePolicy.queryRange(prefix: prefix, in: namespace) {
+            jobs.forEachOrdered(from: start) { record in
+                guard ByteOrder.hasPrefix(record.id, start) else { return false }
+                if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
+                    ResponseEncoder.beginLine(id: requestID, to: &out)
+                    out.append(contentsOf: record.id)
+                    ResponseEncoder.appendSpace(&out)
+                    ResponseEncoder.append(record.status.name, to: &out)
+                    ResponseEncoder.appendSpace(&out)
+                    ResponseEncoder.appendDecimal(record.execution, to: &out)
+                    ResponseEncoder.endLine(&out)
+                }
+                return true
+            }
+        }
+        ResponseEncoder.appendOK(id: requestID, to: &out)
+        return out
+    }
+
+    func remove(_ job: Bytes, requestID: Bytes, client: ClientTag) {
+        guard let slot = jobs.slot(of: job) else {
+            return answer(client, Self.errorLine(requestID))
+        }
+        let previous = JobSnapshot(jobs.remove(slot))
+        let sequence = append(.jobRemoval(id: job))
+        undo.append(sequence, .job(id: job, previous: previous))
+        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+    }
+
+    func setRule(_ id: Bytes, _ rule: Rule, requestID: Bytes, client: ClientTag) {
+        let previous = rules.set(id, rule)
+        let sequence = append(.rule(id: id, pattern: rule.pattern, runner: rule.runner))
+        undo.append(sequence, .rule(id: id, previous: previous))
+        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+    }
+
+    func removeRule(_ id: Bytes, requestID: Bytes, client: ClientTag) {
+        guard let previous = rules.remove(id) else {
+            return answer(client, Self.errorLine(requestID))
+        }
+        let sequence = append(.ruleRemoval(id: id))
+        undo.append(sequence, .rule(id: id, previous: previous))
+        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+    }
+
+    func listRules(namespace: Namespace, requestID: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 * (rules.count + 1))
+        rules.forEachSorted { id, rule in
+            guard NamespacePolicy.listRulesShows(ruleID: id, in: namespace) else { return }
+            ResponseEncoder.beginLine(id: requestID, to: &out)
+            out.append(contentsOf: id)
+            ResponseEncoder.appendSpace(&out)
+            out.append(contentsOf: rule.pattern)
+            ResponseEncoder.appendSpace(&out)
+            ResponseEncoder.appendRunner(rule.runner, to: &out)
+            ResponseEncoder.endLine(&out)
+        }
+        ResponseEncoder.appendOK(id: requestID, to: &out)
+        return out
+    }
+}

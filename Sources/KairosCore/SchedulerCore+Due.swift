@@ -1,0 +1,65 @@
+import KairosProtocol
+
+/// Due jobs and their outcomes (SPEC §5.2-5.4 with K7, K8, K9).
+extension SchedulerCore {
+    /// Processes every planned job with execution <= now, ascending time, FIFO among equal times:
+    /// the longest-prefix rule → `triggered` and an Execution to `emit`; no rule → `failed`,
+    /// journaled as a status-3 job entry (K9). A job whose SET is not durable yet waits.
+    public func tick(now: Int64, _ emit: (Execution) -> Void) {
+        advanceDurability(to: journal.progress.durableThrough)
+        let speculativeFrom = undo.firstSpeculativeGeneration
+        while let top = due.peek, top.execution <= now {
+            _ = due.popMin()
+            guard isLive(top) else { continue }
+            guard top.generation < speculativeFrom else {
+                parked.append(top)
+                continue
+            }
+            let record = jobs[top.slot]
+            let lateness = now.subtractingReportingOverflow(record.execution)
+            latenessSamples.record(lateness.overflow ? .max : lateness.partialValue)
+            if let winner = rules.match(record.id) {
+                jobs.setStatus(top.slot, .triggered)
+                emit(Execution(jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution))
+            } else {
+                jobs.setStatus(top.slot, .failed)
+                journalFinished(record.id, execution: record.execution, status: .failed)
+            }
+        }
+    }
+
+    /// Earliest execution time among planned jobs, or nil; discards stale heap entries on the way.
+    /// Jobs waiting for their SET to become durable are not counted: `collectResponses` puts them
+    /// back when the journal advances.
+    public func nextDueTime() -> Int64? {
+        while let top = due.peek {
+            if isLive(top) { return top.execution }
+            _ = due.popMin()
+        }
+        return nil
+    }
+
+    /// K8: applied only if the job exists with `outcome.generation` and is triggered; then it
+    /// becomes executed/failed, journaled as a status 2/3 job entry (K9). No client waits on it.
+    public func applyOutcome(_ outcome: ExecutionOutcome) {
+        let status: JobStatus = outcome.success ? .executed : .failed
+        if let slot = jobs.slot(of: outcome.jobID) {
+            let record = jobs[slot]
+            if record.generation == outcome.generation, record.status == .triggered {
+                jobs.setStatus(slot, status)
+                journalFinished(record.id, execution: record.execution, status: status)
+                return
+            }
+        }
+        // The job was replaced or removed; if that change is still speculative and gets undone,
+        // the finished status must come back with it.
+        if !undo.isEmpty {
+            undo.foldOutcome(id: outcome.jobID, generation: outcome.generation, status: status)
+        }
+    }
+
+    func journalFinished(_ id: Bytes, execution: Int64, status: JobStatus) {
+        let sequence = append(.job(id: id, execution: execution, status: status))
+        undo.append(sequence, .outcome(id: id))
+    }
+}

@@ -1,0 +1,160 @@
+import KairosProtocol
+import KairosSync
+
+/// The single owner of all jobs and rules (SPEC §1, §5). Confined to the core thread, does no
+/// I/O, and takes time as a parameter so tests drive it with a manual clock.
+///
+/// Mutations are applied at once (later requests in the same batch see them), journaled, and
+/// answered only when their entry is durable (K12, K19). If the journal fails, every mutation
+/// past the durable point is undone in reverse order and answered `ERROR`.
+public final class SchedulerCore {
+    let config: CoreConfig
+    let journal: any Journal
+    let stats: ServerStats
+
+    var jobs: JobTable
+    var rules: RuleBook
+    var due = DueQueue()
+    /// Due entries of jobs whose SET is not durable yet; retried when durability advances.
+    var parked: [DueEntry] = []
+    var undo = UndoLog()
+    var responses = PendingResponses()
+    var latenessSamples = LatenessHistogram()
+
+    /// The last generation handed out; every SET and every restored job takes the next one.
+    var generationCounter: UInt64 = 0
+    var lastAppended: UInt64 = 0
+    var appendedSinceSubmit = false
+    var durableSeen: UInt64 = 0
+    var failureSeen: UInt64 = 0
+
+    public init(config: CoreConfig, journal: any Journal, stats: ServerStats) {
+        self.config = config
+        self.journal = journal
+        self.stats = stats
+        jobs = JobTable(stats: stats)
+        rules = RuleBook(stats: stats)
+    }
+
+    /// Trigger lateness samples (now − execution, ns, ≥ 0), one per due job processed by `tick`
+    /// (triggered or failed for lack of a rule).
+    public var lateness: LatenessHistogram { latenessSamples }
+
+    /// Starts a new lateness measurement (benchmarks).
+    public func resetLateness() {
+        latenessSamples = LatenessHistogram()
+    }
+
+    /// Startup replay: applies a logfile entry without journaling. Job entries restore the stored
+    /// status (K9); only planned jobs enter the due queue; removals delete if present.
+    /// A stored `triggered` (never written by Kairos) comes back `planned`: its run can never
+    /// report, so it runs again (K9's at-least-once).
+    public func restore(_ entry: LogEntry) {
+        switch entry {
+        case .job(let id, let execution, let stored):
+            let status: JobStatus = stored == .triggered ? .planned : stored
+            generationCounter += 1
+            let snapshot = JobSnapshot(execution: execution, generation: generationCounter, status: status)
+            put(id, snapshot)
+        case .rule(let id, let pattern, let runner):
+            rules.set(id, Rule(pattern: pattern, runner: runner))
+        case .jobRemoval(let id):
+            if let slot = jobs.slot(of: id) { jobs.remove(slot) }
+        case .ruleRemoval(let id):
+            rules.remove(id)
+        }
+    }
+
+    /// Handles one request. `now` (wall ns) is used only for STAT uptime. The answer is queued
+    /// and released by `collectResponses` in arrival order.
+    public func handle(_ envelope: RequestEnvelope, now: Int64) {
+        let id = envelope.request.id
+        let client = envelope.client
+        let command = envelope.request.command
+        if case .malformed = command {
+            return answer(client, Self.errorLine(id))
+        }
+        guard NamespacePolicy.permits(command, in: envelope.namespace) else {
+            return answer(client, Self.errorLine(id))
+        }
+        switch command {
+        case .set(let job, let execution):
+            set(job, execution: execution, requestID: id, client: client)
+        case .get(let job):
+            answer(client, get(job, requestID: id))
+        case .query(let prefix):
+            answer(client, query(prefix, namespace: envelope.namespace, requestID: id))
+        case .remove(let job):
+            remove(job, requestID: id, client: client)
+        case .removeRule(let rule):
+            removeRule(rule, requestID: id, client: client)
+        case .ruleSet(let rule, let pattern, let runner):
+            setRule(rule, Rule(pattern: pattern, runner: runner), requestID: id, client: client)
+        case .listRules:
+            answer(client, listRules(namespace: envelope.namespace, requestID: id))
+        case .stat:
+            answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats))
+        case .malformed:
+            answer(client, Self.errorLine(id))
+        }
+    }
+
+    // MARK: Shared helpers
+
+    /// Queues an answer that changes nothing; it still waits behind every earlier entry so a
+    /// connection never sees it before the answers to its earlier requests.
+    func answer(_ client: ClientTag, _ bytes: [UInt8]) {
+        responses.enqueueRead(client, bytes, after: lastAppended)
+    }
+
+    func append(_ entry: LogEntry) -> UInt64 {
+        let sequence = journal.append(entry)
+        lastAppended = sequence
+        appendedSinceSubmit = true
+        return sequence
+    }
+
+    /// Makes the table hold `snapshot` for `id` (inserting or overwriting) and schedules it if
+    /// planned. A duplicate due entry is harmless: the first to surface changes the status.
+    func put(_ id: Bytes, _ snapshot: JobSnapshot) {
+        let slot: UInt32
+        if let existing = jobs.slot(of: id) {
+            slot = existing
+            jobs.update(slot, execution: snapshot.execution, generation: snapshot.generation, status: snapshot.status)
+        } else {
+            slot = jobs.insert(JobRecord(id: id, execution: snapshot.execution, generation: snapshot.generation, status: snapshot.status))
+        }
+        if snapshot.status == .planned {
+            schedule(DueEntry(execution: snapshot.execution, generation: snapshot.generation, slot: slot))
+        }
+    }
+
+    /// Adds a due entry; rebuilds the heap when stale entries outnumber live ones, which keeps
+    /// its size proportional to the planned jobs however often they are re-SET.
+    func schedule(_ entry: DueEntry) {
+        due.push(entry)
+        if due.count > 1024, due.count > 2 * jobs.count(.planned) {
+            due.compact(keeping: isLive)
+        }
+    }
+
+    /// An entry is live iff its job still holds that generation and is planned.
+    func isLive(_ entry: DueEntry) -> Bool {
+        let record = jobs.records[Int(entry.slot)]
+        return record.generation == entry.generation && record.status == .planned
+    }
+
+    static func okLine(_ id: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(id.count + 4)
+        ResponseEncoder.appendOK(id: id, to: &out)
+        return out
+    }
+
+    static func errorLine(_ id: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(id.count + 7)
+        ResponseEncoder.appendError(id: id, to: &out)
+        return out
+    }
+}

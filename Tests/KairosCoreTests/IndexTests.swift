@@ -1,0 +1,155 @@
+@testable import KairosCore
+import KairosProtocol
+import Testing
+
+/// Deterministic generator so a failing random test can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomID(_ rng: inout SplitMix64, alphabet: [UInt8] = Array("ab.".utf8), maxLength: Int = 5) -> Bytes {
+    (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+}
+
+@Suite struct IndexTests {
+    @Test func byteOrderIsUnsignedLexicographic() {
+        #expect(ByteOrder.compare([], []) == 0)
+        #expect(ByteOrder.compare([1], [1, 0]) < 0)
+        #expect(ByteOrder.compare([0xFF], [0x01, 0x02]) > 0)
+        #expect(ByteOrder.compare(b("abc"), b("abd")) < 0)
+        #expect(ByteOrder.hasPrefix(b("abc"), b("ab")) && ByteOrder.hasPrefix(b("abc"), []) && !ByteOrder.hasPrefix(b("ab"), b("abc")))
+    }
+
+    @Test func hashIndexAgainstDictionary() {
+        var rng = SplitMix64(seed: 7)
+        var keys: [Bytes] = []
+        var index = ByteHashIndex()
+        var model: [Bytes: UInt32] = [:]
+        var free: [UInt32] = []
+        for _ in 0..<20_000 {
+            let key = randomID(&rng, alphabet: Array("abcdefgh".utf8), maxLength: 4)
+            let hash = ByteHashIndex.hash(key)
+            let found = index.find(hash: hash) { keys[Int($0)] == key }
+            #expect(found == model[key])
+            if let found {
+                index.remove(hash: hash, handle: found)
+                model[key] = nil
+                free.append(found)
+            } else {
+                let handle: UInt32
+                if let reused = free.popLast() { handle = reused; keys[Int(handle)] = key } else { handle = UInt32(keys.count); keys.append(key) }
+                index.insert(hash: hash, handle: handle)
+                model[key] = handle
+            }
+            #expect(index.count == model.count)
+        }
+        for (key, handle) in model {
+            #expect(index.find(hash: ByteHashIndex.hash(key)) { keys[Int($0)] == key } == handle)
+        }
+        #expect(Set(index.handles) == Set(model.values))
+    }
+
+    @Test func sortedIndexAgainstSortedArray() {
+        var rng = SplitMix64(seed: 11)
+        var keys: [Bytes] = []
+        var handleOf: [Bytes: UInt32] = [:]
+        var index = SortedIndex()
+        for step in 0..<30_000 {
+            let key = randomID(&rng, alphabet: Array("abcdefghij".utf8), maxLength: 5)
+            if handleOf[key] != nil, Bool.random(using: &rng) || step > 20_000 {
+                #expect(index.remove(key: key) { keys[Int($0)] })
+                handleOf[key] = nil
+            } else if handleOf[key] == nil {
+                let handle = UInt32(keys.count)
+                keys.append(key)
+                handleOf[key] = handle
+                index.insert(handle, key: key) { keys[Int($0)] }
+            }
+            if step % 997 == 0 {
+                let expected = handleOf.keys.sorted { ByteOrder.compare($0, $1) < 0 }
+                #expect(index.allHandles.map { keys[Int($0)] } == expected)
+                let start = randomID(&rng, alphabet: Array("abcdefghij".utf8), maxLength: 3)
+                var walked: [Bytes] = []
+                index.forEach(from: start, keyOf: { keys[Int($0)] }) { walked.append(keys[Int($0)]); return walked.count < 50 }
+                #expect(walked == Array(expected.filter { ByteOrder.compare($0, start) >= 0 }.prefix(50)))
+            }
+        }
+        #expect(index.count == handleOf.count)
+        #expect(!index.remove(key: b("absent-key")) { keys[Int($0)] })
+    }
+
+    @Test func dueQueuePopsInOrderAndCompacts() {
+        var rng = SplitMix64(seed: 3)
+        var queue = DueQueue()
+        var entries: [DueEntry] = []
+        for generation in 1...5_000 {
+            let entry = DueEntry(execution: Int64.random(in: -50...50, using: &rng), generation: UInt64(generation), slot: UInt32(generation))
+            entries.append(entry)
+            queue.push(entry)
+        }
+        queue.compact { $0.generation % 3 != 0 }
+        var popped: [DueEntry] = []
+        while let entry = queue.popMin() { popped.append(entry) }
+        let expected = entries.filter { $0.generation % 3 != 0 }.sorted(by: DueEntry.precedes)
+        #expect(popped == expected)
+    }
+
+    @Test func ringDequeBothEnds() {
+        var deque = RingDeque<Int>()
+        var model: [Int] = []
+        var rng = SplitMix64(seed: 5)
+        for value in 0..<10_000 {
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0 where !model.isEmpty: #expect(deque.removeFirst() == model.removeFirst())
+            case 1 where !model.isEmpty: #expect(deque.removeLast() == model.removeLast())
+            default: deque.append(value); model.append(value)
+            }
+            #expect(deque.count == model.count && deque.first == model.first && deque.last == model.last)
+        }
+        for offset in model.indices { #expect(deque[offset] == model[offset]) }
+    }
+
+    @Test func ruleBookMatchingAgainstNaiveScan() {
+        var rng = SplitMix64(seed: 13)
+        var book = RuleBook(stats: .init())
+        var model: [Bytes: Bytes] = [:]
+        for step in 0..<4_000 {
+            let ruleID = randomID(&rng, alphabet: Array("xyz".utf8), maxLength: 3)
+            if Int.random(in: 0..<3, using: &rng) == 0 {
+                #expect((book.remove(ruleID) != nil) == (model.removeValue(forKey: ruleID) != nil))
+            } else {
+                let pattern = randomID(&rng, maxLength: 3)
+                book.set(ruleID, Rule(pattern: pattern, runner: .shell(command: ruleID)))
+                model[ruleID] = pattern
+            }
+            if step % 10 == 0 {
+                let job = randomID(&rng, maxLength: 6)
+                let naive = model.filter { ByteOrder.hasPrefix(job, $0.value) }
+                    .min { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : ByteOrder.compare($0.key, $1.key) < 0 }
+                #expect(book.match(job)?.id == naive?.key)
+                #expect(book.count == model.count)
+            }
+        }
+    }
+}
+
+@Suite struct JobTableTests {
+    @Test func roomyIdsAreStoredCompactly() {
+        var table = JobTable(stats: .init())
+        var id: Bytes = []
+        id.reserveCapacity(4096)
+        id.append(contentsOf: b("job"))
+        let slot = table.insert(JobRecord(id: id, execution: 1, generation: 1, status: .planned))
+        #expect(table[slot].id == b("job"))
+        #expect(table[slot].id.capacity < 64)
+        #expect(table.slot(of: b("job")) == slot)
+    }
+}
