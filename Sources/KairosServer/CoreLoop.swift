@@ -101,12 +101,18 @@ final class CoreLoop {
             core.applyOutcome(outcome)
             worked = true
         }
+        // Publishing first also returns parked due jobs whose SET became durable to the heap.
+        worked = publish() || worked
         if let due = core.nextDueTime(), due <= now {
-            core.tick(now: now) { execution in
-                runners.submit(execution)
-                worked = true
-            }
+            core.tick(now: now) { execution in runners.submit(execution) }
+            worked = true
+            _ = publish()
         }
+        return worked
+    }
+
+    /// Submits journal batches and hands every releasable answer to the reactor.
+    private func publish() -> Bool {
         var published = false
         core.collectResponses { envelope in
             let pushed = responses.push(envelope)
@@ -114,11 +120,8 @@ final class CoreLoop {
             precondition(pushed, "response ring overflow")
             published = true
         }
-        if published {
-            reactorDoorbell.ring()
-            worked = true
-        }
-        return worked
+        if published { reactorDoorbell.ring() }
+        return published
     }
 
     private func sleepMs() -> Int32 {
