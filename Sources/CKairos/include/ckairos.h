@@ -99,4 +99,13 @@ int ckairos_BIO_new_bio_pair(BIO **bio1, size_t size1, BIO **bio2, size_t size2)
 size_t ckairos_BIO_ctrl_pending(BIO *bio);
 size_t ckairos_BIO_ctrl_get_write_guarantee(BIO *bio);
 
+// MARK: runners
+int ckairos_spawn_file_actions_adddup2(posix_spawn_file_actions_t *actions, int fd, int newfd);
+int ckairos_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup);
+int ckairos_fcntl_int(int fd, int cmd, int arg);
+/// Blocks `signals` in the calling thread (pthread_sigmask); 0 or -errno.
+int ckairos_pthread_sigmask_block(const int *signals, int count);
+int ckairos_wifsignaled(int status);
+int ckairos_wtermsig(int status);
+
 #endif
