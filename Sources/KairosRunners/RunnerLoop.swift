@@ -109,11 +109,13 @@ final class RunnerLoop: @unchecked Sendable {
             if lifecycle.isFinished { break }
 
             doorbell.arm()
-            // A push that happened before `arm` did not ring: look again before sleeping.
-            if !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil) { continue }
+            // A push that happened before `arm` did not ring: look again before sleeping. If
+            // there is more to do, still poll (without sleeping) so that a steady stream of
+            // submissions cannot keep exited children from being reaped.
+            let busy = !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
             let ready: [UInt64]
             do {
-                ready = try poller.wait(timeoutMs: waitTimeout(now: Clock.monotonicNanoseconds()))
+                ready = try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds()))
             } catch {
                 // Only EINTR (retried) can happen on a valid epoll fd with valid buffers;
                 // looping on anything else would spin without ever running a job.

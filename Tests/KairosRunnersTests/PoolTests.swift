@@ -82,6 +82,19 @@ import Testing
         #expect(outcomes.map(\.success) == [true, false, true, false, true, false, true, false])
     }
 
+    @Test func manyShortRunsThroughSmallRingsLoseNothing() throws {
+        let harness = try Harness(RunnerConfig(concurrency: 8), ringCapacity: 16)
+        for index in 0..<300 {
+            harness.submit(index % 5 == 0 ? direct("false") : direct("true"), id: "m\(index)")
+            if index % 50 == 0 { harness.drain() }
+        }
+        let outcomes = harness.awaitOutcomes(300, within: 60)
+        #expect(outcomes.count == 300)
+        #expect(Set(outcomes.map(\.generation)) == Set(1...300))
+        #expect(outcomes.allSatisfy { $0.success == ((Int($0.generation) - 1) % 5 != 0) })
+        #expect(outcomes.allSatisfy { $0.jobID == bytes("m\($0.generation - 1)") })
+    }
+
     @Test func shutdownKillsRunningChildrenAfterGraceAndDropsWaitingOnes() throws {
         let harness = try Harness(RunnerConfig(concurrency: 1))
         for index in 0..<3 { harness.submit(shell("sleep 5"), id: "z\(index)") }
