@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
-        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners"], swiftSettings: strict),
+        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",

@@ -157,3 +157,18 @@ uint64_t ckairos_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
 uint64_t ckairos_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
 size_t ckairos_mallinfo2_uordblks(void) { return mallinfo2().uordblks; }
 int ckairos_malloc_trim(size_t pad) { return malloc_trim(pad); }
+// MARK: runners
+int ckairos_spawn_file_actions_adddup2(posix_spawn_file_actions_t *a, int fd, int newfd) {
+    return posix_spawn_file_actions_adddup2(a, fd, newfd);
+}
+int ckairos_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup) { return posix_spawnattr_setpgroup(attr, pgroup); }
+int ckairos_fcntl_int(int fd, int cmd, int arg) { RET(fcntl(fd, cmd, arg)); }
+int ckairos_pthread_sigmask_block(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    return rc == 0 ? 0 : -rc;
+}
+int ckairos_wifsignaled(int status) { return WIFSIGNALED(status); }
+int ckairos_wtermsig(int status) { return WTERMSIG(status); }

@@ -114,5 +114,13 @@ uint64_t ckairos_SSL_OP_NO_RENEGOTIATION(void);
 #include <malloc.h>
 size_t ckairos_mallinfo2_uordblks(void);
 int ckairos_malloc_trim(size_t pad);
+// MARK: runners
+int ckairos_spawn_file_actions_adddup2(posix_spawn_file_actions_t *actions, int fd, int newfd);
+int ckairos_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup);
+int ckairos_fcntl_int(int fd, int cmd, int arg);
+/// Blocks `signals` in the calling thread (pthread_sigmask); 0 or -errno.
+int ckairos_pthread_sigmask_block(const int *signals, int count);
+int ckairos_wifsignaled(int status);
+int ckairos_wtermsig(int status);
 
 #endif

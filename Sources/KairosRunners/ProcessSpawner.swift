@@ -1,0 +1,81 @@
+import CKairos
+import Glibc
+import KairosProtocol
+import KairosSystem
+
+/// A child the pool started.
+struct SpawnedChild {
+    let pid: pid_t
+    /// Becomes readable when the child exits; closing it never affects the child.
+    let pidfd: FileDescriptor
+    /// Read end (non-blocking) of the child's stderr pipe, when stderr is captured.
+    let stderr: FileDescriptor?
+}
+
+/// Starts process runners with posix_spawnp (never fork: the server is multi-threaded and
+/// large, and vfork-style spawning neither copies page tables nor runs atfork handlers).
+enum ProcessSpawner {
+    /// Spawns `argv` with stdin/stdout (and stderr unless captured) on /dev/null, the server's
+    /// environment and working directory, an empty signal mask and default dispositions (the
+    /// server blocks SIGINT/SIGTERM for its signalfd, and a blocked mask would be inherited),
+    /// in a process group of its own so a timeout can kill everything the run started.
+    static func spawn(_ argv: [Bytes], captureStderr: Bool) throws(Errno) -> SpawnedChild {
+        let arguments = ArgumentVector(argv)
+        var actions = posix_spawn_file_actions_t()
+        try SystemCall.positive("posix_spawn_file_actions_init", ckairos_spawn_file_actions_init(&actions))
+        defer { _ = ckairos_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        try SystemCall.positive("posix_spawnattr_init", ckairos_spawnattr_init(&attributes))
+        defer { _ = ckairos_spawnattr_destroy(&attributes) }
+
+        try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0))
+        try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0))
+        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP
+        try SystemCall.positive("posix_spawnattr_setflags", ckairos_spawnattr_setflags(&attributes, Int16(flags)))
+        try SystemCall.positive("posix_spawnattr_setsigmask", ckairos_spawnattr_setsigmask_empty(&attributes))
+        try SystemCall.positive("posix_spawnattr_setsigdefault", ckairos_spawnattr_setsigdefault_all(&attributes))
+        try SystemCall.positive("posix_spawnattr_setpgroup", ckairos_spawnattr_setpgroup(&attributes, 0))
+
+        var stderrPipe: (read: FileDescriptor, write: FileDescriptor)?
+        if captureStderr {
+            // Both ends close on exec; adddup2 gives the child a copy on fd 2 without the flag.
+            var ends: [CInt] = [-1, -1]
+            _ = try SystemCall.run("pipe2") { ckairos_pipe2(&ends, O_CLOEXEC) }
+            stderrPipe = (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
+        }
+        defer { stderrPipe?.write.close() }
+        do throws(Errno) {
+            if let pipe = stderrPipe {
+                try SystemCall.positive("adddup2", ckairos_spawn_file_actions_adddup2(&actions, pipe.write.rawValue, 2))
+                // Only our end is non-blocking: the flag lives on the open file description,
+                // and the child's stderr must stay a normal blocking descriptor.
+                let current = try SystemCall.run("fcntl") { ckairos_fcntl_int(pipe.read.rawValue, F_GETFL, 0) }
+                _ = try SystemCall.run("fcntl") { ckairos_fcntl_int(pipe.read.rawValue, F_SETFL, current | O_NONBLOCK) }
+            } else {
+                try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0))
+            }
+            var pid: pid_t = 0
+            try SystemCall.positive(
+                "posix_spawnp", ckairos_posix_spawnp(&pid, arguments.file, &actions, &attributes, arguments.pointers))
+            let pidfd = try openPidfd(pid)
+            return SpawnedChild(pid: pid, pidfd: pidfd, stderr: stderrPipe?.read)
+        } catch {
+            stderrPipe?.read.close()
+            throw error
+        }
+    }
+
+    /// Without a pidfd the pool could not notice the exit, so a child we cannot watch is
+    /// killed and reaped on the spot (a blocking wait, but SIGKILL makes it short).
+    private static func openPidfd(_ pid: pid_t) throws(Errno) -> FileDescriptor {
+        do {
+            let fd = try SystemCall.run("pidfd_open") { ckairos_pidfd_open(pid, 0) }
+            return FileDescriptor(rawValue: fd)
+        } catch {
+            _ = ckairos_kill(-pid, SIGKILL)
+            var status: CInt = 0
+            _ = try? SystemCall.run("waitpid") { ckairos_waitpid(pid, &status, 0) }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// How the execution pool runs process runners (SPEC §5.6, K13: `[runner]` and `[shell]` keys).
+public struct RunnerConfig: Sendable {
+    /// Most children running at once; further executions wait in trigger order.
+    /// Values below 1 are treated as 1.
+    public var concurrency: Int
+    /// Per-run limit in milliseconds; 0 means none. A run that exceeds it is killed with
+    /// SIGKILL (with its whole process group) and counts as a failure.
+    public var timeoutMs: Int
+    /// The shell runner's interpreter; searched in `PATH` when it has no `/`.
+    public var shellPath: String
+    /// Arguments placed between `shellPath` and the command.
+    public var shellArgs: [String]
+
+    public init(concurrency: Int = 16, timeoutMs: Int = 0, shellPath: String = "/bin/sh", shellArgs: [String] = ["-c"]) {
+        self.concurrency = concurrency
+        self.timeoutMs = timeoutMs
+        self.shellPath = shellPath
+        self.shellArgs = shellArgs
+    }
+}

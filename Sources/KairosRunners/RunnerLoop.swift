@@ -1,0 +1,346 @@
+import CKairos
+import Glibc
+import KairosProtocol
+import KairosSync
+import KairosSystem
+import Logging
+import Synchronization
+
+/// An execution with a command line, waiting for a pool slot.
+struct QueuedRun {
+    let jobID: Bytes
+    let generation: UInt64
+    let argv: [Bytes]
+    let captureStderr: Bool
+}
+
+/// The stop request `RunnerPool.shutdown` hands to the runner thread.
+final class StopRequest: Sendable {
+    private let requested = Atomic<Bool>(false)
+    private let grace = Atomic<Int>(0)
+
+    func request(graceMs: Int) {
+        grace.store(graceMs, ordering: .relaxed)
+        requested.store(true, ordering: .releasing)
+    }
+
+    /// The grace period once a stop was requested, nil before.
+    var graceMs: Int? {
+        requested.load(ordering: .acquiring) ? grace.load(ordering: .relaxed) : nil
+    }
+}
+
+/// The runner thread: receives executions, starts at most `concurrency` children, watches
+/// their pidfds in one epoll set, kills those past their deadline, and sends outcomes back.
+final class RunnerLoop: @unchecked Sendable {
+    // Safety: the pool creates this object, then only the runner thread touches its mutable
+    // state until it exits; the pool reads `leftovers` only after joining that thread.
+
+    private let config: RunnerConfig
+    private let stats: ServerStats
+    private let logger: Logger
+    private let submissions: SPSCRing<Execution>
+    private let outcomes: SPSCRing<ExecutionOutcome>
+    private let doorbell: Doorbell
+    private let outcomeDoorbell: Doorbell
+    private let stop: StopRequest
+    private let poller: Poller
+    private let concurrency: Int
+    private let timeoutNs: Int64
+    private let awfProgram: Bytes
+
+    private var lifecycle = RunnerLifecycle()
+    private var waiting = FIFOQueue<QueuedRun>()
+    private var children = ChildTable()
+    /// Deadlines in start order. Every run gets the same timeout, so this order is also
+    /// deadline order; entries of reaped children are skipped when they reach the front.
+    private var deadlines = FIFOQueue<(at: Int64, child: ChildToken)>()
+    /// Outcomes the outcome ring had no room for, oldest first. Never dropped.
+    private var backlog = FIFOQueue<ExecutionOutcome>()
+    /// Outcomes still undelivered when the thread exited; read after the join.
+    private(set) var leftovers: [ExecutionOutcome] = []
+
+    /// When outcomes wait for room in the ring, the loop retries this often: the core frees
+    /// room without telling the runner thread.
+    private static let backlogRetryMs: Int32 = 2
+
+    init(
+        config: RunnerConfig, stats: ServerStats, logger: Logger, submissions: SPSCRing<Execution>,
+        outcomes: SPSCRing<ExecutionOutcome>, doorbell: Doorbell, outcomeDoorbell: Doorbell, stop: StopRequest,
+        awfProgram: Bytes
+    ) throws(Errno) {
+        self.awfProgram = awfProgram
+        self.config = config
+        self.stats = stats
+        self.logger = logger
+        self.submissions = submissions
+        self.outcomes = outcomes
+        self.doorbell = doorbell
+        self.outcomeDoorbell = outcomeDoorbell
+        self.stop = stop
+        self.concurrency = max(1, config.concurrency)
+        self.timeoutNs = config.timeoutMs > 0 ? Int64(config.timeoutMs) * 1_000_000 : 0
+        poller = try Poller()
+        try poller.add(doorbell.descriptor, token: PollTarget.doorbell.token)
+    }
+
+    // MARK: loop
+
+    /// The thread body; returns once a stop was requested and every child is gone.
+    func run() {
+        // The server takes SIGINT/SIGTERM through a signalfd; a thread that left them
+        // unblocked would receive them instead and die of the default action.
+        let signals: [CInt] = [SIGINT, SIGTERM]
+        _ = ckairos_pthread_sigmask_block(signals, CInt(signals.count))
+        while true {
+            doorbell.disarm()
+            var now = Clock.monotonicNanoseconds()
+            if lifecycle.acceptsWork, let graceMs = stop.graceMs { beginShutdown(now: now, graceMs: graceMs) }
+            receiveSubmissions()
+            startWaiting()
+            now = Clock.monotonicNanoseconds()
+            switch lifecycle.advance(now: now, running: children.count) {
+            case .none: break
+            case .killAll: killAll(.shutdown)
+            case .abandonAll: abandonAll()
+            }
+            flushOutcomes()
+            publishStats()
+            if lifecycle.isFinished { break }
+
+            doorbell.arm()
+            // A push that happened before `arm` did not ring: look again before sleeping. If
+            // there is more to do, still poll (without sleeping) so that a steady stream of
+            // submissions cannot keep exited children from being reaped.
+            let busy = !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
+            let ready: [UInt64]
+            do {
+                ready = try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds()))
+            } catch {
+                // Only EINTR (retried) can happen on a valid epoll fd with valid buffers;
+                // looping on anything else would spin without ever running a job.
+                preconditionFailure("runner: epoll_wait failed: \(error)")
+            }
+            for token in ready { handle(PollTarget(token: token)) }
+            expireDeadlines(now: Clock.monotonicNanoseconds())
+        }
+        flushOutcomes()
+        while let outcome = backlog.popFirst() { leftovers.append(outcome) }
+        publishStats()
+    }
+
+    private func waitTimeout(now: Int64) -> Int32 {
+        var nearest = lifecycle.deadline
+        if let next = nextDeadline() { nearest = min(nearest ?? next, next) }
+        var timeout: Int32 = -1
+        if let nearest {
+            // Round up: waking a little early would only cost an extra turn, but a zero
+            // timeout before the deadline would spin.
+            let ms = (max(0, nearest - now) + 999_999) / 1_000_000
+            timeout = Int32(clamping: ms)
+        }
+        if !backlog.isEmpty { timeout = timeout < 0 ? Self.backlogRetryMs : min(timeout, Self.backlogRetryMs) }
+        return timeout
+    }
+
+    private func handle(_ target: PollTarget) {
+        switch target {
+        case .doorbell:
+            break  // the next turn disarms it and pops the ring
+        case .exit(let token):
+            reap(token)
+        case .stderr(let token):
+            children.update(token) { child in
+                guard let pipe = child.stderr, child.capture.read(from: pipe) else { return }
+                pipe.close()
+                child.stderr = nil
+            }
+        }
+    }
+
+    private func publishStats() {
+        stats.executionsPending.store(waiting.count, ordering: .relaxed)
+        stats.executionsInflight.store(children.count, ordering: .relaxed)
+    }
+
+    // MARK: executions in
+
+    private func receiveSubmissions() {
+        var received = 0
+        var discarded = 0
+        while let execution = submissions.pop() {
+            received += 1
+            guard lifecycle.acceptsWork else {
+                discarded += 1
+                continue
+            }
+            let job = Self.text(execution.jobID)
+            switch LaunchPlan.make(for: execution.runner, config: config, awfProgram: awfProgram) {
+            case .process(let argv, let captureStderr):
+                waiting.append(QueuedRun(jobID: execution.jobID, generation: execution.generation, argv: argv, captureStderr: captureStderr))
+            case .unavailable(let kind):
+                logger.warning("runner \(kind) is not available in this build (job \(job))")
+                emit(execution.jobID, execution.generation, success: false)
+            case .invalidArgument:
+                logger.warning("runner: job \(job) not started: an argument contains a NUL byte")
+                emit(execution.jobID, execution.generation, success: false)
+            }
+        }
+        if discarded > 0 { logger.debug("runner: shutting down, \(discarded) executions not started") }
+        // A ring found full may mean the core holds more in its overflow queue: wake it so
+        // it flushes them instead of waiting for its next tick.
+        if received >= submissions.capacity { outcomeDoorbell.ring() }
+    }
+
+    private func beginShutdown(now: Int64, graceMs: Int) {
+        lifecycle.stopRequested(now: now, graceMs: graceMs)
+        if !waiting.isEmpty { logger.debug("runner: shutting down, \(waiting.count) waiting executions not started") }
+        // Runs that never started get no outcome: their jobs stay triggered and, per K9,
+        // come back planned after a restart instead of being recorded as failed.
+        waiting.removeAll()
+    }
+
+    // MARK: children
+
+    private func startWaiting() {
+        while lifecycle.acceptsWork, children.count < concurrency, let run = waiting.popFirst() {
+            start(run)
+        }
+    }
+
+    private func start(_ run: QueuedRun) {
+        let job = Self.text(run.jobID)
+        let spawned: SpawnedChild
+        do {
+            spawned = try ProcessSpawner.spawn(run.argv, captureStderr: run.captureStderr)
+        } catch {
+            logger.warning("runner: job \(job): cannot start \(Self.text(run.argv[0])): \(error)")
+            emit(run.jobID, run.generation, success: false)
+            return
+        }
+        let child = RunningChild(jobID: run.jobID, generation: run.generation, pid: spawned.pid, pidfd: spawned.pidfd, stderr: spawned.stderr)
+        let token = children.insert(child)
+        do {
+            try poller.add(spawned.pidfd, token: PollTarget.exit(token).token)
+            if let pipe = spawned.stderr { try poller.add(pipe, token: PollTarget.stderr(token).token) }
+        } catch {
+            logger.error("runner: job \(job): cannot watch pid \(spawned.pid): \(error); killing it")
+            reapUnwatched(token)
+            return
+        }
+        logger.debug("runner: job \(job) started pid \(spawned.pid)")
+        if timeoutNs > 0 { deadlines.append((at: Clock.monotonicNanoseconds() + timeoutNs, child: token)) }
+    }
+
+    /// The pidfd became readable: the child exited. Reaps it and reports the outcome.
+    private func reap(_ token: ChildToken) {
+        guard let pid = children[token]?.pid else { return }
+        var status: CInt = 0
+        let exit: ChildExit?
+        do {
+            guard try SystemCall.run("waitpid", { ckairos_waitpid(pid, &status, CInt(WNOHANG)) }) == pid else { return }
+            exit = ChildExit(waitStatus: status)
+        } catch {
+            // ECHILD: someone else reaped it (SIGCHLD ignored process-wide); the status is lost.
+            logger.warning("runner: cannot reap pid \(pid): \(error)")
+            exit = nil
+        }
+        guard var child = children.remove(token) else { return }
+        child.pidfd.close()
+        if let pipe = child.stderr {
+            // Whatever the child wrote before exiting is already in the pipe.
+            _ = child.capture.read(from: pipe)
+            pipe.close()
+        }
+        finish(child, exit: exit)
+    }
+
+    private func finish(_ child: RunningChild, exit: ChildExit?) {
+        let job = Self.text(child.jobID)
+        let how = exit.map(\.description) ?? "unknown status"
+        let why = child.killed == .timeout ? " after exceeding \(config.timeoutMs) ms" : ""
+        logger.debug("runner: job \(job) pid \(child.pid) ended: \(how)\(why)")
+        if !child.capture.bytes.isEmpty || child.capture.dropped > 0 {
+            logger.debug("runner: job \(job) stderr: \(child.capture.text)")
+        }
+        emit(child.jobID, child.generation, success: exit?.isSuccess ?? false)
+    }
+
+    /// A child the epoll set could not take: killed and reaped on the spot.
+    private func reapUnwatched(_ token: ChildToken) {
+        guard let child = children.remove(token) else { return }
+        _ = ckairos_pidfd_send_signal(child.pidfd.rawValue, SIGKILL)
+        _ = ckairos_kill(-child.pid, SIGKILL)
+        var status: CInt = 0
+        _ = try? SystemCall.run("waitpid") { ckairos_waitpid(child.pid, &status, 0) }
+        child.pidfd.close()
+        child.stderr?.close()
+        emit(child.jobID, child.generation, success: false)
+    }
+
+    private func kill(_ token: ChildToken, _ reason: KillReason) {
+        children.update(token) { child in
+            guard child.killed == nil else { return }
+            child.killed = reason
+            // The pidfd reaches the child even if it left its group; the group signal reaches
+            // whatever it started. The child is not reaped yet, so its pid (and group id)
+            // cannot have been reused.
+            _ = ckairos_pidfd_send_signal(child.pidfd.rawValue, SIGKILL)
+            _ = ckairos_kill(-child.pid, SIGKILL)
+        }
+    }
+
+    private func killAll(_ reason: KillReason) {
+        let tokens = children.tokens
+        if !tokens.isEmpty { logger.debug("runner: grace period over, killing \(tokens.count) running children") }
+        for token in tokens { kill(token, reason) }
+    }
+
+    private func abandonAll() {
+        for token in children.tokens {
+            guard let child = children.remove(token) else { continue }
+            logger.warning("runner: pid \(child.pid) (job \(Self.text(child.jobID))) did not exit after SIGKILL; abandoned")
+            child.pidfd.close()
+            child.stderr?.close()
+            emit(child.jobID, child.generation, success: false)
+        }
+    }
+
+    // MARK: timeouts
+
+    /// The nearest deadline of a child still running and not yet killed.
+    private func nextDeadline() -> Int64? {
+        while let front = deadlines.first {
+            if let child = children[front.child], child.killed == nil { return front.at }
+            _ = deadlines.popFirst()
+        }
+        return nil
+    }
+
+    private func expireDeadlines(now: Int64) {
+        while let at = nextDeadline(), at <= now, let front = deadlines.popFirst() {
+            if let child = children[front.child] {
+                logger.warning("runner: job \(Self.text(child.jobID)) exceeded \(config.timeoutMs) ms, killing pid \(child.pid)")
+            }
+            kill(front.child, .timeout)
+        }
+    }
+
+    // MARK: outcomes out
+
+    private func emit(_ jobID: Bytes, _ generation: UInt64, success: Bool) {
+        backlog.append(ExecutionOutcome(jobID: jobID, generation: generation, success: success))
+    }
+
+    private func flushOutcomes() {
+        var pushed = false
+        while let outcome = backlog.first, outcomes.push(outcome) {
+            _ = backlog.popFirst()
+            pushed = true
+        }
+        if pushed { outcomeDoorbell.ring() }
+    }
+
+    /// Job ids and arguments are bytes; logs show them as UTF-8 with replacements.
+    static func text(_ bytes: Bytes) -> String { String(decoding: bytes, as: UTF8.self) }
+}
