@@ -90,7 +90,12 @@ public final class Server {
         let reactor = self.reactor
         let coreDoorbell = self.coreDoorbell
         runners.start()
-        storage.start()
+        do {
+            try storage.start()
+        } catch {
+            logger.error("\(error)")
+            return 1
+        }
         let reactorThread = Thread {
             reactor.run()
             reactorDone.store(true, ordering: .sequentiallyConsistent)

@@ -1,0 +1,81 @@
+import KairosConfig
+import KairosCore
+import KairosStore
+import KairosSync
+import Logging
+
+/// The persistence backend chosen by `database.persistence` (SPEC §7.1): the journal the core
+/// appends to, startup replay, and background compaction for the logfile backend.
+final class Storage {
+    let journal: any Journal
+    private let late: LateJournal?
+    private let config: ServerConfig
+    private let stats: ServerStats
+    private let coreDoorbell: Doorbell
+    private let logger: Logger
+    private var fileJournal: FileJournal?
+    private var compactor: Compactor?
+
+    private init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) {
+        self.config = config
+        self.stats = stats
+        self.coreDoorbell = coreDoorbell
+        self.logger = logger
+        if config.persistence == .memory {
+            late = nil
+            journal = MemoryJournal()
+        } else {
+            let late = LateJournal()
+            self.late = late
+            journal = late
+        }
+    }
+
+    static func open(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) throws(ServerError)
+        -> Storage
+    {
+        Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
+    }
+
+    /// Replays the logfile into `core`, then opens it for appending. Call on the core thread.
+    /// A logfile that exists but cannot be read stops the start (never start empty over data).
+    func replay(into core: SchedulerCore) throws(ServerError) {
+        guard let late else {
+            logger.info("loaded 0 jobs, 0 rules")
+            return
+        }
+        let path = config.logfilePath
+        do {
+            _ = try Replayer.replay(logfile: path, logger: logger) { core.restore($0) }
+        } catch {
+            throw ServerError("cannot load the logfile \(path) (database.logfile_path): \(error)")
+        }
+        logger.info(
+            "loaded \(stats.jobsTotal.load(ordering: .relaxed)) jobs, \(stats.rulesTotal.load(ordering: .relaxed)) rules")
+        do {
+            let journal = try FileJournal(path: path, fsync: config.fsyncOnPersist, coreDoorbell: coreDoorbell, logger: logger)
+            late.target = journal
+            fileJournal = journal
+            compactor = try Compactor(
+                journal: journal, intervalSeconds: config.compressionInterval, stats: stats, logger: logger)
+        } catch {
+            throw ServerError("cannot open the logfile \(path) (database.logfile_path): \(error)")
+        }
+    }
+
+    /// Starts the journal writer and the compaction timer.
+    func start() throws(ServerError) {
+        do {
+            try fileJournal?.start()
+            try compactor?.start()
+        } catch {
+            throw ServerError("cannot start persistence: \(error)")
+        }
+    }
+
+    /// After the core's last submit: stops compaction, then writes and syncs everything queued (K16).
+    func stop() {
+        compactor?.shutdown()
+        fileJournal?.shutdown()
+    }
+}
