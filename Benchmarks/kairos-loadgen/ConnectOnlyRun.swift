@@ -118,6 +118,15 @@ enum ProcStatus {
         return nil
     }
 
+    /// Whether `pid` exists and is not a zombie (a server that exited but was not reaped yet).
+    static func isRunning(_ pid: Int) -> Bool {
+        guard let text = readSmallFile("/proc/\(pid)/status") else { return false }
+        for line in text.split(separator: "\n") where line.hasPrefix("State:") {
+            return !line.contains("Z (zombie)") && !line.contains("X (dead)")
+        }
+        return true
+    }
+
     /// TcpExt ListenDrops of this network namespace: SYNs the kernel dropped because a listen
     /// queue was full. A connect-rate figure with drops in it measures SYN retransmission
     /// timers (1 s), not the server.

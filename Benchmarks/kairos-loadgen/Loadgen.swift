@@ -63,7 +63,7 @@ struct Loadgen: ParsableCommand {
     var fill: Int?
     @Option(help: "A request (without id) sent once before the load, e.g. 'RULE SET r k shell true'; repeatable.")
     var prelude: [String] = []
-    @Option(help: "PID of the server, to read its RSS from /proc with --connect-only.")
+    @Option(help: "PID of the server: its RSS is read from /proc with --connect-only; --wait-ready stops if it exits.")
     var serverPid: Int?
     @Option(help: "IPv4 source addresses to spread connections over (127.0.0.2 and up); 0 = always 127.0.0.1.")
     var sources = 250
@@ -75,7 +75,7 @@ struct Loadgen: ParsableCommand {
     var deadline: Double?
     @Option(help: "Seed for the per-connection random generators.")
     var seed: UInt64 = 1
-    @Option(help: "Poll until the server answers STAT (Redis: INFO) or this many seconds pass; report the time.")
+    @Option(help: "Poll until the server answers STAT (Redis: a GET without error) or this many seconds pass; report the time.")
     var waitReady: Double?
     @Flag(help: "Run the built-in checks of the reply checker and option parsers, then exit.")
     var selfTest = false
@@ -124,7 +124,7 @@ struct Loadgen: ParsableCommand {
         let report: Report
         let status: Int32
         if let waitReady {
-            (report, status) = Modes.waitReady(plan: plan, seconds: waitReady)
+            (report, status) = Modes.waitReady(plan: plan, seconds: waitReady, serverPID: serverPid)
         } else if connectOnly {
             (report, status) = try Modes.connectOnly(
                 plan: plan, count: connections, statSeconds: duration, setupTimeout: setupTimeout, serverPID: serverPid)

@@ -132,8 +132,8 @@ enum Modes {
 
     // MARK: wait-ready
 
-    /// Polls until the server accepts a connection and answers STAT (Redis: INFO clients).
-    static func waitReady(plan: ConnectionPlan, seconds: Double) -> (Report, Int32) {
+    /// Polls until the server accepts a connection and answers STAT (Redis: GET without error).
+    static func waitReady(plan: ConnectionPlan, seconds: Double, serverPID: Int?) -> (Report, Int32) {
         let start = Clock.monotonicNanoseconds()
         let deadline = start + Int64(seconds * 1e9)
         var attempts = 0
@@ -142,6 +142,11 @@ enum Modes {
         report.add("mode", "wait-ready")
         report.add("target", plan.target.description)
         while Clock.monotonicNanoseconds() < deadline {
+            // A server that exited will never answer: say so now rather than at the deadline.
+            if let serverPID, !ProcStatus.isRunning(serverPID) {
+                lastFailure = "the server process \(serverPID) has exited"
+                break
+            }
             attempts += 1
             do {
                 let pool = try ConnectionPool(plan: plan, encoder: RequestEncoder(wire: plan.wire, keyPrefix: "k", keys: 1))
@@ -149,12 +154,16 @@ enum Modes {
                 if let failure = pool.open(count: 1, firstIndex: 0, deadline: attemptDeadline) {
                     lastFailure = failure
                 } else {
-                    switch pool.roundTrip(pool.connections[0], .stat, deadline: deadline, other: { _, _ in }) {
-                    case .success:
+                    // Redis answers INFO while it is still loading its AOF, but GET only after.
+                    let probe: Operation = plan.wire == .redis ? .get : .stat
+                    switch pool.roundTrip(pool.connections[0], probe, deadline: deadline, other: { _, _ in }) {
+                    case .success(let (completion, _)) where completion.outcome != .errorReply:
                         report.add("ready_ms", Double(Clock.monotonicNanoseconds() - start) / 1e6)
                         report.add("attempts", attempts)
                         report.add("failure", nil as String?)
                         return (report, 0)
+                    case .success:
+                        lastFailure = "\(probe.name) answered with an error (still loading?)"
                     case .failure(let error):
                         lastFailure = error.description
                     }
@@ -166,7 +175,7 @@ enum Modes {
         }
         report.add("ready_ms", nil as String?)
         report.add("attempts", attempts)
-        report.add("failure", "not ready after \(seconds) s: \(lastFailure)")
+        report.add("failure", "not ready: \(lastFailure)")
         return (report, 1)
     }
 

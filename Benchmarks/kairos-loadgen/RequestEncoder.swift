@@ -181,20 +181,29 @@ struct RequestEncoder: Sendable {
 
     private func appendKey(_ index: Int, to out: inout [UInt8], droppingDigits: Int = 0) {
         out.append(contentsOf: keyPrefix)
-        // Zero-padded, most significant digit first, without building a String.
-        var divisor = 1
-        for _ in 1..<keyWidth { divisor *= 10 }
-        var rest = index
-        for _ in 0..<(keyWidth - droppingDigits) {
-            out.append(0x30 + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
+        // Zero-padded to the key width, rendered on the stack and appended in one go: this runs
+        // once or twice per request, and a byte-by-byte append showed in the client's profile.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: keyWidth) { digits in
+            var rest = index
+            for position in stride(from: keyWidth - 1, through: 0, by: -1) {
+                digits[position] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<(keyWidth - droppingDigits)]))
         }
     }
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value >= 10 { appendDecimal(value / 10, to: &out) }
-        out.append(0x30 + UInt8(value % 10))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = value
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     static func appendSigned(_ value: Int64, to out: inout [UInt8]) {

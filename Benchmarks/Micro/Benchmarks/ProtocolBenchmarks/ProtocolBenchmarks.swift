@@ -4,7 +4,7 @@ import KairosProtocol
 /// Time and mallocs per request; `.kilo` scaling means every reported figure is per single request.
 func perRequest() -> Benchmark.Configuration {
     Benchmark.Configuration(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
         warmupIterations: 3,
         scalingFactor: .kilo,
         maxDuration: .seconds(2),

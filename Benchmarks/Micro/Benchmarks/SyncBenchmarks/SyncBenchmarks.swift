@@ -4,7 +4,7 @@ import KairosSync
 /// Time and mallocs per operation; `.kilo` scaling means every reported figure is per single op.
 func perOperation() -> Benchmark.Configuration {
     Benchmark.Configuration(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
         warmupIterations: 3,
         scalingFactor: .kilo,
         maxDuration: .seconds(2),
