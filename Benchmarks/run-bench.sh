@@ -6,6 +6,7 @@
 #   BENCH_OUT=PATH  report path (default BENCHMARKS.md)
 #   BENCH_KEEP=1    keep the work directory (configs, server logs, loadgen JSON)
 #   BENCH_SKIP_BUILD=1  use the release binaries already in .build/release
+#   KAIROS_BIN=PATH  the kairos binary to measure (default .build/release/kairos)
 #
 # Every server listens on 127.0.0.1 on a free port with a directory of its own; its PID is
 # recorded and the EXIT trap stops every recorded PID. What a server cannot report yet is
@@ -17,7 +18,7 @@ cd "$ROOT"
 QUICK=${BENCH_QUICK:-0}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 LOADGEN="$ROOT/.build/release/kairos-loadgen"
-KAIROS="$ROOT/.build/release/kairos"
+KAIROS=${KAIROS_BIN:-$ROOT/.build/release/kairos}
 mkdir -p "$ROOT/bench-out"
 # Under the repository rather than /tmp: /tmp may be a tmpfs, where fsync is free and the
 # durable rows would measure nothing.
