@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick clean
+.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian).
 deps:
@@ -40,6 +40,10 @@ bench: deps
 
 bench-quick: deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh
+
+# Opt-in micro-benchmarks: a nested package, so ordinary builds never resolve package-benchmark.
+bench-micro: deps
+	cd Benchmarks/Micro && $(SWIFT) package benchmark
 
 clean:
 	rm -rf .build .build-*

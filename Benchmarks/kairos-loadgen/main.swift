@@ -1,1 +1,2 @@
-print("kairos-loadgen")
+// kairos-loadgen: see Loadgen.swift for the options and Benchmarks/README.md for the scenarios.
+Loadgen.main()

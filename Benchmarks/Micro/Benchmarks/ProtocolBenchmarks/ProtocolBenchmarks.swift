@@ -1,0 +1,54 @@
+import Benchmark
+import KairosProtocol
+
+/// Time and mallocs per request; `.kilo` scaling means every reported figure is per single request.
+func perRequest() -> Benchmark.Configuration {
+    Benchmark.Configuration(
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
+        warmupIterations: 3,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 10_000
+    )
+}
+
+/// One request line as the reactor sees it: the tokenizer scans it, the parser classifies it.
+/// Returns the parse result so the optimiser cannot drop the work.
+@inline(__always)
+func tokenizeAndParse(_ line: UnsafeRawBufferPointer, _ tokens: inout TokenList) -> ParsedLine? {
+    switch Tokenizer.next(line, into: &tokens) {
+    case .complete:
+        return RequestParser.parse(tokens)
+    case .needMore, .invalid, .overflow:
+        return nil
+    }
+}
+
+/// Registers one benchmark per request shape. The `TokenList` is reused across requests, as the
+/// reactor reuses one per connection, so only what the parser hands to the core is allocated.
+func registerLine(_ name: String, _ text: String) {
+    let bytes = Array(text.utf8)
+    Benchmark("tokenize+parse \(name)", configuration: perRequest()) { benchmark in
+        var tokens = TokenList()
+        bytes.withUnsafeBytes { line in
+            // Fail loudly rather than time a path that rejected the input.
+            precondition(tokenizeAndParse(line, &tokens) != nil, "sample request did not parse: \(text)")
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(tokenizeAndParse(line, &tokens))
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+}
+
+/// Registered by the generated `BenchmarkRunner` (package-benchmark's plugin).
+let benchmarks: @Sendable () -> Void = {
+    registerLine("SET (integer ns)", "r1024 SET k0001234 1775008800000000000\n")
+    registerLine("SET (date time)", "r1025 SET backup.daily 2026-04-01 02:00:00\n")
+    registerLine("GET", "r1026 GET k0001234\n")
+    registerLine("QUERY", "r1027 QUERY k00012\n")
+    registerLine("STAT", "r1028 STAT\n")
+    registerLine("RULE SET shell (quoted)", "r1029 RULE SET rule.backup backup. shell \"/usr/bin/backup.sh --full\"\n")
+    registerLine("SET (CRLF, K2)", "r1030 SET k0001234 1775008800000000000\r\n")
+}
