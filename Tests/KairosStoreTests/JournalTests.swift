@@ -8,13 +8,14 @@ import Testing
 
 /// The test thread plays the core thread: it alone calls append/submit/progress/discard.
 struct JournalHarness {
-    let directory = TempDirectory()
+    let directory: TempDirectory
     let plan = FaultPlan()
     let log = LogCapture()
     let coreBell: Doorbell
     let journal: FileJournal
 
-    init(fsync: Bool = true, ringCapacity: Int = 1024, start: Bool = true) throws {
+    init(directory: TempDirectory = TempDirectory(), fsync: Bool = true, ringCapacity: Int = 1024, start: Bool = true) throws {
+        self.directory = directory
         coreBell = try Doorbell()
         journal = try FileJournal(path: directory.file("logfile"), fsync: fsync, coreDoorbell: coreBell,
                                   logger: log.logger, fileSystem: FaultyFileSystem(plan: plan),

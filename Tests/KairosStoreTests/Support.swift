@@ -19,17 +19,33 @@ enum Fixture {
 }
 
 /// A fresh directory under /tmp, removed when the value is released.
-final class TempDirectory {
+class TempDirectory {
     let path: String
+    private let owned: Bool
+
+    /// Another handle on `other`'s directory, which stays `other`'s to remove.
+    init(viewing other: TempDirectory) {
+        path = other.path
+        owned = false
+    }
+
+    /// A handle on a directory someone else created and removes.
+    init(existing path: String) {
+        self.path = path
+        owned = false
+    }
 
     init() {
+        owned = true
         var template = Array("/tmp/kairos-store-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit {
+        if owned { try? FileManager.default.removeItem(atPath: path) }
+    }
 
     func file(_ name: String) -> String { path + "/" + name }
 
@@ -45,6 +61,8 @@ final class TempDirectory {
 
     func list() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
 }
+
+func TempDirectoryView(_ other: TempDirectory) -> TempDirectory { TempDirectory(viewing: other) }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
