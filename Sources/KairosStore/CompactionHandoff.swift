@@ -9,7 +9,8 @@ final class CompactionHandoff: @unchecked Sendable {
     private let condition = NSCondition()
     private var request: SwapRequest?
     private var outcome: SwapOutcome?
-    private var closed = false
+    /// Open only while the writer thread runs, so nobody waits for a writer that is not there.
+    private var closed = true
     /// Writer's cheap check, so an idle round costs no lock.
     private let pending = Atomic<Bool>(false)
 
@@ -20,7 +21,7 @@ final class CompactionHandoff: @unchecked Sendable {
         condition.lock()
         if closed {
             condition.unlock()
-            return .failed("journal writer stopped")
+            return .failed("journal writer not running")
         }
         self.request = request
         outcome = nil
@@ -49,6 +50,13 @@ final class CompactionHandoff: @unchecked Sendable {
         condition.lock()
         outcome = result
         condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Writer, when it starts serving requests.
+    func open() {
+        condition.lock()
+        closed = false
         condition.unlock()
     }
 

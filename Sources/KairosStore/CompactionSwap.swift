@@ -46,12 +46,13 @@ enum CompactionSwap {
             try request.checkpoint.reach(.afterDeltaCopy)
             try sync(temp)
             try request.checkpoint.reach(.afterDeltaSync)
+            // Nothing that can fail may come between the rename and the caller switching files.
+            newLength = try tempSize(temp)
             do {
                 try fileSystem.rename(paths.compactionTemp, to: paths.logfile)
             } catch {
                 throw Failure.io("rename \(paths.compactionTemp) over \(paths.logfile): \(error)")
             }
-            newLength = try tempSize(temp)
         } catch let interrupted as CompactionInterrupted {
             throw .interrupted(interrupted.step)
         } catch let failure as Failure {

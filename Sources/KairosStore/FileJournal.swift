@@ -66,9 +66,12 @@ public final class FileJournal: Journal {
     public func start() throws(StoreError) {
         precondition(thread == nil && !stopped, "FileJournal started twice")
         let writer = self.writer
+        // Opened before the thread exists, so a compaction right after `start` is served.
+        writer.handoff.open()
         do {
             thread = try WorkerThread { writer.run() }
         } catch {
+            writer.handoff.close()
             throw .writerSetup(error)
         }
     }

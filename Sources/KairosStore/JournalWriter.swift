@@ -52,7 +52,8 @@ final class JournalWriter: @unchecked Sendable {
         cell.committedLength.store(length, ordering: .releasing)
     }
 
-    /// The thread body: passes until asked to stop and nothing is left to do.
+    /// The thread body: passes until asked to stop and nothing is left to do. The caller
+    /// opens `handoff` before starting the thread.
     func run() {
         let waiter: BellWaiter
         do {
