@@ -34,8 +34,10 @@ final class JournalWriter: @unchecked Sendable {
     private var failedThrough: UInt64 = 0
     /// A failed write left bytes past `committedLength` that could not be truncated yet.
     private var tailDirty = false
-    /// A compaction's rename is not known durable yet; no entry is acknowledged until it is.
-    private var directorySyncPending = false
+    /// The file's directory entry is not known durable yet (a compaction's rename, or the
+    /// file's creation at open); no entry is acknowledged until it is. Starts set so a
+    /// logfile created at startup cannot vanish with acknowledged entries after a power loss.
+    private var directorySyncPending = true
     private var scratch: [UInt8] = []
 
     init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,

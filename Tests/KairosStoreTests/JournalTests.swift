@@ -65,12 +65,25 @@ struct JournalHarness {
         h.journal.shutdown()
     }
 
+    @Test func theDirectoryIsSyncedOnceBeforeTheFirstAcknowledgement() throws {
+        let h = try JournalHarness()
+        for n in 1...3 {
+            h.appendJobs(n...n)
+            h.journal.submit()
+            #expect(h.waitFor(durable: UInt64(n)))
+        }
+        #expect(h.plan.read { $0.directorySyncs } == 1)
+        #expect(h.plan.read { $0.syncs } == 3)
+        h.journal.shutdown()
+    }
+
     @Test func fsyncOffWritesWithoutSyncing() throws {
         let h = try JournalHarness(fsync: false)
         h.appendJobs(1...5)
         h.journal.submit()
         #expect(h.waitFor(durable: 5))
         #expect(h.plan.read { $0.syncs } == 0)
+        #expect(h.plan.read { $0.directorySyncs } == 0)
         #expect(try h.fileBytes() == h.expectedBytes(Array(1...5)))
         h.journal.shutdown()
     }
