@@ -1,0 +1,186 @@
+import Glibc
+import KairosCore
+import KairosSync
+import KairosSystem
+import Logging
+
+/// `persistence = "logfile"` (SPEC §7, K12, K19): the core's `Journal` over one logfile.
+///
+/// The core thread encodes each entry into a batch buffer (`append`, no I/O) and hands the
+/// batch to the writer thread once per loop iteration (`submit`, one ring push and at most
+/// one eventfd write). The writer owns the single O_APPEND descriptor; see `JournalWriter`.
+///
+/// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
+/// then `start()`. Stop with `shutdown()` after the core's last `submit`.
+public final class FileJournal: Journal {
+    public let paths: LogfilePaths
+    let writer: JournalWriter
+    private let logger: Logger
+    private var thread: WorkerThread?
+    private var stopped = false
+
+    // MARK: core-thread state
+    private var lastSequence: UInt64 = 0
+    private var buffer: [UInt8] = []
+    /// Last sequence number in `buffer` not yet submitted; 0 when nothing is pending.
+    private var batchLast: UInt64 = 0
+    private var unencodable: UInt64?
+    /// Messages that did not fit the ring (the writer is inside a long fsync); they go out,
+    /// in order, on the next `submit`, `discard` or `progress` read.
+    private var backlog: [JournalMessage] = []
+
+    /// Opens (creating if needed) `path` for appending. `fsync`: `fsync_on_persist`.
+    /// `coreDoorbell` is rung whenever progress is published.
+    public convenience init(path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger) throws(StoreError) {
+        try self.init(path: path, fsync: fsync, coreDoorbell: coreDoorbell, logger: logger,
+                      fileSystem: PosixFileSystem())
+    }
+
+    /// As above, over an injected file system (tests make it fail on demand).
+    package init(path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger,
+                 fileSystem: any LogFileSystem, ringCapacity: Int = 1024) throws(StoreError) {
+        paths = LogfilePaths(logfile: path)
+        self.logger = logger
+        let file: any LogFileIO
+        do {
+            file = try fileSystem.openLog(path)
+        } catch {
+            throw .open(path: path, error)
+        }
+        do {
+            let length = try file.size()
+            writer = try JournalWriter(
+                file: file, length: length, paths: paths, fileSystem: fileSystem, fsync: fsync,
+                ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger)
+        } catch {
+            file.close()
+            throw .writerSetup(error)
+        }
+    }
+
+    deinit {
+        if !stopped { shutdown() }
+    }
+
+    /// Starts the writer thread. Entries appended before are written once it runs.
+    public func start() throws(StoreError) {
+        precondition(thread == nil && !stopped, "FileJournal started twice")
+        let writer = self.writer
+        // Opened before the thread exists, so a compaction right after `start` is served.
+        writer.handoff.open()
+        do {
+            thread = try WorkerThread { writer.run() }
+        } catch {
+            writer.handoff.close()
+            throw .writerSetup(error)
+        }
+    }
+
+    /// Drains: everything appended so far is submitted, written and (if configured) synced
+    /// before this returns; progress is published for it. Then the file is closed. Core thread;
+    /// no journal call may follow. Stop the `Compactor` first.
+    public func shutdown() {
+        guard !stopped else { return }
+        stopped = true
+        submit()
+        if let thread {
+            while !backlog.isEmpty {
+                flushBacklog()
+                writer.bell.ringUnconditionally()
+                if !backlog.isEmpty { usleep(200) }
+            }
+            writer.requestStop()
+            thread.join()
+        } else {
+            // Never started: do the writer's work here so the contract still holds.
+            repeat {
+                flushBacklog()
+                _ = writer.runRound()
+            } while !backlog.isEmpty || !writer.ring.isEmpty
+            writer.handoff.close()
+        }
+        writer.closeFile()
+    }
+
+    // MARK: Journal
+
+    public func append(_ entry: LogEntry) -> UInt64 {
+        lastSequence += 1
+        if unencodable == nil {
+            do {
+                try LogCodec.appendFrame(entry, to: &buffer)
+            } catch {
+                // Fails through the normal path: the writer reports this entry (and the rest of
+                // the batch) failed, so the core answers ERROR and undoes it.
+                logger.warning("persistence: cannot encode entry \(lastSequence): \(error)")
+                unencodable = lastSequence
+            }
+        }
+        batchLast = lastSequence
+        return lastSequence
+    }
+
+    public func submit() {
+        guard batchLast != 0 else {
+            if !backlog.isEmpty { flushBacklog() }
+            return
+        }
+        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable)
+        buffer = []
+        batchLast = 0
+        unencodable = nil
+        send(.batch(batch))
+    }
+
+    public var progress: JournalProgress {
+        if !backlog.isEmpty { flushBacklog() }
+        return writer.cell.load()
+    }
+
+    public func discard(through sequence: UInt64) {
+        if batchLast != 0 {
+            precondition(batchLast <= sequence, "discard(through:) must name the last appended entry")
+            buffer.removeAll(keepingCapacity: true)
+            batchLast = 0
+            unencodable = nil
+        }
+        send(.discard(through: sequence))
+    }
+
+    // MARK: hand-off
+
+    private func send(_ message: JournalMessage) {
+        if !backlog.isEmpty { flushBacklog() }
+        if !backlog.isEmpty || !writer.ring.push(message) {
+            backlog.append(message)
+        }
+        writer.bell.ring()
+    }
+
+    private func flushBacklog() {
+        var sent = 0
+        while sent < backlog.count, writer.ring.push(backlog[sent]) { sent += 1 }
+        if sent > 0 {
+            backlog.removeFirst(sent)
+            writer.bell.ring()
+        }
+    }
+
+    /// What the compactor needs from the journal (its writer's hand-off and progress).
+    var compactionPort: CompactionPort {
+        CompactionPort(writer: writer)
+    }
+}
+
+/// The compactor's view of a journal: paths, committed length, and the swap hand-off.
+struct CompactionPort: Sendable {
+    let writer: JournalWriter
+
+    var paths: LogfilePaths { writer.paths }
+    var fileSystem: any LogFileSystem { writer.fileSystem }
+    var committedLength: Int64 { writer.cell.committedLength.load(ordering: .acquiring) }
+
+    func swap(_ request: SwapRequest) -> SwapOutcome {
+        writer.handoff.perform(request) { writer.bell.ring() }
+    }
+}

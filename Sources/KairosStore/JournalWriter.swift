@@ -1,0 +1,250 @@
+import Glibc
+import KairosSync
+import KairosSystem
+import Logging
+import Synchronization
+
+/// The journal's writer thread (K12, K19): everything the core submitted since the last pass
+/// goes to the logfile in one write and, when `fsync_on_persist`, one fdatasync; then the
+/// progress is published and the core's doorbell rung. That is the group commit: however
+/// many connections' entries arrived during an fsync share the next one.
+///
+/// Failure handling follows the `Journal` contract (see `WriterPolicy`): the failed entries
+/// are reported, any bytes of them that reached the file are truncated away so the file only
+/// ever holds complete, acknowledged frames, and later writes are attempted again.
+final class JournalWriter: @unchecked Sendable {
+    // Safety: the `var`s below belong to the writer thread once `run` starts; before that and
+    // after `join` only the owning FileJournal touches them. Everything shared is atomic or
+    // behind `CompactionHandoff`'s lock.
+    let ring: SPSCRing<JournalMessage>
+    let bell: Doorbell
+    let cell = JournalProgressCell()
+    let handoff = CompactionHandoff()
+    let paths: LogfilePaths
+    let fileSystem: any LogFileSystem
+    private let coreBell: Doorbell
+    private let fsync: Bool
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+
+    private var file: any LogFileIO
+    private var committedLength: Int64
+    private var policy = WriterPolicy()
+    private var durableThrough: UInt64 = 0
+    private var failedThrough: UInt64 = 0
+    /// A failed write left bytes past `committedLength` that could not be truncated yet.
+    private var tailDirty = false
+    /// The file's directory entry is not known durable yet (a compaction's rename, or the
+    /// file's creation at open); no entry is acknowledged until it is. Starts set so a
+    /// logfile created at startup cannot vanish with acknowledged entries after a power loss.
+    private var directorySyncPending = true
+    private var scratch: [UInt8] = []
+
+    init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,
+         fsync: Bool, ringCapacity: Int, coreBell: Doorbell, logger: Logger) throws(Errno) {
+        self.file = file
+        self.committedLength = length
+        self.paths = paths
+        self.fileSystem = fileSystem
+        self.fsync = fsync
+        self.coreBell = coreBell
+        self.logger = logger
+        self.ring = SPSCRing(capacity: ringCapacity)
+        self.bell = try Doorbell()
+        cell.committedLength.store(length, ordering: .releasing)
+    }
+
+    /// The thread body: passes until asked to stop and nothing is left to do. The caller
+    /// opens `handoff` before starting the thread.
+    func run() {
+        let waiter: BellWaiter
+        do {
+            waiter = try BellWaiter(bell)
+        } catch {
+            // Without a waiter the thread can still make progress by polling; slower, not wrong.
+            logger.error("journal: cannot create wait descriptor: \(error)")
+            runPolling()
+            return
+        }
+        while true {
+            if runRound() { continue }
+            if stopping.load(ordering: .acquiring) && ring.isEmpty && !handoff.hasRequest { break }
+            bell.arm()
+            if !ring.isEmpty || handoff.hasRequest || stopping.load(ordering: .acquiring) {
+                bell.disarm()
+                continue
+            }
+            waiter.wait()
+            bell.disarm()
+        }
+        finish()
+    }
+
+    /// Asks `run` to return once the ring is drained. Call after the last `push`.
+    func requestStop() {
+        stopping.store(true, ordering: .releasing)
+        bell.ringUnconditionally()
+    }
+
+    /// Closes the file. Only after the thread has been joined (or never started).
+    func closeFile() {
+        file.close()
+    }
+
+    private func runPolling() {
+        while true {
+            if runRound() { continue }
+            if stopping.load(ordering: .acquiring) && ring.isEmpty && !handoff.hasRequest { break }
+            usleep(1000)
+        }
+        finish()
+    }
+
+    private func finish() {
+        handoff.close()
+    }
+
+    // MARK: one pass
+
+    /// Drains the ring, writes once, syncs once, publishes; then serves a compaction swap.
+    /// Returns whether it did anything.
+    func runRound() -> Bool {
+        var chunks: [[UInt8]] = []
+        var writeThrough: UInt64 = 0
+        var failThrough: UInt64 = 0
+        var received = false
+        while let message = ring.pop() {
+            received = true
+            switch policy.receive(message) {
+            case .write(let through, let fail):
+                if case .batch(let batch) = message, !batch.bytes.isEmpty { chunks.append(batch.bytes) }
+                writeThrough = max(writeThrough, through)
+                if let fail { failThrough = max(failThrough, fail) }
+            case .drop(let fail):
+                failThrough = max(failThrough, fail)
+            case .discard(let fail):
+                chunks.removeAll()
+                writeThrough = 0
+                failThrough = max(failThrough, fail)
+            }
+        }
+        if !chunks.isEmpty {
+            if write(chunks) {
+                durableThrough = max(durableThrough, writeThrough)
+            } else {
+                failThrough = max(failThrough, writeThrough)
+                policy.writeFailed()
+            }
+        }
+        failedThrough = max(failedThrough, failThrough)
+        if received {
+            cell.publish(durable: durableThrough, failed: failedThrough)
+            coreBell.ring()
+        }
+        if let request = handoff.take() {
+            performSwap(request)
+            return true
+        }
+        return received
+    }
+
+    // MARK: writing
+
+    private func write(_ chunks: [[UInt8]]) -> Bool {
+        if tailDirty && !repairTail() { return false }
+        if directorySyncPending && fsync {
+            do {
+                try fileSystem.syncDirectory(paths.directory)
+                directorySyncPending = false
+            } catch {
+                logger.error("journal: directory sync of \(paths.directory) failed: \(error)")
+                return false
+            }
+        }
+        let appended: Result<Int, PartialWrite>
+        if chunks.count == 1 {
+            appended = append(chunks[0])
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            for chunk in chunks { scratch.append(contentsOf: chunk) }
+            appended = append(scratch)
+        }
+        switch appended {
+        case .failure(let failure):
+            logger.error("journal: write to \(paths.logfile) failed: \(failure.errno)")
+            if failure.written > 0 { truncateBack() }
+            return false
+        case .success(let count):
+            if fsync {
+                do {
+                    try file.sync()
+                } catch {
+                    logger.error("journal: fdatasync of \(paths.logfile) failed: \(error)")
+                    truncateBack()
+                    return false
+                }
+            }
+            committedLength += Int64(count)
+            cell.committedLength.store(committedLength, ordering: .releasing)
+            return true
+        }
+    }
+
+    private func append(_ bytes: [UInt8]) -> Result<Int, PartialWrite> {
+        bytes.withUnsafeBytes { raw in
+            Result { () throws(PartialWrite) in
+                try file.append(raw)
+                return raw.count
+            }
+        }
+    }
+
+    /// Removes bytes of failed entries from the file, so it never holds a frame the core
+    /// answered `ERROR` (nor half a frame that would misalign later appends).
+    private func truncateBack() {
+        tailDirty = true
+        _ = repairTail()
+    }
+
+    private func repairTail() -> Bool {
+        do {
+            try file.truncate(to: committedLength)
+            if fsync { try file.sync() }
+            tailDirty = false
+            return true
+        } catch {
+            logger.error("journal: cannot truncate \(paths.logfile) back to \(committedLength) bytes: \(error)")
+            return false
+        }
+    }
+
+    // MARK: compaction
+
+    private func performSwap(_ request: SwapRequest) {
+        if tailDirty && !repairTail() {
+            request.temp.close()
+            try? fileSystem.remove(paths.compactionTemp)
+            handoff.complete(.failed("logfile tail could not be repaired"))
+            return
+        }
+        do {
+            let swapped = try CompactionSwap.perform(
+                current: file, committedLength: committedLength, request: request,
+                paths: paths, fileSystem: fileSystem)
+            file.close()
+            file = swapped.file
+            committedLength = swapped.committedLength
+            cell.committedLength.store(committedLength, ordering: .releasing)
+            directorySyncPending = !swapped.directorySynced
+            if !swapped.directorySynced {
+                logger.warning("compaction: directory sync of \(paths.directory) failed; retrying before the next write")
+            }
+            handoff.complete(.swapped(directorySynced: swapped.directorySynced))
+        } catch {
+            switch error {
+            case .io(let reason): handoff.complete(.failed(reason))
+            case .interrupted(let step): handoff.complete(.interrupted(step))
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// The writer's side of the Journal contract's failure rules, as a state machine.
+///
+/// After a failed write or sync, every later batch is dropped (reported failed) until the
+/// core's `discard` arrives: the core undoes all undurable mutations, so nothing it already
+/// answered `ERROR` may reach the file behind its back.
+struct WriterPolicy {
+    private enum State {
+        case healthy
+        case failed
+    }
+
+    enum Decision: Equatable {
+        /// Write `bytes`; they cover entries up to `through`. Then, if `failThrough` is set,
+        /// the entries after `through` up to it fail (an unencodable entry).
+        case write(through: UInt64, failThrough: UInt64?)
+        /// Drop the batch; its entries up to the number failed.
+        case drop(failThrough: UInt64)
+        /// Forget everything collected and not yet written; entries up to the number failed.
+        case discard(failThrough: UInt64)
+    }
+
+    private var state = State.healthy
+
+    var isFailed: Bool {
+        switch state {
+        case .healthy: false
+        case .failed: true
+        }
+    }
+
+    mutating func receive(_ message: JournalMessage) -> Decision {
+        switch (state, message) {
+        case (.healthy, .batch(let batch)):
+            if let bad = batch.unencodable {
+                state = .failed
+                return .write(through: bad - 1, failThrough: batch.last)
+            }
+            return .write(through: batch.last, failThrough: nil)
+        case (.failed, .batch(let batch)):
+            return .drop(failThrough: batch.last)
+        case (.healthy, .discard(let sequence)), (.failed, .discard(let sequence)):
+            state = .healthy
+            return .discard(failThrough: sequence)
+        }
+    }
+
+    /// A write or sync of the collected batches failed.
+    mutating func writeFailed() {
+        state = .failed
+    }
+}
