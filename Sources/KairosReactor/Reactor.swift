@@ -25,7 +25,7 @@ public final class Reactor: @unchecked Sendable {
     let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
 
-    var epoll: Epoll
+    let epoll: Epoll
     var listener: Listener?
     /// A descriptor kept in reserve so that EMFILE can be answered by accepting and closing (no spin).
     var spareDescriptor: FileDescriptor?

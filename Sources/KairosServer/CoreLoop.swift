@@ -24,7 +24,7 @@ final class CoreLoop {
     private let signals: FileDescriptor
     private let tickMs: Int64
     private let logger: Logger
-    private var epoll: Epoll
+    private let epoll: Epoll
 
     private static let doorbellToken: UInt64 = 1
     private static let signalToken: UInt64 = 2

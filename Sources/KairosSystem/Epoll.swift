@@ -6,8 +6,10 @@ import Glibc
 /// (slot, generation) so events for a closed and reused descriptor can be recognized and dropped.
 public struct Epoll: ~Copyable {
     public let descriptor: FileDescriptor
-    private var events: [UInt32]
-    private var data: [UInt64]
+    // Raw buffers, so `wait` need not be mutating: callbacks may add or remove descriptors
+    // while the results are being dispatched.
+    private let events: UnsafeMutableBufferPointer<UInt32>
+    private let data: UnsafeMutableBufferPointer<UInt64>
 
     public static let readable = UInt32(EPOLLIN.rawValue)
     public static let writable = UInt32(EPOLLOUT.rawValue)
@@ -16,11 +18,15 @@ public struct Epoll: ~Copyable {
     public init(maxEvents: Int = 512) throws(Errno) {
         let fd = try SystemCall.run("epoll_create1") { ckairos_epoll_create1(Int32(EPOLL_CLOEXEC)) }
         descriptor = FileDescriptor(rawValue: fd)
-        events = [UInt32](repeating: 0, count: maxEvents)
-        data = [UInt64](repeating: 0, count: maxEvents)
+        events = .allocate(capacity: maxEvents)
+        data = .allocate(capacity: maxEvents)
     }
 
-    deinit { descriptor.close() }
+    deinit {
+        descriptor.close()
+        events.deallocate()
+        data.deallocate()
+    }
 
     public func add(_ fd: FileDescriptor, events: UInt32, data: UInt64) throws(Errno) {
         _ = try SystemCall.run("epoll_ctl") { ckairos_epoll_ctl(descriptor.rawValue, EPOLL_CTL_ADD, fd.rawValue, events, data) }
@@ -35,14 +41,10 @@ public struct Epoll: ~Copyable {
     }
 
     /// Waits up to `timeoutMs` (-1 = forever) and calls `body(events, data)` for each ready descriptor.
-    public mutating func wait(timeoutMs: Int32, _ body: (UInt32, UInt64) -> Void) throws(Errno) {
+    public func wait(timeoutMs: Int32, _ body: (UInt32, UInt64) -> Void) throws(Errno) {
         let count = events.count
-        let n = try events.withUnsafeMutableBufferPointer { (ev) throws(Errno) -> Int32 in
-            try data.withUnsafeMutableBufferPointer { (da) throws(Errno) -> Int32 in
-                try SystemCall.run("epoll_wait") {
-                    ckairos_epoll_wait(descriptor.rawValue, ev.baseAddress, da.baseAddress, Int32(count), timeoutMs)
-                }
-            }
+        let n = try SystemCall.run("epoll_wait") {
+            ckairos_epoll_wait(descriptor.rawValue, events.baseAddress, data.baseAddress, Int32(count), timeoutMs)
         }
         for i in 0..<Int(n) { body(events[i], data[i]) }
     }

@@ -20,7 +20,7 @@ struct KairosCommand: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "-v" {
             print("kairos \(version)")
-            exit(0)
+            Glibc.exit(0)
         }
         do {
             var command = try parseAsRoot(arguments)
