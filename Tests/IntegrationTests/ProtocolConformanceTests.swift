@@ -176,7 +176,7 @@ import Testing
         try client.send(commands)
         // r1..r16 are single lines; r17 (QUERY) and r18 (LISTRULES) are compared as sets
         // because the reference's order is its hash order (SPEC §2.7.3).
-        var expected = replies.split(separator: "\n", omittingEmptySubsequences: true).map { $0 + "\n" }
+        var expected = replies.split(separator: "\n", omittingEmptySubsequences: true).map { String($0) + "\n" }
         for _ in 1...16 { #expect(try client.readLine() == expected.removeFirst()) }
         let query = try client.readMultiline(id: "r17")
         let listing = try client.readMultiline(id: "r18")

@@ -3,7 +3,8 @@ import Glibc
 
 /// Starts the real `kairos` binary on 127.0.0.1 with a generated config, waits until it
 /// accepts connections, and stops it by PID.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
+    // Safety: `stderrBytes` is guarded by `stderrLock`; everything else is set in init.
     let process = Process()
     let directory: URL
     let port: UInt16
@@ -155,31 +156,27 @@ final class ServerProcess {
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
+        // Files rather than pipes: nothing has to drain them while the process runs.
+        let scratch = try makeDirectory()
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
-        var outData = Data()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-        group.wait()
+        try out.close()
+        try err.close()
+        let outData = try Data(contentsOf: outURL)
+        let errData = try Data(contentsOf: errURL)
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 }
