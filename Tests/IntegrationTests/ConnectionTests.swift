@@ -50,7 +50,11 @@ import Testing
         _ = try slow.receive("r1 OK\n")
         var flood = ""
         for _ in 0..<2_000 { flood += "\(id) QUERY\n" }
-        for _ in 0..<20 { try slow.send(flood) }
+        // The server stops reading once this client's unread replies pile up (K14), so the
+        // client's own send buffer fills: send what the kernel takes, without blocking.
+        var sent = 0
+        for _ in 0..<50 { sent += slow.sendWithoutWaiting(Array(flood.utf8)) }
+        #expect(sent > 400_000)
         let other = try TestClient(port: server.port)
         for i in 0..<50 {
             try other.send("o\(i) GET missing\n")

@@ -62,6 +62,17 @@ final class TestClient {
         }
     }
 
+    /// Sends without blocking; returns how many bytes the kernel took (0 when its buffer is full).
+    func sendWithoutWaiting(_ bytes: [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n <= 0 { break }
+            offset += n
+        }
+        return offset
+    }
+
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
