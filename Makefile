@@ -25,7 +25,8 @@ run: release
 
 # Unit tests of every module, then integration tests against the real binary.
 test: deps
-	$(SWIFT) build --product kairos --product kairos-loadgen
+	$(SWIFT) build --product kairos
+	$(SWIFT) build --product kairos-loadgen
 	.build/debug/kairos-loadgen --self-test
 	KAIROS_BINARY=$(abspath $(DEBUG_BIN)) $(SWIFT) test --parallel --num-workers 2
 
