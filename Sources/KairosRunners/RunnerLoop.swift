@@ -44,7 +44,7 @@ final class RunnerLoop: @unchecked Sendable {
     private let doorbell: Doorbell
     private let outcomeDoorbell: Doorbell
     private let stop: StopRequest
-    private let poller: Poller
+    private let poller: Epoll
     private let concurrency: Int
     private let timeoutNs: Int64
     private let awfProgram: Bytes
@@ -80,8 +80,8 @@ final class RunnerLoop: @unchecked Sendable {
         self.stop = stop
         self.concurrency = max(1, config.concurrency)
         self.timeoutNs = config.timeoutMs > 0 ? Int64(config.timeoutMs) * 1_000_000 : 0
-        poller = try Poller()
-        try poller.add(doorbell.descriptor, token: PollTarget.doorbell.token)
+        poller = try Epoll(maxEvents: 64)
+        try poller.add(doorbell.descriptor, events: Epoll.readable, data: PollTarget.doorbell.token)
     }
 
     // MARK: loop
@@ -113,9 +113,11 @@ final class RunnerLoop: @unchecked Sendable {
             // there is more to do, still poll (without sleeping) so that a steady stream of
             // submissions cannot keep exited children from being reaped.
             let busy = !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
-            let ready: [UInt64]
+            var ready: [UInt64] = []
             do {
-                ready = try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds()))
+                try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds())) { _, token in
+                    ready.append(token)
+                }
             } catch {
                 // Only EINTR (retried) can happen on a valid epoll fd with valid buffers;
                 // looping on anything else would spin without ever running a job.
@@ -221,8 +223,8 @@ final class RunnerLoop: @unchecked Sendable {
         let child = RunningChild(jobID: run.jobID, generation: run.generation, pid: spawned.pid, pidfd: spawned.pidfd, stderr: spawned.stderr)
         let token = children.insert(child)
         do {
-            try poller.add(spawned.pidfd, token: PollTarget.exit(token).token)
-            if let pipe = spawned.stderr { try poller.add(pipe, token: PollTarget.stderr(token).token) }
+            try poller.add(spawned.pidfd, events: Epoll.readable, data: PollTarget.exit(token).token)
+            if let pipe = spawned.stderr { try poller.add(pipe, events: Epoll.readable, data: PollTarget.stderr(token).token) }
         } catch {
             logger.error("runner: job \(job): cannot watch pid \(spawned.pid): \(error); killing it")
             reapUnwatched(token)
