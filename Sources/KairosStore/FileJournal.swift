@@ -11,7 +11,8 @@ import Logging
 /// one eventfd write). The writer owns the single O_APPEND descriptor; see `JournalWriter`.
 ///
 /// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
-/// then `start()`. Stop with `shutdown()` after the core's last `submit`.
+/// then `start()`. Stop with `shutdown()` after the core's last `submit`. `append`, `submit`,
+/// `progress` and `discard` must all come from one thread (checked in debug builds).
 public final class FileJournal: Journal {
     public let paths: LogfilePaths
     let writer: JournalWriter
@@ -20,6 +21,7 @@ public final class FileJournal: Journal {
     private var stopped = false
 
     // MARK: core-thread state
+    private var coreThread = ThreadOwner()
     private var lastSequence: UInt64 = 0
     private var buffer: [UInt8] = []
     /// Last sequence number in `buffer` not yet submitted; 0 when nothing is pending.
@@ -77,11 +79,14 @@ public final class FileJournal: Journal {
     }
 
     /// Drains: everything appended so far is submitted, written and (if configured) synced
-    /// before this returns; progress is published for it. Then the file is closed. Core thread;
-    /// no journal call may follow. Stop the `Compactor` first.
+    /// before this returns; progress is published for it. Then the file is closed. Call it on
+    /// the core thread, or on another once the core thread has stopped using the journal;
+    /// afterwards only `progress` may be read. Stop the `Compactor` first.
     public func shutdown() {
         guard !stopped else { return }
         stopped = true
+        // The core may have stopped: this thread takes over the core side from here on.
+        coreThread = ThreadOwner()
         submit()
         if let thread {
             while !backlog.isEmpty {
@@ -105,6 +110,7 @@ public final class FileJournal: Journal {
     // MARK: Journal
 
     public func append(_ entry: LogEntry) -> UInt64 {
+        coreThread.check("FileJournal.append")
         lastSequence += 1
         if unencodable == nil {
             do {
@@ -121,6 +127,7 @@ public final class FileJournal: Journal {
     }
 
     public func submit() {
+        coreThread.check("FileJournal.submit")
         guard batchLast != 0 else {
             if !backlog.isEmpty { flushBacklog() }
             return
@@ -133,11 +140,13 @@ public final class FileJournal: Journal {
     }
 
     public var progress: JournalProgress {
+        coreThread.check("FileJournal.progress")
         if !backlog.isEmpty { flushBacklog() }
         return writer.cell.load()
     }
 
     public func discard(through sequence: UInt64) {
+        coreThread.check("FileJournal.discard")
         if batchLast != 0 {
             precondition(batchLast <= sequence, "discard(through:) must name the last appended entry")
             buffer.removeAll(keepingCapacity: true)
