@@ -49,8 +49,14 @@ public final class FileJournal: Journal {
         } catch {
             throw .open(path: path, error)
         }
+        let length: Int64
         do {
-            let length = try file.size()
+            length = try file.size()
+        } catch {
+            file.close()
+            throw .read(path: path, error)
+        }
+        do {
             writer = try JournalWriter(
                 file: file, length: length, paths: paths, fileSystem: fileSystem, fsync: fsync,
                 ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger)
