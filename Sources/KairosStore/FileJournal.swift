@@ -10,6 +10,11 @@ import Logging
 /// batch to the writer thread once per loop iteration (`submit`, one ring push and at most
 /// one eventfd write). The writer owns the single O_APPEND descriptor; see `JournalWriter`.
 ///
+/// Job outcomes (K9: job entries with status executed or failed) are written like any entry
+/// but do not cause an fsync by themselves: a batch of nothing but outcomes is written and
+/// reported at once, and the next synced batch makes it durable. A crash in between loses at
+/// most those outcomes, and the jobs run again (at-least-once).
+///
 /// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
 /// then `start()`. Stop with `shutdown()` after the core's last `submit`. `append`, `submit`,
 /// `progress` and `discard` must all come from one thread (checked in debug builds).
@@ -27,6 +32,7 @@ public final class FileJournal: Journal {
     /// Last sequence number in `buffer` not yet submitted; 0 when nothing is pending.
     private var batchLast: UInt64 = 0
     private var unencodable: UInt64?
+    private var batchNeedsSync = false
     /// Messages that did not fit the ring (the writer is inside a long fsync); they go out,
     /// in order, on the next `submit`, `discard` or `progress` read.
     private var backlog: [JournalMessage] = []
@@ -108,7 +114,7 @@ public final class FileJournal: Journal {
                 flushBacklog()
                 _ = writer.runRound()
             } while !backlog.isEmpty || !writer.ring.isEmpty
-            writer.handoff.close()
+            writer.finish()
         }
         writer.closeFile()
     }
@@ -128,6 +134,7 @@ public final class FileJournal: Journal {
                 unencodable = lastSequence
             }
         }
+        if !entry.isOutcome { batchNeedsSync = true }
         batchLast = lastSequence
         return lastSequence
     }
@@ -138,10 +145,12 @@ public final class FileJournal: Journal {
             if !backlog.isEmpty { flushBacklog() }
             return
         }
-        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable)
+        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable,
+                                 needsSync: batchNeedsSync)
         buffer = []
         batchLast = 0
         unencodable = nil
+        batchNeedsSync = false
         send(.batch(batch))
     }
 
@@ -158,6 +167,7 @@ public final class FileJournal: Journal {
             buffer.removeAll(keepingCapacity: true)
             batchLast = 0
             unencodable = nil
+            batchNeedsSync = false
         }
         send(.discard(through: sequence))
     }
@@ -197,5 +207,14 @@ struct CompactionPort: Sendable {
 
     func swap(_ request: SwapRequest) -> SwapOutcome {
         writer.handoff.perform(request) { writer.bell.ring() }
+    }
+}
+
+extension LogEntry {
+    /// A job's execution outcome (K9). SET always journals `planned` (SPEC §7.4), so these are
+    /// never acknowledged to a client.
+    var isOutcome: Bool {
+        if case .job(_, _, let status) = self { return status == .executed || status == .failed }
+        return false
     }
 }
