@@ -53,6 +53,17 @@ struct JournalHarness {
         h.journal.shutdown()
     }
 
+    @Test func theReferenceSequenceIsWrittenByteForByteAsTheReferenceWroteIt() throws {
+        let h = try JournalHarness()
+        for entry in CodecGoldenTests.fixtureEntries {
+            _ = h.journal.append(entry)
+            h.journal.submit()
+        }
+        #expect(h.waitFor(durable: 16))
+        h.journal.shutdown()
+        #expect(try h.fileBytes() == Fixture.bytes("ztick.log"))
+    }
+
     @Test func progressRingsTheCoreDoorbell() throws {
         let h = try JournalHarness()
         let waiter = try BellWaiter(h.coreBell)
