@@ -10,8 +10,14 @@ import Logging
 /// batch to the writer thread once per loop iteration (`submit`, one ring push and at most
 /// one eventfd write). The writer owns the single O_APPEND descriptor; see `JournalWriter`.
 ///
+/// Job outcomes (K9: job entries with status executed or failed) are written like any entry
+/// but do not cause an fsync by themselves: a batch of nothing but outcomes is written and
+/// reported at once, and the next synced batch makes it durable. A crash in between loses at
+/// most those outcomes, and the jobs run again (at-least-once).
+///
 /// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
-/// then `start()`. Stop with `shutdown()` after the core's last `submit`.
+/// then `start()`. Stop with `shutdown()` after the core's last `submit`. `append`, `submit`,
+/// `progress` and `discard` must all come from one thread (checked in debug builds).
 public final class FileJournal: Journal {
     public let paths: LogfilePaths
     let writer: JournalWriter
@@ -20,11 +26,13 @@ public final class FileJournal: Journal {
     private var stopped = false
 
     // MARK: core-thread state
+    private var coreThread = ThreadOwner()
     private var lastSequence: UInt64 = 0
     private var buffer: [UInt8] = []
     /// Last sequence number in `buffer` not yet submitted; 0 when nothing is pending.
     private var batchLast: UInt64 = 0
     private var unencodable: UInt64?
+    private var batchNeedsSync = false
     /// Messages that did not fit the ring (the writer is inside a long fsync); they go out,
     /// in order, on the next `submit`, `discard` or `progress` read.
     private var backlog: [JournalMessage] = []
@@ -47,8 +55,14 @@ public final class FileJournal: Journal {
         } catch {
             throw .open(path: path, error)
         }
+        let length: Int64
         do {
-            let length = try file.size()
+            length = try file.size()
+        } catch {
+            file.close()
+            throw .read(path: path, error)
+        }
+        do {
             writer = try JournalWriter(
                 file: file, length: length, paths: paths, fileSystem: fileSystem, fsync: fsync,
                 ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger)
@@ -77,11 +91,14 @@ public final class FileJournal: Journal {
     }
 
     /// Drains: everything appended so far is submitted, written and (if configured) synced
-    /// before this returns; progress is published for it. Then the file is closed. Core thread;
-    /// no journal call may follow. Stop the `Compactor` first.
+    /// before this returns; progress is published for it. Then the file is closed. Call it on
+    /// the core thread, or on another once the core thread has stopped using the journal;
+    /// afterwards only `progress` may be read. Stop the `Compactor` first.
     public func shutdown() {
         guard !stopped else { return }
         stopped = true
+        // The core may have stopped: this thread takes over the core side from here on.
+        coreThread = ThreadOwner()
         submit()
         if let thread {
             while !backlog.isEmpty {
@@ -97,7 +114,7 @@ public final class FileJournal: Journal {
                 flushBacklog()
                 _ = writer.runRound()
             } while !backlog.isEmpty || !writer.ring.isEmpty
-            writer.handoff.close()
+            writer.finish()
         }
         writer.closeFile()
     }
@@ -105,6 +122,7 @@ public final class FileJournal: Journal {
     // MARK: Journal
 
     public func append(_ entry: LogEntry) -> UInt64 {
+        coreThread.check("FileJournal.append")
         lastSequence += 1
         if unencodable == nil {
             do {
@@ -116,33 +134,40 @@ public final class FileJournal: Journal {
                 unencodable = lastSequence
             }
         }
+        if !entry.isOutcome { batchNeedsSync = true }
         batchLast = lastSequence
         return lastSequence
     }
 
     public func submit() {
+        coreThread.check("FileJournal.submit")
         guard batchLast != 0 else {
             if !backlog.isEmpty { flushBacklog() }
             return
         }
-        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable)
+        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable,
+                                 needsSync: batchNeedsSync)
         buffer = []
         batchLast = 0
         unencodable = nil
+        batchNeedsSync = false
         send(.batch(batch))
     }
 
     public var progress: JournalProgress {
+        coreThread.check("FileJournal.progress")
         if !backlog.isEmpty { flushBacklog() }
         return writer.cell.load()
     }
 
     public func discard(through sequence: UInt64) {
+        coreThread.check("FileJournal.discard")
         if batchLast != 0 {
             precondition(batchLast <= sequence, "discard(through:) must name the last appended entry")
             buffer.removeAll(keepingCapacity: true)
             batchLast = 0
             unencodable = nil
+            batchNeedsSync = false
         }
         send(.discard(through: sequence))
     }
@@ -182,5 +207,14 @@ struct CompactionPort: Sendable {
 
     func swap(_ request: SwapRequest) -> SwapOutcome {
         writer.handoff.perform(request) { writer.bell.ring() }
+    }
+}
+
+extension LogEntry {
+    /// A job's execution outcome (K9). SET always journals `planned` (SPEC §7.4), so these are
+    /// never acknowledged to a client.
+    var isOutcome: Bool {
+        if case .job(_, _, let status) = self { return status == .executed || status == .failed }
+        return false
     }
 }

@@ -38,6 +38,8 @@ final class JournalWriter: @unchecked Sendable {
     /// file's creation at open); no entry is acknowledged until it is. Starts set so a
     /// logfile created at startup cannot vanish with acknowledged entries after a power loss.
     private var directorySyncPending = true
+    /// Outcome-only batches were written since the last fdatasync (see `FileJournal`).
+    private var unsynced = false
     private var scratch: [UInt8] = []
 
     init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,
@@ -100,8 +102,18 @@ final class JournalWriter: @unchecked Sendable {
         finish()
     }
 
-    private func finish() {
+    /// Last pass of the thread: outcomes that rode along without a sync get one now, so
+    /// shutdown leaves everything durable (K16).
+    func finish() {
         handoff.close()
+        guard fsync && unsynced else { return }
+        do {
+            if directorySyncPending { try fileSystem.syncDirectory(paths.directory) }
+            try file.sync()
+            unsynced = false
+        } catch {
+            logger.error("journal: final sync of \(paths.logfile) failed: \(error)")
+        }
     }
 
     // MARK: one pass
@@ -110,6 +122,7 @@ final class JournalWriter: @unchecked Sendable {
     /// Returns whether it did anything.
     func runRound() -> Bool {
         var chunks: [[UInt8]] = []
+        var needsSync = false
         var writeThrough: UInt64 = 0
         var failThrough: UInt64 = 0
         var received = false
@@ -117,19 +130,23 @@ final class JournalWriter: @unchecked Sendable {
             received = true
             switch policy.receive(message) {
             case .write(let through, let fail):
-                if case .batch(let batch) = message, !batch.bytes.isEmpty { chunks.append(batch.bytes) }
+                if case .batch(let batch) = message, !batch.bytes.isEmpty {
+                    chunks.append(batch.bytes)
+                    needsSync = needsSync || batch.needsSync
+                }
                 writeThrough = max(writeThrough, through)
                 if let fail { failThrough = max(failThrough, fail) }
             case .drop(let fail):
                 failThrough = max(failThrough, fail)
             case .discard(let fail):
                 chunks.removeAll()
+                needsSync = false
                 writeThrough = 0
                 failThrough = max(failThrough, fail)
             }
         }
         if !chunks.isEmpty {
-            if write(chunks) {
+            if write(chunks, sync: fsync && needsSync) {
                 durableThrough = max(durableThrough, writeThrough)
             } else {
                 failThrough = max(failThrough, writeThrough)
@@ -150,9 +167,10 @@ final class JournalWriter: @unchecked Sendable {
 
     // MARK: writing
 
-    private func write(_ chunks: [[UInt8]]) -> Bool {
+    /// One write of `chunks`; with `sync`, the directory (if pending) and one fdatasync.
+    private func write(_ chunks: [[UInt8]], sync: Bool) -> Bool {
         if tailDirty && !repairTail() { return false }
-        if directorySyncPending && fsync {
+        if directorySyncPending && sync {
             do {
                 try fileSystem.syncDirectory(paths.directory)
                 directorySyncPending = false
@@ -175,7 +193,7 @@ final class JournalWriter: @unchecked Sendable {
             if failure.written > 0 { truncateBack() }
             return false
         case .success(let count):
-            if fsync {
+            if sync {
                 do {
                     try file.sync()
                 } catch {
@@ -186,6 +204,7 @@ final class JournalWriter: @unchecked Sendable {
             }
             committedLength += Int64(count)
             cell.committedLength.store(committedLength, ordering: .releasing)
+            unsynced = !sync
             return true
         }
     }

@@ -83,13 +83,17 @@ func workload(_ round: Int) -> [LogEntry] {
         let snapshotBytes = try h.directory.read("logfile")
         let inodeBefore = try inode(h.logfile)
         var delta: [UInt8] = []
+        var stateDuring = CompressionState.idle
         let result = h.compactor.runOnce(checkpoint: .none) {
+            stateDuring = h.compression
             let before = (try? h.directory.read("logfile")) ?? []
             h.write(workload(1))
             delta = Array((try? h.directory.read("logfile"))?.dropFirst(before.count) ?? [])
         }
         #expect(result == .success(framesIn: workload(0).count, framesOut: TableState(workload(0)).jobs.count + TableState(workload(0)).rules.count))
         let compacted = CompactionBuilder.build([snapshotBytes], keepRemovals: false).bytes
+        #expect(stateDuring == .running)
+        #expect(h.compression == .success)
         #expect(!delta.isEmpty)
         #expect(try h.directory.read("logfile") == compacted + delta)
         #expect(try inode(h.logfile) != inodeBefore)

@@ -53,6 +53,17 @@ struct JournalHarness {
         h.journal.shutdown()
     }
 
+    @Test func theReferenceSequenceIsWrittenByteForByteAsTheReferenceWroteIt() throws {
+        let h = try JournalHarness()
+        for entry in CodecGoldenTests.fixtureEntries {
+            _ = h.journal.append(entry)
+            h.journal.submit()
+        }
+        #expect(h.waitFor(durable: 16))
+        h.journal.shutdown()
+        #expect(try h.fileBytes() == Fixture.bytes("ztick.log"))
+    }
+
     @Test func progressRingsTheCoreDoorbell() throws {
         let h = try JournalHarness()
         let waiter = try BellWaiter(h.coreBell)
@@ -75,6 +86,37 @@ struct JournalHarness {
         #expect(h.plan.read { $0.directorySyncs } == 1)
         #expect(h.plan.read { $0.syncs } == 3)
         h.journal.shutdown()
+    }
+
+    @Test func outcomesRideAlongWithTheNextSync() throws {
+        let h = try JournalHarness()
+        let outcomes: [LogEntry] = [.job(id: b("a"), execution: 1, status: .executed), .job(id: b("b"), execution: 1, status: .failed)]
+        _ = outcomes.map(h.journal.append)
+        h.journal.submit()
+        #expect(h.waitFor(durable: 2))
+        #expect(h.plan.read { $0.writes } == 1)
+        #expect(h.plan.read { $0.syncs } == 0)
+        #expect(h.plan.read { $0.directorySyncs } == 0)
+
+        _ = h.journal.append(.job(id: b("c"), execution: 1, status: .planned))
+        h.journal.submit()
+        #expect(h.waitFor(durable: 3))
+        #expect(h.plan.read { $0.syncs } == 1)
+        #expect(h.plan.read { $0.directorySyncs } == 1)
+        h.journal.shutdown()
+        #expect(h.plan.read { $0.syncs } == 1)
+        #expect(try h.fileBytes() == frames(outcomes + [.job(id: b("c"), execution: 1, status: .planned)]))
+    }
+
+    @Test func shutdownSyncsOutcomesThatRodeAlong() throws {
+        let h = try JournalHarness()
+        _ = h.journal.append(.job(id: b("a"), execution: 1, status: .executed))
+        h.journal.submit()
+        #expect(h.waitFor(durable: 1))
+        #expect(h.plan.read { $0.syncs } == 0)
+        h.journal.shutdown()
+        #expect(h.plan.read { $0.syncs } == 1)
+        #expect(h.plan.read { $0.directorySyncs } == 1)
     }
 
     @Test func fsyncOffWritesWithoutSyncing() throws {
