@@ -15,6 +15,9 @@ final class Connection {
     /// Bytes waiting for the socket (plaintext, or ciphertext under TLS).
     var output: [UInt8] = []
     var outputStart = 0
+    /// TLS only: replies not yet encrypted. They are encrypted together when the connection is
+    /// flushed, so pipelined replies share TLS records instead of costing one record each.
+    var plaintextOutput: [UInt8] = []
     /// Requests handed to the core whose responses have not come back yet.
     var inFlight = 0
     /// The epoll interest currently registered.
@@ -32,7 +35,10 @@ final class Connection {
     }
 
     var pendingInputCount: Int { input.count - inputStart }
-    var pendingOutputCount: Int { output.count - outputStart }
+    /// Bytes ready for the socket.
+    var pendingSocketCount: Int { output.count - outputStart }
+    /// Everything not yet sent, for flow control.
+    var pendingOutputCount: Int { output.count - outputStart + plaintextOutput.count }
 
     /// Drops `count` parsed bytes from the front of `input`, releasing memory when it empties.
     func consumeInput(_ count: Int) {
@@ -60,7 +66,8 @@ final class Connection {
 
     /// Releases buffer capacity an idle connection does not need.
     func shrinkIfIdle() {
-        if pendingOutputCount == 0 { output = []; outputStart = 0 }
+        if pendingSocketCount == 0 { output = []; outputStart = 0 }
+        if plaintextOutput.isEmpty { plaintextOutput = [] }
         if pendingInputCount == 0 { input = []; inputStart = 0 }
     }
 }

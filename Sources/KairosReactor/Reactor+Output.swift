@@ -20,7 +20,7 @@ extension Reactor {
     /// Appends reply bytes; the socket write happens once per loop iteration in `flushDirty`.
     func enqueueOutput(_ connection: Connection, _ bytes: [UInt8]) {
         if connection.tls != nil {
-            encryptOutput(connection, bytes)
+            connection.plaintextOutput.append(contentsOf: bytes)
         } else if connection.pendingOutputCount == 0, connection.output.isEmpty {
             connection.output = bytes
         } else {
@@ -45,7 +45,13 @@ extension Reactor {
 
     /// Writes as much pending output as the socket takes.
     func flush(_ connection: Connection) {
-        while connection.pendingOutputCount > 0 {
+        if !connection.plaintextOutput.isEmpty {
+            let plaintext = connection.plaintextOutput
+            connection.plaintextOutput.removeAll(keepingCapacity: plaintext.count <= 64 * 1024)
+            encryptOutput(connection, plaintext)
+            guard isOpen(connection) else { return }
+        }
+        while connection.pendingSocketCount > 0 {
             let start = connection.outputStart
             let result: IOResult<Int>
             do {
@@ -93,7 +99,7 @@ extension Reactor {
         if !connection.lifecycle.isDraining, !connection.lifecycle.isClosed, !isBlocked(connection) {
             wanted |= Epoll.readable
         }
-        if connection.pendingOutputCount > 0 { wanted |= Epoll.writable }
+        if connection.pendingSocketCount > 0 { wanted |= Epoll.writable }
         guard wanted != connection.interest else { return }
         do {
             try epoll.modify(connection.descriptor, events: wanted, data: Self.token(connection.tag))

@@ -48,10 +48,10 @@ extension Reactor {
         }
         moveCiphertext(connection)
         pump(connection)
-        if isOpen(connection), connection.pendingOutputCount > 0 { markDirty(connection) }
+        if isOpen(connection), connection.pendingSocketCount > 0 { markDirty(connection) }
     }
 
-    /// Encrypts reply bytes into the connection's output.
+    /// Encrypts reply bytes into the connection's output (called when the connection is flushed).
     func encryptOutput(_ connection: Connection, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
@@ -96,7 +96,7 @@ extension Reactor {
         connection.tls?.close()
         moveCiphertext(connection)
         let start = connection.outputStart
-        guard connection.pendingOutputCount > 0 else { return }
+        guard connection.pendingSocketCount > 0 else { return }
         _ = connection.output.withUnsafeBytes { raw in
             try? connection.descriptor.write(UnsafeRawBufferPointer(rebasing: raw[start...]))
         }

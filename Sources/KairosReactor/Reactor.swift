@@ -90,6 +90,10 @@ public final class Reactor: @unchecked Sendable {
             if let deadline = stopDeadline, liveConnections == 0 || Clock.monotonicNanoseconds() >= deadline {
                 break
             }
+            if globalInFlight > 0, responses.isEmpty {
+                // Answers are on their way: a short spin usually beats a wake-up.
+                _ = SpinWait.until(nanoseconds: config.spinNanoseconds) { !responses.isEmpty }
+            }
             doorbell.arm()
             let busy = !responses.isEmpty
             let timeout: Int32 = busy ? 0 : waitTimeoutMs()

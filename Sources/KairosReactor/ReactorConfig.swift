@@ -11,6 +11,8 @@ public struct ReactorConfig: Sendable {
     public var maxInFlightPerConnection: Int = 1024
     /// Unsent reply bytes past which a connection's requests wait (K14).
     public var outputHighWater: Int = 1 << 20
+    /// How long the loop spins for answers already requested before sleeping (latency at low load).
+    public var spinNanoseconds: Int64 = 20_000
     /// How long a graceful stop waits for in-flight answers before closing anyway (K16).
     public var drainTimeoutMs: Int = 5_000
 
