@@ -26,8 +26,11 @@ final class TLSTestClient {
         self.ssl = ssl
         SSL_set_fd(ssl, socket.fd)
         ERR_clear_error()
-        if SSL_connect(ssl) != 1 {
-            throw Failure(description: "handshake failed: \(Self.drainErrors())")
+        let result = SSL_connect(ssl)
+        if result != 1 {
+            let code = SSL_get_error(ssl, result)
+            let systemError = errno
+            throw Failure(description: "handshake failed: SSL_get_error \(code), errno \(systemError): \(Self.drainErrors())")
         }
     }
 

@@ -43,13 +43,13 @@ final class TestClient {
             }
         }
         guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw Failure(description: "connect to \(host):\(port): errno \(code)")
+            // No close here: every stored property is set, so a throwing init still runs
+            // deinit, which closes the descriptor (closing twice could hit a reused number).
+            throw Failure(description: "connect to \(host):\(port): errno \(errno)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
