@@ -121,7 +121,7 @@ public final class Server {
         runners.shutdown(graceMs: 2000)
         let lateness = core.lateness
         logger.info(
-            "trigger lateness: count=\(lateness.count) p50_ns=\(lateness.percentile(50)) p99_ns=\(lateness.percentile(99)) max_ns=\(lateness.max)"
+            "trigger lateness: count=\(lateness.count) p50_ns=\(lateness.p50) p99_ns=\(lateness.p99) max_ns=\(lateness.max)"
         )
         logger.info("stopped")
         return 0

@@ -193,9 +193,15 @@ import Testing
         histogram.record(-4)
         #expect(histogram.count == 101)
         #expect(histogram.max == 100)
-        #expect(histogram.p50 == 63)   // the 51st sample (50) lies in [32, 64)
-        #expect(histogram.p99 == 100)  // [64, 128) clamped to the maximum
+        #expect(histogram.p50 == 51)   // the 51st sample (50) lies in [50, 52): buckets of 2 from 32 to 64
+        #expect(histogram.p99 == 99)   // the 100th sample (99) lies in [96, 100)
         #expect(histogram.percentile(0) == 0)
-        #expect(LatenessHistogram.bucket(of: 0) == 0 && LatenessHistogram.bucket(of: 1) == 1 && LatenessHistogram.bucket(of: .max) == 63)
+        #expect(LatenessHistogram.bucket(of: 0) == 0 && LatenessHistogram.bucket(of: 15) == 15)
+        #expect(LatenessHistogram.upperBound(of: LatenessHistogram.bucket(of: .max)) == .max)
+        // Every bucket's range holds its values, and bounds stay within 1/16 of the value.
+        for value: Int64 in [16, 17, 31, 32, 33, 1_000, 999_999, 1_953_125, 1 << 40, (1 << 40) + 12345] {
+            let upper = LatenessHistogram.upperBound(of: LatenessHistogram.bucket(of: value))
+            #expect(upper >= value && upper - value <= value / 16)
+        }
     }
 }
