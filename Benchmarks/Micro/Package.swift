@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -28,6 +29,16 @@ let package = Package(
         .target(name: "KairosSystem", dependencies: ["CKairos"], path: "Sources/KairosSystem", swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], path: "Sources/KairosSync", swiftSettings: strict),
         .target(name: "KairosProtocol", path: "Sources/KairosProtocol", swiftSettings: strict),
+        .target(
+            name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], path: "Sources/KairosCore",
+            swiftSettings: strict),
+        .target(
+            name: "KairosStore",
+            dependencies: [
+                "KairosCore", "KairosProtocol", "KairosSync", "KairosSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/KairosStore", swiftSettings: strict),
 
         // package-benchmark finds benchmark executables by their directory: Benchmarks/<Name>.
         .executableTarget(
@@ -41,6 +52,20 @@ let package = Package(
             name: "SyncBenchmarks",
             dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosSync"],
             path: "Benchmarks/SyncBenchmarks",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CoreBenchmarks",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosCore", "KairosSync"],
+            path: "Benchmarks/CoreBenchmarks",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosStore", "KairosCore"],
+            path: "Benchmarks/StoreBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

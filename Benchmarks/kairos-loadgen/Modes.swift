@@ -13,7 +13,13 @@ enum Modes {
         let shared = SharedRun()
         let workers = try (0..<settings.threads).map { try LoadWorker(number: $0, settings: settings, shared: shared) }
         var threads: [WorkerThread] = []
-        for worker in workers.dropFirst() { threads.append(try WorkerThread { worker.run() }) }
+        for worker in workers.dropFirst() {
+            do {
+                threads.append(try WorkerThread { worker.run() })
+            } catch {
+                throw LoadgenError(description: "pthread_create failed: \(error)")
+            }
+        }
         workers[0].run()
         for thread in threads { thread.join() }
 

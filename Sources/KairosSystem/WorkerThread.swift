@@ -1,9 +1,9 @@
 import Glibc
-import KairosSystem
 
-/// A joinable pthread running one closure. The journal writer and the compactor each own one;
-/// `join` is how shutdown waits for "everything submitted is on disk".
-final class WorkerThread {
+/// A joinable pthread running one closure (Foundation's `Thread` cannot be joined). The journal
+/// writer and the compactor each own one, so shutdown can wait for "everything is on disk";
+/// the load generator joins its workers before reading their results.
+public final class WorkerThread {
     private var thread: pthread_t
 
     /// The closure's owner: retained across pthread_create, released by the thread itself.
@@ -12,7 +12,7 @@ final class WorkerThread {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    init(_ body: @escaping @Sendable () -> Void) throws(Errno) {
+    public init(_ body: @escaping @Sendable () -> Void) throws(Errno) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
@@ -28,7 +28,7 @@ final class WorkerThread {
     }
 
     /// Waits for the closure to return. Call once.
-    func join() {
+    public func join() {
         _ = pthread_join(thread, nil)
     }
 }
