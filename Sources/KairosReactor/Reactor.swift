@@ -45,6 +45,7 @@ public final class Reactor: @unchecked Sendable {
     var authDeadlines = DeadlineQueue()
     var stopDeadline: Int64?
 
+    static let spinMaxInFlight = 8
     static let listenerToken = UInt64.max
     static let doorbellToken = UInt64.max - 1
 
@@ -90,8 +91,9 @@ public final class Reactor: @unchecked Sendable {
             if let deadline = stopDeadline, liveConnections == 0 || Clock.monotonicNanoseconds() >= deadline {
                 break
             }
-            if globalInFlight > 0, responses.isEmpty {
-                // Answers are on their way: a short spin usually beats a wake-up.
+            if globalInFlight > 0, globalInFlight <= Self.spinMaxInFlight, responses.isEmpty {
+                // A few answers are on their way: a short spin beats a wake-up. Under heavy load
+                // (many in flight) the loop has other work and spinning would only steal CPU.
                 _ = SpinWait.until(nanoseconds: config.spinNanoseconds) { !responses.isEmpty }
             }
             doorbell.arm()

@@ -27,6 +27,8 @@ final class CoreLoop {
     private let epoll: Epoll
 
     private static let spinNanoseconds: Int64 = 20_000
+    private static let spinMaxRequests = 8
+    private var requestsLastTurn = 0
     private static let doorbellToken: UInt64 = 1
     private static let signalToken: UInt64 = 2
 
@@ -59,9 +61,14 @@ final class CoreLoop {
                 turn()
                 return
             }
-            // Right after serving, the next request often follows within microseconds (a client
-            // waiting on its answer): spin briefly before paying for a sleep and a wake-up.
-            if worked, SpinWait.until(nanoseconds: Self.spinNanoseconds, { !requests.isEmpty }) { continue }
+            // At low load the next request often follows within microseconds (a client waiting
+            // on its answer): spin briefly before paying for a sleep and a wake-up. Under heavy
+            // load the reactor keeps the ring busy anyway, and spinning would only steal CPU.
+            if worked, requestsLastTurn <= Self.spinMaxRequests,
+                SpinWait.until(nanoseconds: Self.spinNanoseconds, { !requests.isEmpty })
+            {
+                continue
+            }
             doorbell.arm()
             // Anything pushed before `arm` did not ring: look once more before sleeping.
             if turn() {
@@ -97,10 +104,13 @@ final class CoreLoop {
     private func turn() -> Bool {
         var worked = false
         let now = Clock.wallNanoseconds()
+        var handled = 0
         requests.drain { envelope in
             core.handle(envelope, now: now)
-            worked = true
+            handled += 1
         }
+        requestsLastTurn = handled
+        worked = handled > 0
         runners.drainOutcomes { outcome in
             core.applyOutcome(outcome)
             worked = true
