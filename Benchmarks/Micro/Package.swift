@@ -40,31 +40,36 @@ let package = Package(
             ],
             path: "Sources/KairosStore", swiftSettings: strict),
 
+        // Shared by every benchmark executable (the per-operation configuration).
+        .target(
+            name: "MicroSupport", dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Sources/MicroSupport", swiftSettings: strict),
+
         // package-benchmark finds benchmark executables by their directory: Benchmarks/<Name>.
         .executableTarget(
             name: "ProtocolBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosProtocol"],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "MicroSupport", "KairosProtocol"],
             path: "Benchmarks/ProtocolBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "SyncBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosSync"],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "MicroSupport", "KairosSync"],
             path: "Benchmarks/SyncBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "CoreBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosCore", "KairosSync"],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "MicroSupport", "KairosCore", "KairosSync"],
             path: "Benchmarks/CoreBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "StoreBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "benchmark"), "KairosStore", "KairosCore"],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "MicroSupport", "KairosStore", "KairosCore"],
             path: "Benchmarks/StoreBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

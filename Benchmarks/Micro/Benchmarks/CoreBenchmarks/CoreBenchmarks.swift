@@ -1,18 +1,8 @@
 import Benchmark
+import MicroSupport
 import KairosCore
 import KairosProtocol
 import KairosSync
-
-/// Time and mallocs per operation; `.kilo` scaling means every reported figure is per single op.
-func perOperation() -> Benchmark.Configuration {
-    Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 10_000
-    )
-}
 
 /// A core on the memory journal, as `persistence = "memory"` runs it.
 func makeCore() -> SchedulerCore {

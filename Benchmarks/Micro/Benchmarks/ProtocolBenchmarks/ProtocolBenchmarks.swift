@@ -1,16 +1,6 @@
 import Benchmark
+import MicroSupport
 import KairosProtocol
-
-/// Time and mallocs per request; `.kilo` scaling means every reported figure is per single request.
-func perRequest() -> Benchmark.Configuration {
-    Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 10_000
-    )
-}
 
 /// One request line as the reactor sees it: the tokenizer scans it, the parser classifies it.
 /// Returns the parse result so the optimiser cannot drop the work.
@@ -28,7 +18,7 @@ func tokenizeAndParse(_ line: UnsafeRawBufferPointer, _ tokens: inout TokenList)
 /// reactor reuses one per connection, so only what the parser hands to the core is allocated.
 func registerLine(_ name: String, _ text: String) {
     let bytes = Array(text.utf8)
-    Benchmark("tokenize+parse \(name)", configuration: perRequest()) { benchmark in
+    Benchmark("tokenize+parse \(name)", configuration: perOperation()) { benchmark in
         var tokens = TokenList()
         bytes.withUnsafeBytes { line in
             // Fail loudly rather than time a path that rejected the input.

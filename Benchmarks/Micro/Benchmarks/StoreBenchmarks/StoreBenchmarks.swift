@@ -1,17 +1,8 @@
 import Benchmark
+import MicroSupport
 import KairosCore
 import KairosProtocol
 import KairosStore
-
-func perOperation() -> Benchmark.Configuration {
-    Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 10_000
-    )
-}
 
 let job = LogEntry.job(id: Array("backup.daily".utf8), execution: 1_775_008_800_000_000_000, status: .planned)
 let rule = LogEntry.rule(

@@ -1,16 +1,6 @@
 import Benchmark
+import MicroSupport
 import KairosSync
-
-/// Time and mallocs per operation; `.kilo` scaling means every reported figure is per single op.
-func perOperation() -> Benchmark.Configuration {
-    Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 10_000
-    )
-}
 
 /// Registered by the generated `BenchmarkRunner` (package-benchmark's plugin).
 let benchmarks: @Sendable () -> Void = {
