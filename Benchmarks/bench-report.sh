@@ -160,4 +160,10 @@ write_report() {
         sed -E "s#DIR/#<server dir>/#; s#$WORK/##g" <<<"${PROFILES[$profile]}"
         echo '```'
     done
+    # Measurements that are not part of the matrix (micro-benchmarks, allocation counts,
+    # profiles) are kept by hand in one file, each with its own command and machine.
+    if [[ -f "$ROOT/Benchmarks/other-measurements.md" ]]; then
+        echo
+        cat "$ROOT/Benchmarks/other-measurements.md"
+    fi
 }
