@@ -1,5 +1,4 @@
 import CKairos
-import Foundation
 import Glibc
 import KairosConfig
 import KairosCore
@@ -85,38 +84,38 @@ public final class Server {
 
     /// Serves until SIGINT/SIGTERM, drains (K16) and returns 0.
     public func run() -> Int32 {
+        let loop: CoreLoop
+        do {
+            loop = try CoreLoop(
+                core: core, requests: requests, responses: responses, doorbell: coreDoorbell,
+                reactorDoorbell: reactor.doorbell, runners: runners, signals: signals,
+                framerate: config.framerate, logger: logger)
+            try storage.start()
+        } catch {
+            logger.error("cannot start: \(error)")
+            return 1
+        }
+        runners.start()
         logger.info("listening on \(reactor.address)")
         let reactorDone = Atomic<Bool>(false)
         let reactor = self.reactor
         let coreDoorbell = self.coreDoorbell
-        runners.start()
+        let reactorThread: WorkerThread
         do {
-            try storage.start()
+            reactorThread = try WorkerThread {
+                reactor.run()
+                reactorDone.store(true, ordering: .sequentiallyConsistent)
+                coreDoorbell.ringUnconditionally()
+            }
         } catch {
-            logger.error("\(error)")
+            logger.error("cannot start the reactor thread: \(error)")
+            storage.stop()
+            runners.shutdown(graceMs: 0)
             return 1
         }
-        let reactorThread = Thread {
-            reactor.run()
-            reactorDone.store(true, ordering: .sequentiallyConsistent)
-            coreDoorbell.ringUnconditionally()
-        }
-        reactorThread.name = "kairos-reactor"
-        reactorThread.stackSize = 1 << 20
-        reactorThread.start()
-
-        do {
-            let loop = try CoreLoop(
-                core: core, requests: requests, responses: responses, doorbell: coreDoorbell,
-                reactorDoorbell: reactor.doorbell, runners: runners, signals: signals,
-                framerate: config.framerate, logger: logger)
-            loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
-        } catch {
-            logger.error("core: cannot start its event loop: \(error)")
-            reactor.requestStop()
-            while !reactorDone.load(ordering: .sequentiallyConsistent) { usleep(1000) }
-            return 1
-        }
+        // The main thread becomes the core thread until the reactor has drained after a signal.
+        loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
+        reactorThread.join()
         storage.stop()
         runners.shutdown(graceMs: 2000)
         let lateness = core.lateness
