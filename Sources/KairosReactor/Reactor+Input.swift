@@ -143,7 +143,7 @@ extension Reactor {
             precondition(pushed, "request ring overflow despite the in-flight limit")
             connection.inFlight += 1
             globalInFlight += 1
-            coreDoorbell.ring()
+            requestsPushed = true
         }
     }
 }

@@ -44,6 +44,8 @@ public final class Reactor: @unchecked Sendable {
     var handshakeDeadlines = DeadlineQueue()
     var authDeadlines = DeadlineQueue()
     var stopDeadline: Int64?
+    /// Requests were pushed since the core was last told: it is woken once per batch, not per request.
+    var requestsPushed = false
 
     static let spinMaxInFlight = 8
     static let listenerToken = UInt64.max
@@ -105,12 +107,22 @@ public final class Reactor: @unchecked Sendable {
                 logger.error("reactor: epoll_wait failed: \(error)")
             }
             doorbell.disarmWithoutReading()
+            wakeCore()
             drainResponses()
             flushDirty()
             resumeStalled()
+            wakeCore()
             expireDeadlines()
         }
         for case let connection? in slots { close(connection) }
+    }
+
+    /// Rings the core's doorbell once for everything pushed since the last call, so the core
+    /// wakes to a whole read batch instead of to its first request.
+    private func wakeCore() {
+        guard requestsPushed else { return }
+        requestsPushed = false
+        coreDoorbell.ring()
     }
 
     // MARK: - Events
