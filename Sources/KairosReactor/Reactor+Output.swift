@@ -14,6 +14,10 @@ extension Reactor {
             }
             connection.inFlight -= 1
             enqueueOutput(connection, envelope.bytes)
+            if connection.pendingOutputCount > config.outputHardLimit {
+                logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")
+                close(connection)
+            }
         }
     }
 

@@ -11,6 +11,9 @@ public struct ReactorConfig: Sendable {
     public var maxInFlightPerConnection: Int = 1024
     /// Unsent reply bytes past which a connection's requests wait (K14).
     public var outputHighWater: Int = 1 << 20
+    /// Unsent reply bytes past which a connection is dropped (K14): answers already in flight
+    /// when it stopped reading (say, many large QUERY results) could otherwise grow without bound.
+    public var outputHardLimit: Int = 64 << 20
     /// How long the loop spins for answers already requested before sleeping (latency at low load).
     public var spinNanoseconds: Int64 = 20_000
     /// How long a graceful stop waits for in-flight answers before closing anyway (K16).

@@ -62,6 +62,24 @@ import Testing
         }
     }
 
+    @Test func clientThatNeverReadsIsDroppedPast64MiB() throws {
+        let server = try ServerProcess()
+        let writer = try TestClient(port: server.port, timeout: 30)
+        let id = String(repeating: "j", count: 200)
+        var fill = ""
+        for i in 0..<2_000 { fill += "f SET \(id).\(i) 4102444800000000000\n" }
+        try writer.send(fill)
+        for _ in 0..<2_000 { _ = try writer.readLine() }
+        // Each QUERY answers about 460 KB; 300 of them parsed before any answer is back exceed
+        // the 64 MiB bound on unsent replies (K14), so the server gives up on this client.
+        let greedy = try TestClient(port: server.port, timeout: 30)
+        try greedy.send(String(repeating: "q QUERY \(id)\n", count: 300))
+        #expect(ServerProcess.eventually(timeout: 30) { server.stderr.contains("does not read its replies") })
+        #expect(greedy.readUntilClosed())
+        try writer.send("s GET missing\n")
+        #expect(try writer.receive("s ERROR\n") == "s ERROR\n")
+    }
+
     @Test func clientCloseAfterPipelineStillAppliesRequests() throws {
         let server = try ServerProcess()
         do {

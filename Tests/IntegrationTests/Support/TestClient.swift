@@ -129,6 +129,18 @@ final class TestClient {
         return n == 0 || (n < 0 && errno == ECONNRESET)
     }
 
+    /// Reads and discards everything until the server closes (EOF or reset); false on timeout.
+    func readUntilClosed(timeout: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while Date() < deadline {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
+            if n < 0 && errno != EAGAIN && errno != EINTR { return false }
+        }
+        return false
+    }
+
     /// Proves that what was sent before got no answer: a marker request sent after it must
     /// produce the very next bytes (no sleeping on silence).
     func nextReplyIsMarker() throws -> Bool {
