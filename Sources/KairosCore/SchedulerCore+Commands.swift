@@ -11,7 +11,7 @@ extension SchedulerCore {
         let sequence = append(.job(id: job, execution: execution, status: .planned))
         undo.append(sequence, .job(id: job, previous: previous))
         undo.noteSet(sequence: sequence, generation: generation)
-        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+        responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
     func get(_ job: Bytes, requestID: Bytes) -> [UInt8] {
@@ -58,14 +58,14 @@ extension SchedulerCore {
         let previous = JobSnapshot(jobs.remove(slot))
         let sequence = append(.jobRemoval(id: job))
         undo.append(sequence, .job(id: job, previous: previous))
-        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+        responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
     func setRule(_ id: Bytes, _ rule: Rule, requestID: Bytes, client: ClientTag) {
         let previous = rules.set(id, rule)
         let sequence = append(.rule(id: id, pattern: rule.pattern, runner: rule.runner))
         undo.append(sequence, .rule(id: id, previous: previous))
-        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+        responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
     func removeRule(_ id: Bytes, requestID: Bytes, client: ClientTag) {
@@ -74,7 +74,7 @@ extension SchedulerCore {
         }
         let sequence = append(.ruleRemoval(id: id))
         undo.append(sequence, .rule(id: id, previous: previous))
-        responses.enqueueMutation(client, requestID: requestID, Self.okLine(requestID), sequence: sequence)
+        responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
     func listRules(namespace: Namespace, requestID: Bytes) -> [UInt8] {

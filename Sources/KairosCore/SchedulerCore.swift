@@ -144,13 +144,6 @@ public final class SchedulerCore {
         return record.generation == entry.generation && record.status == .planned
     }
 
-    static func okLine(_ id: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(id.count + 4)
-        ResponseEncoder.appendOK(id: id, to: &out)
-        return out
-    }
-
     static func errorLine(_ id: Bytes) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(id.count + 7)

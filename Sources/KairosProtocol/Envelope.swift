@@ -40,15 +40,20 @@ public struct RequestEnvelope: Sendable {
     }
 }
 
-/// The complete answer to one request (one or more lines), on its way back to the reactor.
-/// Every request envelope gets exactly one response envelope, in the order they were sent.
+/// The complete answers to `count` consecutive requests of one connection (one or more lines
+/// each), on their way back to the reactor. Answers come back in the order the requests were
+/// sent; the core may merge neighbouring answers for the same connection into one envelope so a
+/// pipelined burst costs one buffer instead of one per request.
 public struct ResponseEnvelope: Sendable {
     public var client: ClientTag
     public var bytes: [UInt8]
+    /// How many requests `bytes` answers (at least 1).
+    public var count: Int
 
-    public init(client: ClientTag, bytes: [UInt8]) {
+    public init(client: ClientTag, bytes: [UInt8], count: Int = 1) {
         self.client = client
         self.bytes = bytes
+        self.count = count
     }
 }
 

@@ -7,12 +7,12 @@ extension Reactor {
     /// Moves every answer the core has published to its connection's output.
     func drainResponses() {
         responses.drain { envelope in
-            globalInFlight -= 1
+            globalInFlight -= envelope.count
             let slot = Int(envelope.client.slot)
             guard slot < slots.count, let connection = slots[slot], connection.tag == envelope.client else {
                 return  // the connection closed meanwhile
             }
-            connection.inFlight -= 1
+            connection.inFlight -= envelope.count
             enqueueOutput(connection, envelope.bytes)
             if connection.pendingOutputCount > config.outputHardLimit {
                 logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")

@@ -146,6 +146,21 @@ import Testing
         #expect(lines[14] == "a b framerate 65535")
     }
 
+    @Test func neighbouringAnswersForOneClientShareAnEnvelope() {
+        let h = Harness()
+        let other = ClientTag(slot: 9, generation: 4)
+        h.send("1", .set(job: b("a"), execution: 4_102_444_800_000_000_000))
+        h.send("2", .get(job: b("a")))
+        h.send("3", .remove(job: b("missing")))
+        h.send("4", .stat, client: other)
+        h.send("5", .set(job: b("b"), execution: 7))
+        let released = h.collectEnvelopes()
+        #expect(released.map(\.client) == [h.client, other, h.client])
+        #expect(released.map(\.count) == [3, 1, 1])
+        #expect(released[0].bytes == b("1 OK\n2 OK planned 4102444800000000000\n3 ERROR\n"))
+        #expect(released[2].bytes == b("5 OK\n"))
+    }
+
     @Test func responsesCarryTheirClient() {
         let h = Harness()
         let other = ClientTag(slot: 9, generation: 4)

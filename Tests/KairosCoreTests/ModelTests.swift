@@ -247,11 +247,11 @@ private struct NaiveScheduler {
             default:
                 break
             }
-            answered += h.collectEnvelopes().count
+            answered += h.collectEnvelopes().reduce(0) { $0 + $1.count }
             if step % 10 == 0 { #expect(h.core.violations().isEmpty) }
         }
         h.journal.makeAllDurable()
-        answered += h.collectEnvelopes().count
+        answered += h.collectEnvelopes().reduce(0) { $0 + $1.count }
         #expect(answered == sent)
         #expect(h.core.violations().isEmpty)
     }
