@@ -3,32 +3,53 @@ import KairosProtocol
 /// Answers waiting for the journal (K19), released strictly in arrival order so every connection
 /// sees its responses in request order and no read overtakes a mutation it observed.
 ///
-/// A mutation's `<id> OK` is not built until it is released: neighbouring answers for the same
-/// connection are then written into one buffer, so a pipelined burst of SETs costs one
-/// allocation instead of one per request.
+/// The common one-line answers (`OK`, `ERROR`, a GET's `OK <status> <execution>`) are kept as
+/// values and only written out on release, where neighbouring answers for the same connection
+/// share one buffer: a pipelined burst costs one allocation instead of one per request.
 struct PendingResponses {
+    private enum Body {
+        /// A mutation: `OK`, or `ERROR` if its journal entry is lost (K12).
+        case mutation
+        case error
+        /// A GET that found its job; the values are taken when the request is handled.
+        case job(JobStatus, Int64)
+        /// Any other finished answer (QUERY, LISTRULES, STAT).
+        case bytes([UInt8])
+    }
+
     private struct Pending {
         var client: ClientTag
-        /// A read's finished answer; nil for a mutation, answered `OK` (or `ERROR` if its entry is lost).
-        var bytes: [UInt8]?
+        var requestID: Bytes
+        var body: Body
         /// Released once the journal is durable through this sequence.
         var requiredSequence: UInt64
-        /// For a mutation: its request id.
-        var mutationID: Bytes?
     }
 
     private var queue = RingDeque<Pending>()
 
     var count: Int { queue.count }
 
-    /// Queues a read (or a refusal): it waits only for entries appended before it.
+    /// Queues a finished read answer: it waits only for entries appended before it.
     mutating func enqueueRead(_ client: ClientTag, _ bytes: [UInt8], after sequence: UInt64) {
-        queue.append(Pending(client: client, bytes: bytes, requiredSequence: sequence, mutationID: nil))
+        queue.append(Pending(client: client, requestID: [], body: .bytes(bytes), requiredSequence: sequence))
+    }
+
+    /// Queues `<id> ERROR` for a request that changes nothing.
+    mutating func enqueueError(_ client: ClientTag, requestID: Bytes, after sequence: UInt64) {
+        queue.append(Pending(client: client, requestID: requestID, body: .error, requiredSequence: sequence))
+    }
+
+    /// Queues a GET's `<id> OK <status> <execution>`.
+    mutating func enqueueJob(
+        _ client: ClientTag, requestID: Bytes, status: JobStatus, execution: Int64, after sequence: UInt64
+    ) {
+        queue.append(
+            Pending(client: client, requestID: requestID, body: .job(status, execution), requiredSequence: sequence))
     }
 
     /// Queues a mutation's `OK`, tied to the sequence of its own journal entry.
     mutating func enqueueMutation(_ client: ClientTag, requestID: Bytes, sequence: UInt64) {
-        queue.append(Pending(client: client, bytes: nil, requiredSequence: sequence, mutationID: requestID))
+        queue.append(Pending(client: client, requestID: requestID, body: .mutation, requiredSequence: sequence))
     }
 
     /// Emits, in order, every answer at the front whose entries are durable, merging
@@ -49,33 +70,39 @@ struct PendingResponses {
     ) {
         while let front = queue.first, ready(front) {
             let client = front.client
-            var first = queue.removeFirst()
-            // A lone read goes out as built, without a copy.
-            if first.mutationID == nil, queue.first.map({ $0.client != client || !ready($0) }) ?? true {
-                emit(ResponseEnvelope(client: client, bytes: first.bytes ?? []))
+            var pending = queue.removeFirst()
+            // A lone finished answer goes out as built, without a copy.
+            if case .bytes(let bytes) = pending.body, queue.first.map({ $0.client != client || !ready($0) }) ?? true {
+                emit(ResponseEnvelope(client: client, bytes: bytes))
                 continue
             }
             var out: [UInt8] = []
             out.reserveCapacity(128)
             var answered = 0
             while true {
-                Self.write(&first, lostAfter: lostAfter, to: &out)
+                Self.write(pending, lostAfter: lostAfter, to: &out)
                 answered += 1
                 guard let next = queue.first, next.client == client, ready(next) else { break }
-                first = queue.removeFirst()
+                pending = queue.removeFirst()
             }
             emit(ResponseEnvelope(client: client, bytes: out, count: answered))
         }
     }
 
-    private static func write(_ pending: inout Pending, lostAfter: UInt64, to out: inout [UInt8]) {
-        if let requestID = pending.mutationID {
-            if pending.requiredSequence > lostAfter {
-                ResponseEncoder.appendError(id: requestID, to: &out)
-            } else {
-                ResponseEncoder.appendOK(id: requestID, to: &out)
-            }
-        } else if let bytes = pending.bytes {
+    private static func write(_ pending: Pending, lostAfter: UInt64, to out: inout [UInt8]) {
+        switch pending.body {
+        case .mutation where pending.requiredSequence > lostAfter, .error:
+            ResponseEncoder.appendError(id: pending.requestID, to: &out)
+        case .mutation:
+            ResponseEncoder.appendOK(id: pending.requestID, to: &out)
+        case .job(let status, let execution):
+            ResponseEncoder.beginLine(id: pending.requestID, to: &out)
+            ResponseEncoder.append("OK ", to: &out)
+            ResponseEncoder.append(status.name, to: &out)
+            ResponseEncoder.appendSpace(&out)
+            ResponseEncoder.appendDecimal(execution, to: &out)
+            ResponseEncoder.endLine(&out)
+        case .bytes(let bytes):
             out.append(contentsOf: bytes)
         }
     }

@@ -14,18 +14,11 @@ extension SchedulerCore {
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
-    func get(_ job: Bytes, requestID: Bytes) -> [UInt8] {
-        guard let slot = jobs.slot(of: job) else { return Self.errorLine(requestID) }
+    func get(_ job: Bytes, requestID: Bytes, client: ClientTag) {
+        guard let slot = jobs.slot(of: job) else { return answerError(client, requestID) }
         let record = jobs[slot]
-        var out: [UInt8] = []
-        out.reserveCapacity(requestID.count + 34)
-        ResponseEncoder.beginLine(id: requestID, to: &out)
-        ResponseEncoder.append("OK ", to: &out)
-        ResponseEncoder.append(record.status.name, to: &out)
-        ResponseEncoder.appendSpace(&out)
-        ResponseEncoder.appendDecimal(record.execution, to: &out)
-        ResponseEncoder.endLine(&out)
-        return out
+        responses.enqueueJob(
+            client, requestID: requestID, status: record.status, execution: record.execution, after: lastAppended)
     }
 
     /// Walks only the ids under the prefix (narrowed by the namespace), in id order.
@@ -53,7 +46,7 @@ extension SchedulerCore {
 
     func remove(_ job: Bytes, requestID: Bytes, client: ClientTag) {
         guard let slot = jobs.slot(of: job) else {
-            return answer(client, Self.errorLine(requestID))
+            return answerError(client, requestID)
         }
         let previous = JobSnapshot(jobs.remove(slot))
         let sequence = append(.jobRemoval(id: job))
@@ -70,7 +63,7 @@ extension SchedulerCore {
 
     func removeRule(_ id: Bytes, requestID: Bytes, client: ClientTag) {
         guard let previous = rules.remove(id) else {
-            return answer(client, Self.errorLine(requestID))
+            return answerError(client, requestID)
         }
         let sequence = append(.ruleRemoval(id: id))
         undo.append(sequence, .rule(id: id, previous: previous))

@@ -72,16 +72,16 @@ public final class SchedulerCore {
         let client = envelope.client
         let command = envelope.request.command
         if case .malformed = command {
-            return answer(client, Self.errorLine(id))
+            return answerError(client, id)
         }
         guard NamespacePolicy.permits(command, in: envelope.namespace) else {
-            return answer(client, Self.errorLine(id))
+            return answerError(client, id)
         }
         switch command {
         case .set(let job, let execution):
             set(job, execution: execution, requestID: id, client: client)
         case .get(let job):
-            answer(client, get(job, requestID: id))
+            get(job, requestID: id, client: client)
         case .query(let prefix):
             answer(client, query(prefix, namespace: envelope.namespace, requestID: id))
         case .remove(let job):
@@ -95,7 +95,7 @@ public final class SchedulerCore {
         case .stat:
             answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats))
         case .malformed:
-            answer(client, Self.errorLine(id))
+            answerError(client, id)
         }
     }
 
@@ -144,10 +144,8 @@ public final class SchedulerCore {
         return record.generation == entry.generation && record.status == .planned
     }
 
-    static func errorLine(_ id: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(id.count + 7)
-        ResponseEncoder.appendError(id: id, to: &out)
-        return out
+    /// Queues `<id> ERROR` for a request that changes nothing.
+    func answerError(_ client: ClientTag, _ id: Bytes) {
+        responses.enqueueError(client, requestID: id, after: lastAppended)
     }
 }
