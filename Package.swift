@@ -84,8 +84,8 @@ let package = Package(
 
         .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
-        .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore"], swiftSettings: strict),
-        .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
+        .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
         .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),

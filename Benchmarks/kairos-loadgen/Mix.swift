@@ -1,3 +1,4 @@
+import KairosSystem
 /// The request kinds the load generator can send (SPEC §2.7), one per `--mix` key.
 enum Operation: Int, CaseIterable, Sendable, Comparable {
     case set, get, query, remove, stat, rule, listrules
@@ -97,21 +98,6 @@ struct Mix: Equatable, Sendable {
             let previous = index == 0 ? 0 : cumulative[index - 1]
             return "\(operations[index].name)=\(cumulative[index] - previous)"
         }.joined(separator: ",")
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64); each connection owns one, so draws need no lock.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,19 +1,7 @@
 @testable import KairosCore
 import KairosProtocol
+import KairosSystem
 import Testing
-
-/// Deterministic generator so a failing random test can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func randomID(_ rng: inout SplitMix64, alphabet: [UInt8] = Array("ab.".utf8), maxLength: Int = 5) -> Bytes {
     (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }

@@ -1,5 +1,6 @@
 @testable import KairosCore
 import KairosProtocol
+import KairosSystem
 import Testing
 
 /// A deliberately naive scheduler: scans everything, to check the real one against.

@@ -1,26 +1,12 @@
 import KairosCore
 import KairosProtocol
+import KairosSystem
 import Testing
 @testable import KairosStore
 
-/// Deterministic pseudo-random numbers (SplitMix64), so a failure is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random entries with arbitrary bytes (non-UTF-8 included) and edge lengths.
 struct EntryGenerator {
-    var random: SeededGenerator
+    var random: SplitMix64
 
     mutating func bytes() -> Bytes {
         let length: Int
@@ -61,7 +47,7 @@ struct EntryGenerator {
 
 @Suite struct CodecPropertyTests {
     @Test func randomEntriesRoundTrip() throws {
-        var generator = EntryGenerator(random: SeededGenerator(seed: 0x5EED))
+        var generator = EntryGenerator(random: SplitMix64(seed: 0x5EED))
         var stream: [UInt8] = []
         var entries: [LogEntry] = []
         for _ in 0..<400 {
