@@ -56,7 +56,8 @@ final class ServerProcess: @unchecked Sendable {
     /// `database` replaces the default memory-backend section.
     init(
         extraConfig: String = "", database: String? = nil, controller: String = "",
-        directory: URL? = nil, port: UInt16? = nil, host: String = "127.0.0.1", waitForReady: Bool = true
+        directory: URL? = nil, port: UInt16? = nil, host: String = "127.0.0.1", waitForReady: Bool = true,
+        descriptorLimit: Int? = nil
     ) throws {
         self.host = host
         self.directory = try directory ?? Self.makeDirectory()
@@ -75,8 +76,14 @@ final class ServerProcess: @unchecked Sendable {
             """
         let configURL = self.directory.appendingPathComponent("kairos.toml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["server", "-c", configURL.path]
+        if let descriptorLimit {
+            // util-linux's prlimit sets the limit and then execs the server (same PID).
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", Self.binaryPath, "server", "-c", configURL.path]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+            process.arguments = ["server", "-c", configURL.path]
+        }
         process.currentDirectoryURL = self.directory
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
