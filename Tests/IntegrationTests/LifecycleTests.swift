@@ -45,7 +45,7 @@ import Testing
         let second = try ServerProcess(port: first.port, waitForReady: false)
         #expect(ServerProcess.eventually { !second.process.isRunning })
         #expect(second.process.terminationStatus == 1)
-        #expect(second.stderr.contains("127.0.0.1:\(first.port)"))
+        #expect(ServerProcess.eventually { second.stderr.contains("127.0.0.1:\(first.port)") })
     }
 
     @Test func unknownFlagExitsOne() throws {

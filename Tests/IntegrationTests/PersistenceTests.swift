@@ -68,7 +68,7 @@ import Testing
             "q keep.a planned 4102444800000000000\nq sp ace planned 4102444800000000001\nq OK\n"
             + "l ra keep. shell echo a b\nl OK\ng OK planned 4102444800000000000\n"
         #expect(try client.receive(expected) == expected)
-        #expect(server.stderr.contains("loaded 2 jobs, 1 rules"))
+        #expect(ServerProcess.eventually { server.stderr.contains("loaded 2 jobs, 1 rules") })
     }
 
     @Test func executedJobsStayExecutedAcrossRestart() throws {
@@ -130,7 +130,7 @@ import Testing
             directory: directory, waitForReady: false)
         #expect(ServerProcess.eventually { !server.process.isRunning })
         #expect(server.process.terminationStatus == 1)
-        #expect(server.stderr.contains("logfile"))
+        #expect(ServerProcess.eventually { server.stderr.contains("logfile") })
     }
 
     @Test func dumpMatchesTheReferenceOutput() throws {
