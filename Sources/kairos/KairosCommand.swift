@@ -31,7 +31,7 @@ struct KairosCommand: ParsableCommand {
                 exit(withError: error)
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandleOutput.stderr(message.hasPrefix("error") ? message : "error: \(message)") }
+            if !message.isEmpty { FileHandleOutput.stderr(message.lowercased().hasPrefix("error") ? message : "error: \(message)") }
             Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 1 : code.rawValue)
         }
     }
