@@ -43,18 +43,15 @@ int ckairos_getsockopt_int(int fd, int level, int name, int *value) {
     RET(getsockopt(fd, level, name, value, &len));
 }
 int ckairos_getsockname(int fd, struct sockaddr *addr, socklen_t *len) { RET(getsockname(fd, addr, len)); }
-int ckairos_shutdown(int fd, int how) { RET(shutdown(fd, how)); }
 
 ssize_t ckairos_read(int fd, void *buf, size_t count) { RET(read(fd, buf, count)); }
 ssize_t ckairos_write(int fd, const void *buf, size_t count) { RET(write(fd, buf, count)); }
-ssize_t ckairos_writev(int fd, const struct iovec *iov, int iovcnt) { RET(writev(fd, iov, iovcnt)); }
 ssize_t ckairos_pread(int fd, void *buf, size_t count, off_t offset) { RET(pread(fd, buf, count, offset)); }
 int ckairos_open(const char *path, int flags, int mode) { RET(open(path, flags, (mode_t)mode)); }
 int ckairos_close(int fd) { RET(close(fd)); }
 int ckairos_fsync(int fd) { RET(fsync(fd)); }
 int ckairos_fdatasync(int fd) { RET(fdatasync(fd)); }
 int ckairos_ftruncate(int fd, off_t length) { RET(ftruncate(fd, length)); }
-off_t ckairos_lseek(int fd, off_t offset, int whence) { RET(lseek(fd, offset, whence)); }
 int ckairos_rename(const char *from, const char *to) { RET(rename(from, to)); }
 int ckairos_unlink(const char *path) { RET(unlink(path)); }
 int ckairos_fstat_size(int fd, int64_t *size, uint64_t *inode) {
@@ -70,7 +67,6 @@ int ckairos_stat_size(const char *path, int64_t *size, uint64_t *inode) {
     return 0;
 }
 int ckairos_pipe2(int fds[2], int flags) { RET(pipe2(fds, flags)); }
-int ckairos_dup(int fd) { RET(dup(fd)); }
 
 int ckairos_eventfd(unsigned int initval, int flags) { RET(eventfd(initval, flags)); }
 int ckairos_timerfd_create(int clockid, int flags) { RET(timerfd_create(clockid, flags)); }
@@ -101,7 +97,6 @@ static int64_t clock_ns(clockid_t id) {
 }
 int64_t ckairos_clock_realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
 int64_t ckairos_clock_monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
-int64_t ckairos_thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 int64_t ckairos_process_cpu_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
 int ckairos_getrlimit_nofile(uint64_t *soft, uint64_t *hard) {
     struct rlimit rl;
@@ -113,7 +108,6 @@ int ckairos_setrlimit_nofile(uint64_t soft, uint64_t hard) {
     struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
     RET(setrlimit(RLIMIT_NOFILE, &rl));
 }
-int ckairos_access(const char *path, int mode) { RET(access(path, mode)); }
 
 int ckairos_spawn_file_actions_init(posix_spawn_file_actions_t *a) { return posix_spawn_file_actions_init(a); }
 int ckairos_spawn_file_actions_destroy(posix_spawn_file_actions_t *a) { return posix_spawn_file_actions_destroy(a); }
@@ -141,12 +135,7 @@ int ckairos_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_ac
 long ckairos_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 long ckairos_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_min_proto_version(ctx, version); }
 long ckairos_SSL_CTX_set_options(SSL_CTX *ctx, long options) { return (long)SSL_CTX_set_options(ctx, options); }
-long ckairos_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
-int ckairos_BIO_new_bio_pair(BIO **bio1, size_t size1, BIO **bio2, size_t size2) {
-    return BIO_new_bio_pair(bio1, size1, bio2, size2);
-}
 size_t ckairos_BIO_ctrl_pending(BIO *bio) { return BIO_ctrl_pending(bio); }
-size_t ckairos_BIO_ctrl_get_write_guarantee(BIO *bio) { return BIO_ctrl_get_write_guarantee(bio); }
 
 // MARK: TLS
 long ckairos_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }

@@ -64,10 +64,4 @@ final class Connection {
         }
     }
 
-    /// Releases buffer capacity an idle connection does not need.
-    func shrinkIfIdle() {
-        if pendingSocketCount == 0 { output = []; outputStart = 0 }
-        if plaintextOutput.isEmpty { plaintextOutput = [] }
-        if pendingInputCount == 0 { input = []; inputStart = 0 }
-    }
 }

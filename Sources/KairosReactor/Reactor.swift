@@ -142,9 +142,7 @@ public final class Reactor: @unchecked Sendable {
                     close(connection)
                 }
             }
-            if events & Epoll.writable != 0, !connection.lifecycle.isClosed || connection.pendingOutputCount > 0,
-                slots[Int(connection.tag.slot)] === connection
-            {
+            if events & Epoll.writable != 0, isOpen(connection) {
                 flush(connection)
             }
         }

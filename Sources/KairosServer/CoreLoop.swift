@@ -102,7 +102,6 @@ final class CoreLoop {
     /// One pass over every source of work; true when anything happened.
     @discardableResult
     private func turn() -> Bool {
-        var worked = false
         let now = Clock.wallNanoseconds()
         var handled = 0
         requests.drain { envelope in
@@ -110,7 +109,7 @@ final class CoreLoop {
             handled += 1
         }
         requestsLastTurn = handled
-        worked = handled > 0
+        var worked = handled > 0
         runners.drainOutcomes { outcome in
             core.applyOutcome(outcome)
             worked = true

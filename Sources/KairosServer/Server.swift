@@ -60,7 +60,7 @@ public final class Server {
             throw ServerError("cannot listen on \(config.listen) (controller.listen): \(error)")
         }
 
-        storage = try Storage.open(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
+        storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
         core = SchedulerCore(
             config: CoreConfig(
                 framerate: config.framerate, persistenceName: config.persistence == .memory ? "memory" : "logfile",

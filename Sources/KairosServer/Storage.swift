@@ -16,7 +16,7 @@ final class Storage {
     private var fileJournal: FileJournal?
     private var compactor: Compactor?
 
-    private init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) {
+    init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) {
         self.config = config
         self.stats = stats
         self.coreDoorbell = coreDoorbell
@@ -29,12 +29,6 @@ final class Storage {
             self.late = late
             journal = late
         }
-    }
-
-    static func open(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) throws(ServerError)
-        -> Storage
-    {
-        Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
     }
 
     /// Replays the logfile into `core`, then opens it for appending. Call on the core thread.

@@ -20,10 +20,6 @@ public final class ServerStats: Sendable {
     public let compression = Atomic<UInt8>(CompressionState.idle.rawValue)
 
     public init() {}
-
-    public func add(_ counter: borrowing Atomic<Int>, _ delta: Int) {
-        counter.wrappingAdd(delta, ordering: .relaxed)
-    }
 }
 
 /// STAT `compression` values (SPEC §6, K10).

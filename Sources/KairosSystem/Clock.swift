@@ -5,6 +5,5 @@ import CKairos
 public enum Clock {
     public static func wallNanoseconds() -> Int64 { ckairos_clock_realtime_ns() }
     public static func monotonicNanoseconds() -> Int64 { ckairos_clock_monotonic_ns() }
-    public static func threadCPUNanoseconds() -> Int64 { ckairos_thread_cpu_ns() }
     public static func processCPUNanoseconds() -> Int64 { ckairos_process_cpu_ns() }
 }

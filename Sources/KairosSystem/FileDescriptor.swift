@@ -23,35 +23,11 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         try SystemCall.nonBlocking("write") { ckairos_write(rawValue, buffer.baseAddress, buffer.count) }
     }
 
-    public func writev(_ iov: UnsafeBufferPointer<iovec>) throws(Errno) -> IOResult<Int> {
-        try SystemCall.nonBlocking("writev") { ckairos_writev(rawValue, iov.baseAddress, CInt(iov.count)) }
-    }
-
-    /// Writes all of `bytes`, for blocking descriptors (files, pipes in tests).
-    public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
-        var offset = 0
-        while offset < bytes.count {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            offset += try SystemCall.run("write") { ckairos_write(rawValue, rest.baseAddress, rest.count) }
-        }
-    }
-
-    public func writeAll(_ bytes: [UInt8]) throws(Errno) {
-        let result: Result<Void, Errno> = bytes.withUnsafeBytes { raw in
-            Result { () throws(Errno) in try writeAll(raw) }
-        }
-        try result.get()
-    }
-
     public func fsync() throws(Errno) { _ = try SystemCall.run("fsync") { ckairos_fsync(rawValue) } }
     public func fdatasync() throws(Errno) { _ = try SystemCall.run("fdatasync") { ckairos_fdatasync(rawValue) } }
 
     public func truncate(to length: Int64) throws(Errno) {
         _ = try SystemCall.run("ftruncate") { ckairos_ftruncate(rawValue, off_t(length)) }
-    }
-
-    public func seek(to offset: Int64, whence: CInt = SEEK_SET) throws(Errno) -> Int64 {
-        Int64(try SystemCall.run("lseek") { ckairos_lseek(rawValue, off_t(offset), whence) })
     }
 
     /// Size and inode of the open file.

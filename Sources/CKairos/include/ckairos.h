@@ -38,25 +38,21 @@ int ckairos_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int ckairos_setsockopt_int(int fd, int level, int name, int value);
 int ckairos_getsockopt_int(int fd, int level, int name, int *value);
 int ckairos_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
-int ckairos_shutdown(int fd, int how);
 
 // MARK: file descriptors
 ssize_t ckairos_read(int fd, void *buf, size_t count);
 ssize_t ckairos_write(int fd, const void *buf, size_t count);
-ssize_t ckairos_writev(int fd, const struct iovec *iov, int iovcnt);
 ssize_t ckairos_pread(int fd, void *buf, size_t count, off_t offset);
 int ckairos_open(const char *path, int flags, int mode);
 int ckairos_close(int fd);
 int ckairos_fsync(int fd);
 int ckairos_fdatasync(int fd);
 int ckairos_ftruncate(int fd, off_t length);
-off_t ckairos_lseek(int fd, off_t offset, int whence);
 int ckairos_rename(const char *from, const char *to);
 int ckairos_unlink(const char *path);
 int ckairos_fstat_size(int fd, int64_t *size, uint64_t *inode);
 int ckairos_stat_size(const char *path, int64_t *size, uint64_t *inode);
 int ckairos_pipe2(int fds[2], int flags);
-int ckairos_dup(int fd);
 
 // MARK: eventfd / timerfd / pidfd / signals
 int ckairos_eventfd(unsigned int initval, int flags);
@@ -71,11 +67,9 @@ int ckairos_wifexited(int status);
 int ckairos_wexitstatus(int status);
 int64_t ckairos_clock_realtime_ns(void);
 int64_t ckairos_clock_monotonic_ns(void);
-int64_t ckairos_thread_cpu_ns(void);
 int64_t ckairos_process_cpu_ns(void);
 int ckairos_getrlimit_nofile(uint64_t *soft, uint64_t *hard);
 int ckairos_setrlimit_nofile(uint64_t soft, uint64_t hard);
-int ckairos_access(const char *path, int mode);
 
 // MARK: posix_spawn
 int ckairos_spawn_file_actions_init(posix_spawn_file_actions_t *actions);
@@ -94,10 +88,7 @@ int ckairos_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_ac
 long ckairos_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long ckairos_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
 long ckairos_SSL_CTX_set_options(SSL_CTX *ctx, long options);
-long ckairos_SSL_set_mode(SSL *ssl, long mode);
-int ckairos_BIO_new_bio_pair(BIO **bio1, size_t size1, BIO **bio2, size_t size2);
 size_t ckairos_BIO_ctrl_pending(BIO *bio);
-size_t ckairos_BIO_ctrl_get_write_guarantee(BIO *bio);
 
 // MARK: TLS
 #include <openssl/buffer.h>
