@@ -37,11 +37,15 @@ struct DueQueue {
 
     /// Keeps only entries for which `isLive` holds and re-heapifies in O(n): run when stale
     /// entries outnumber live ones, so memory stays proportional to the planned jobs.
+    /// Filters in place, keeping the capacity: a table re-SET over and over compacts
+    /// periodically and would otherwise allocate a new heap each time.
     mutating func compact(keeping isLive: (DueEntry) -> Bool) {
-        var kept: [DueEntry] = []
-        kept.reserveCapacity(heap.count / 2)
-        for entry in heap where isLive(entry) { kept.append(entry) }
-        heap = kept
+        var kept = 0
+        for index in heap.indices where isLive(heap[index]) {
+            heap[kept] = heap[index]
+            kept += 1
+        }
+        heap.removeLast(heap.count - kept)
         var index = heap.count / 2
         while index > 0 {
             index -= 1

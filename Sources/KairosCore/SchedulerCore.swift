@@ -18,7 +18,7 @@ public final class SchedulerCore {
     /// Due entries of jobs whose SET is not durable yet; retried when durability advances.
     var parked: [DueEntry] = []
     var undo = UndoLog()
-    var responses = PendingResponses()
+    var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
 
     /// The last generation handed out; every SET and every restored job takes the next one.
@@ -28,10 +28,13 @@ public final class SchedulerCore {
     var durableSeen: UInt64 = 0
     var failureSeen: UInt64 = 0
 
-    public init(config: CoreConfig, journal: any Journal, stats: ServerStats) {
+    /// `buffers` lets request and answer arrays circulate with the reactor instead of being
+    /// allocated per request; without it (tests) they are plain allocations.
+    public init(config: CoreConfig, journal: any Journal, stats: ServerStats, buffers: BufferExchange? = nil) {
         self.config = config
         self.journal = journal
         self.stats = stats
+        responses = PendingResponses(buffers: buffers)
         jobs = JobTable(stats: stats)
         rules = RuleBook(stats: stats)
     }
@@ -75,7 +78,9 @@ public final class SchedulerCore {
             return answerError(client, id)
         }
         guard NamespacePolicy.permits(command, in: envelope.namespace) else {
-            return answerError(client, id)
+            answerError(client, id)
+            if let operand = command.operand { responses.attachOperand(operand) }
+            return
         }
         switch command {
         case .set(let job, let execution):
@@ -83,7 +88,7 @@ public final class SchedulerCore {
         case .get(let job):
             get(job, requestID: id, client: client)
         case .query(let prefix):
-            answer(client, query(prefix, namespace: envelope.namespace, requestID: id))
+            answer(client, query(prefix, namespace: envelope.namespace, requestID: id), requestID: id)
         case .remove(let job):
             remove(job, requestID: id, client: client)
         case .removeRule(let rule):
@@ -91,20 +96,22 @@ public final class SchedulerCore {
         case .ruleSet(let rule, let pattern, let runner):
             setRule(rule, Rule(pattern: pattern, runner: runner), requestID: id, client: client)
         case .listRules:
-            answer(client, listRules(namespace: envelope.namespace, requestID: id))
+            answer(client, listRules(namespace: envelope.namespace, requestID: id), requestID: id)
         case .stat:
-            answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats))
+            answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats), requestID: id)
         case .malformed:
             answerError(client, id)
         }
+        // Every request queued exactly one answer above; its operand goes back with it.
+        if let operand = command.operand { responses.attachOperand(operand) }
     }
 
     // MARK: Shared helpers
 
     /// Queues an answer that changes nothing; it still waits behind every earlier entry so a
     /// connection never sees it before the answers to its earlier requests.
-    func answer(_ client: ClientTag, _ bytes: [UInt8]) {
-        responses.enqueueRead(client, bytes, after: lastAppended)
+    func answer(_ client: ClientTag, _ bytes: [UInt8], requestID: Bytes) {
+        responses.enqueueRead(client, bytes, requestID: requestID, after: lastAppended)
     }
 
     func append(_ entry: LogEntry) -> UInt64 {
@@ -147,5 +154,18 @@ public final class SchedulerCore {
     /// Queues `<id> ERROR` for a request that changes nothing.
     func answerError(_ client: ClientTag, _ id: Bytes) {
         responses.enqueueError(client, requestID: id, after: lastAppended)
+    }
+}
+
+extension Command {
+    /// The id array a request carries besides its request id (the one the parser fills from a
+    /// recycled array), so it can be handed back once the request is answered.
+    fileprivate var operand: Bytes? {
+        switch self {
+        case .set(let job, _), .get(let job), .remove(let job): job
+        case .query(let prefix): prefix
+        case .removeRule(let rule): rule
+        case .ruleSet, .listRules, .stat, .malformed: nil
+        }
     }
 }

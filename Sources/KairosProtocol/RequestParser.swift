@@ -11,33 +11,37 @@ public enum ParsedLine: Equatable, Sendable {
 /// surplus arguments are ignored unless the instruction says otherwise.
 public enum RequestParser {
     /// `tokens[0]` is the request id, `tokens[1...]` the args (at least one after `.complete`).
-    public static func parse(_ tokens: TokenList) -> ParsedLine {
+    ///
+    /// `spare` supplies the arrays the request id and the job, rule or prefix id are copied
+    /// into; the server passes recycled ones so the hot path allocates nothing. It is called
+    /// only for a line that yields a request.
+    public static func parse(_ tokens: TokenList, spare: () -> Bytes = { Bytes() }) -> ParsedLine {
         guard tokens.count >= 2 else { return .silent }
-        guard let command = command(tokens) else { return .silent }
-        return .request(Request(id: tokens.token(0), command: command))
+        guard let command = command(tokens, spare) else { return .silent }
+        return .request(Request(id: tokens.token(0, reusing: spare()), command: command))
     }
 
     /// `nil` means silence. Token 1 is the keyword; operands start at token 2.
-    private static func command(_ tokens: TokenList) -> Command? {
+    private static func command(_ tokens: TokenList, _ spare: () -> Bytes) -> Command? {
         let operands = tokens.count - 2
         if tokens.tokenEquals(1, "SET") {
             guard operands >= 2 else { return nil }
             // K3: a timestamp that does not parse is an error, not the reference's 0.
             guard let execution = Timestamp.parse(tokens, from: 3) else { return .malformed }
-            return .set(job: tokens.token(2), execution: execution)
+            return .set(job: tokens.token(2, reusing: spare()), execution: execution)
         }
         if tokens.tokenEquals(1, "GET") {
             guard operands >= 1 else { return nil }
-            return .get(job: tokens.token(2))
+            return .get(job: tokens.token(2, reusing: spare()))
         }
         if tokens.tokenEquals(1, "QUERY") {
-            return .query(prefix: operands >= 1 ? tokens.token(2) : [])
+            return .query(prefix: operands >= 1 ? tokens.token(2, reusing: spare()) : [])
         }
         if tokens.tokenEquals(1, "REMOVE") {
-            return operands >= 1 ? .remove(job: tokens.token(2)) : .malformed
+            return operands >= 1 ? .remove(job: tokens.token(2, reusing: spare())) : .malformed
         }
         if tokens.tokenEquals(1, "REMOVERULE") {
-            return operands >= 1 ? .removeRule(rule: tokens.token(2)) : .malformed
+            return operands >= 1 ? .removeRule(rule: tokens.token(2, reusing: spare())) : .malformed
         }
         if tokens.tokenEquals(1, "RULE") {
             guard operands >= 1, tokens.tokenEquals(2, "SET") else { return nil }

@@ -35,6 +35,15 @@ public struct TokenList: Sendable {
         Array(storage[bounds(i)])
     }
 
+    /// Token `i` copied into `array`'s storage (emptied first), so a recycled array with
+    /// enough capacity costs no allocation.
+    public func token(_ i: Int, reusing array: consuming Bytes) -> Bytes {
+        var out = array
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: storage[bounds(i)])
+        return out
+    }
+
     /// Whether token `i` is byte for byte `literal` (case-sensitive, SPEC §0).
     public func tokenEquals(_ i: Int, _ literal: StaticString) -> Bool {
         withToken(i) { token in

@@ -133,7 +133,8 @@ extension Reactor {
 
     private func dispatchRequest(_ connection: Connection) {
         guard let namespace = connection.lifecycle.namespace else { return }
-        switch RequestParser.parse(tokens) {
+        let requestArrays = buffers.requestArrays
+        switch RequestParser.parse(tokens, spare: { requestArrays.take() }) {
         case .silent:
             return
         case .request(let request):

@@ -6,18 +6,36 @@ import KairosSystem
 extension Reactor {
     /// Moves every answer the core has published to its connection's output.
     func drainResponses() {
-        responses.drain { envelope in
+        while var envelope = responses.pop() {
             globalInFlight -= envelope.count
+            // Taken out of the envelope so this is the only reference when it is recycled.
+            var bytes: [UInt8] = []
+            swap(&bytes, &envelope.bytes)
             let slot = Int(envelope.client.slot)
             guard slot < slots.count, let connection = slots[slot], connection.tag == envelope.client else {
-                return  // the connection closed meanwhile
+                buffers.answerBuffers.give(consume bytes)
+                continue  // the connection closed meanwhile
             }
             connection.inFlight -= envelope.count
-            enqueueOutput(connection, envelope.bytes)
+            deliver(connection, &bytes)
+            buffers.answerBuffers.give(consume bytes)
             if connection.pendingOutputCount > config.outputHardLimit {
                 logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")
                 close(connection)
             }
+        }
+    }
+
+    /// Queues an answer from the core. With nothing pending the answer buffer becomes the
+    /// output as is and `bytes` is left holding the connection's old, empty output buffer;
+    /// otherwise the answer is copied. Either way `bytes` is then free for the core to reuse.
+    private func deliver(_ connection: Connection, _ bytes: inout [UInt8]) {
+        if connection.tls == nil, connection.pendingOutputCount == 0 {
+            connection.outputStart = 0
+            swap(&connection.output, &bytes)
+            markDirty(connection)
+        } else {
+            enqueueOutput(connection, bytes)
         }
     }
 
@@ -39,12 +57,14 @@ extension Reactor {
 
     func flushDirty() {
         guard !dirty.isEmpty else { return }
-        let batch = dirty
-        dirty.removeAll(keepingCapacity: true)
-        for connection in batch where isOpen(connection) {
+        // Two lists swapped back and forth, so a flush copies and allocates nothing; flushing
+        // may mark connections dirty again, and those wait for the next round.
+        swap(&dirty, &flushing)
+        for connection in flushing where isOpen(connection) {
             flush(connection)
             if isOpen(connection) { pump(connection) }
         }
+        flushing.removeAll(keepingCapacity: true)
     }
 
     /// Writes as much pending output as the socket takes.
@@ -116,11 +136,11 @@ extension Reactor {
     /// Connections that waited for ring capacity get another turn once answers freed some.
     func resumeStalled() {
         guard !stalled.isEmpty, globalInFlight < globalInFlightLimit else { return }
-        let waiting = stalled
-        stalled.removeAll(keepingCapacity: true)
-        for connection in waiting {
+        swap(&stalled, &resuming)
+        for connection in resuming {
             connection.stalledOnRing = false
             pump(connection)
         }
+        resuming.removeAll(keepingCapacity: true)
     }
 }

@@ -21,6 +21,8 @@ public final class Reactor: @unchecked Sendable {
     let requests: SPSCRing<RequestEnvelope>
     let responses: SPSCRing<ResponseEnvelope>
     let coreDoorbell: Doorbell
+    /// Recycled arrays: the parser fills spent request arrays, consumed answers go back.
+    let buffers: BufferExchange
     let stats: ServerStats
     let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -38,7 +40,11 @@ public final class Reactor: @unchecked Sendable {
     var globalInFlight = 0
     let globalInFlightLimit: Int
     var stalled: [Connection] = []
+    /// `stalled` being worked through by `resumeStalled`.
+    var resuming: [Connection] = []
     var dirty: [Connection] = []
+    /// `dirty` being worked through by `flushDirty`.
+    var flushing: [Connection] = []
     var tokens = TokenList()
     let scratch: UnsafeMutableRawBufferPointer
     var handshakeDeadlines = DeadlineQueue()
@@ -54,7 +60,7 @@ public final class Reactor: @unchecked Sendable {
     public init(
         listener: Listener, config: ReactorConfig,
         requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
-        coreDoorbell: Doorbell, stats: ServerStats, logger: Logger
+        buffers: BufferExchange, coreDoorbell: Doorbell, stats: ServerStats, logger: Logger
     ) throws(Errno) {
         self.listener = listener
         self.address = listener.address
@@ -62,6 +68,7 @@ public final class Reactor: @unchecked Sendable {
         self.requests = requests
         self.responses = responses
         self.coreDoorbell = coreDoorbell
+        self.buffers = buffers
         self.stats = stats
         self.logger = logger
         self.doorbell = try Doorbell()

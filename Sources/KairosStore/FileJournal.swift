@@ -145,9 +145,10 @@ public final class FileJournal: Journal {
             if !backlog.isEmpty { flushBacklog() }
             return
         }
-        let batch = JournalBatch(bytes: buffer, last: batchLast, unencodable: unencodable,
+        var bytes = writer.spentBatches.take()
+        swap(&bytes, &buffer)
+        let batch = JournalBatch(bytes: bytes, last: batchLast, unencodable: unencodable,
                                  needsSync: batchNeedsSync)
-        buffer = []
         batchLast = 0
         unencodable = nil
         batchNeedsSync = false

@@ -20,6 +20,9 @@ final class JournalWriter: @unchecked Sendable {
     let bell: Doorbell
     let cell = JournalProgressCell()
     let handoff = CompactionHandoff()
+    /// Written batch buffers going back to the core to encode the next batches into, so a
+    /// batch does not regrow a fresh buffer entry by entry (writer gives, core takes).
+    let spentBatches = ByteArrayRecycler(slots: 16, maxCapacity: 1 << 20)
     let paths: LogfilePaths
     let fileSystem: any LogFileSystem
     private let coreBell: Doorbell
@@ -41,6 +44,8 @@ final class JournalWriter: @unchecked Sendable {
     /// Outcome-only batches were written since the last fdatasync (see `FileJournal`).
     private var unsynced = false
     private var scratch: [UInt8] = []
+    /// The batches of one round, kept between rounds for its capacity.
+    private var chunks: [[UInt8]] = []
 
     init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,
          fsync: Bool, ringCapacity: Int, coreBell: Doorbell, logger: Logger) throws(Errno) {
@@ -121,7 +126,6 @@ final class JournalWriter: @unchecked Sendable {
     /// Drains the ring, writes once, syncs once, publishes; then serves a compaction swap.
     /// Returns whether it did anything.
     func runRound() -> Bool {
-        var chunks: [[UInt8]] = []
         var needsSync = false
         var writeThrough: UInt64 = 0
         var failThrough: UInt64 = 0
@@ -139,7 +143,7 @@ final class JournalWriter: @unchecked Sendable {
             case .drop(let fail):
                 failThrough = max(failThrough, fail)
             case .discard(let fail):
-                chunks.removeAll()
+                chunks.removeAll(keepingCapacity: true)
                 needsSync = false
                 writeThrough = 0
                 failThrough = max(failThrough, fail)
@@ -152,6 +156,7 @@ final class JournalWriter: @unchecked Sendable {
                 failThrough = max(failThrough, writeThrough)
                 policy.writeFailed()
             }
+            recycleChunks()
         }
         failedThrough = max(failedThrough, failThrough)
         if received {
@@ -163,6 +168,16 @@ final class JournalWriter: @unchecked Sendable {
             return true
         }
         return received
+    }
+
+    /// Hands the round's batch buffers back, each moved out so the core gets the only reference.
+    private func recycleChunks() {
+        for index in chunks.indices {
+            var chunk: [UInt8] = []
+            swap(&chunk, &chunks[index])
+            spentBatches.give(consume chunk)
+        }
+        chunks.removeAll(keepingCapacity: true)
     }
 
     // MARK: writing

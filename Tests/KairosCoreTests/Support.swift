@@ -56,10 +56,14 @@ final class Harness {
     let client = ClientTag(slot: 1, generation: 1)
     var namespace: Namespace = .unrestricted
 
+    /// The recycling paths the server wires between reactor and core. Every harness test runs
+    /// with them, so recycling is shown never to change an answer.
+    let buffers = BufferExchange(inFlight: 64)
+
     init(durable: Bool = true, startedAt: Int64 = 0, framerate: UInt16 = 512) {
         journal = FakeJournal(durableOnSubmit: durable)
         let config = CoreConfig(framerate: framerate, persistenceName: "logfile", authEnabled: false, tlsEnabled: false, startedAtWallNs: startedAt)
-        core = SchedulerCore(config: config, journal: journal, stats: stats)
+        core = SchedulerCore(config: config, journal: journal, stats: stats, buffers: buffers)
     }
 
     func send(_ id: String, _ command: Command, client: ClientTag? = nil) {

@@ -53,6 +53,27 @@ struct JournalHarness {
         h.journal.shutdown()
     }
 
+    /// A written batch's buffer goes back to the core, and batches encoded into recycled
+    /// buffers reach the file exactly as fresh ones would.
+    @Test func writtenBatchBuffersComeBackForTheNextBatches() throws {
+        let h = try JournalHarness()
+        h.appendJobs(1...3)
+        h.journal.submit()
+        #expect(h.waitFor(durable: 3))
+        let batchSize = try h.expectedBytes([1, 2, 3]).count
+        let spare = h.journal.writer.spentBatches.take()
+        #expect(spare.isEmpty)
+        #expect(spare.capacity >= batchSize)
+        h.journal.writer.spentBatches.give(consume spare)
+        for n in 4...20 {
+            h.appendJobs(n...n)
+            h.journal.submit()
+            #expect(h.waitFor(durable: UInt64(n)))
+        }
+        h.journal.shutdown()
+        #expect(try h.fileBytes() == h.expectedBytes(Array(1...20)))
+    }
+
     @Test func theReferenceSequenceIsWrittenByteForByteAsTheReferenceWroteIt() throws {
         let h = try JournalHarness()
         for entry in CodecGoldenTests.fixtureEntries {

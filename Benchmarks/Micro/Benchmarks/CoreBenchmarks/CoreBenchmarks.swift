@@ -45,6 +45,31 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // GET of an existing job with the server's recycling: the benchmark plays the reactor,
+    // giving each answer buffer back and taking the request's arrays for the next request.
+    Benchmark("Core GET existing job, recycled arrays", configuration: perOperation()) { benchmark in
+        let buffers = BufferExchange(inFlight: 64)
+        let core = SchedulerCore(
+            config: CoreConfig(framerate: 512, persistenceName: "memory", authEnabled: false, tlsEnabled: false, startedAtWallNs: 0),
+            journal: MemoryJournal(), stats: ServerStats(), buffers: buffers)
+        core.handle(RequestEnvelope(client: client, namespace: .unrestricted,
+                                    request: Request(id: [0x72], command: .set(job: Array("job.get".utf8), execution: farFuture))), now: 0)
+        core.collectResponses { blackHole($0) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var id = buffers.requestArrays.take()
+            id.append(0x72)
+            var job = buffers.requestArrays.take()
+            job.append(contentsOf: "job.get".utf8)
+            core.handle(RequestEnvelope(client: client, namespace: .unrestricted,
+                                        request: Request(id: consume id, command: .get(job: consume job))), now: 0)
+            core.collectResponses { envelope in
+                blackHole(envelope)
+                buffers.answerBuffers.give(envelope.bytes)
+            }
+        }
+    }
+
     // Due jobs: one tick pops every due job from the heap, matches its rule and emits it.
     Benchmark("Core tick of due jobs (heap pop + rule match, per job)", configuration: perOperation()) { benchmark in
         let core = makeCore()
