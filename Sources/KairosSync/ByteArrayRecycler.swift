@@ -10,11 +10,15 @@
 public final class ByteArrayRecycler: Sendable {
     private let ring: SPSCRing<[UInt8]>
     public let maxCapacity: Int
+    /// Room reserved in an array `take` has to make, so that a typical content never has to
+    /// grow it later (request ids that lengthen as a client's counter grows, for one).
+    public let minimumCapacity: Int
 
     /// At most `slots` spare arrays (rounded up to a power of two) are held.
-    public init(slots: Int, maxCapacity: Int) {
+    public init(slots: Int, maxCapacity: Int, minimumCapacity: Int = 0) {
         ring = SPSCRing(capacity: slots)
         self.maxCapacity = maxCapacity
+        self.minimumCapacity = minimumCapacity
     }
 
     /// Giver's side. Pass the last reference (`give(consume array)`): an array still shared
@@ -24,9 +28,18 @@ public final class ByteArrayRecycler: Sendable {
         _ = ring.push(array)
     }
 
-    /// Taker's side: an empty array, with the capacity of a spent one when one is spare.
+    /// Taker's side: an empty array, with the capacity of a spent one when one is spare and
+    /// at least `minimumCapacity` otherwise.
     public func take() -> [UInt8] {
-        guard var array = ring.pop() else { return [] }
+        if let spare = takeSpare() { return spare }
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(minimumCapacity)
+        return fresh
+    }
+
+    /// Taker's side: a spent array emptied for reuse, or nil when none is spare.
+    public func takeSpare() -> [UInt8]? {
+        guard var array = ring.pop() else { return nil }
         array.removeAll(keepingCapacity: true)
         return array
     }
@@ -47,7 +60,7 @@ public struct BufferExchange: Sendable {
     /// exceeds the peak of real traffic; the caps bound it absolutely
     /// (slots × maxCapacity).
     public init(inFlight: Int) {
-        requestArrays = ByteArrayRecycler(slots: 2 * inFlight, maxCapacity: 4096)
-        answerBuffers = ByteArrayRecycler(slots: inFlight, maxCapacity: 8192)
+        requestArrays = ByteArrayRecycler(slots: 2 * inFlight, maxCapacity: 4096, minimumCapacity: 32)
+        answerBuffers = ByteArrayRecycler(slots: inFlight, maxCapacity: 8192, minimumCapacity: 128)
     }
 }

@@ -11,11 +11,8 @@ private func storageAddress(_ array: Bytes) -> UInt {
 /// Every spare the recycler holds, in order.
 private func drain(_ recycler: ByteArrayRecycler) -> [Bytes] {
     var out: [Bytes] = []
-    while true {
-        let array = recycler.take()
-        if array.capacity == 0 { return out }
-        out.append(array)
-    }
+    while let array = recycler.takeSpare() { out.append(array) }
+    return out
 }
 
 /// The test plays the reactor's side of `BufferExchange`: it gives answer buffers and takes

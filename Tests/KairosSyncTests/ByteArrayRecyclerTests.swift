@@ -24,9 +24,17 @@ private func storageAddress(_ array: [UInt8]) -> UInt? {
 
     @Test func takeWithNothingSpareMakesANewEmptyArray() {
         let recycler = ByteArrayRecycler(slots: 4, maxCapacity: 4096)
+        #expect(recycler.takeSpare() == nil)
         let taken = recycler.take()
         #expect(taken.isEmpty)
         #expect(taken.capacity == 0)
+    }
+
+    @Test func aNewArrayHasTheMinimumCapacity() {
+        let recycler = ByteArrayRecycler(slots: 4, maxCapacity: 4096, minimumCapacity: 32)
+        let taken = recycler.take()
+        #expect(taken.isEmpty)
+        #expect(taken.capacity >= 32)
     }
 
     @Test func arraysWithoutCapacityOrBeyondTheCapAreNotKept() {
@@ -35,15 +43,15 @@ private func storageAddress(_ array: [UInt8]) -> UInt? {
         var huge: [UInt8] = []
         huge.reserveCapacity(1000)
         recycler.give(huge)
-        #expect(recycler.take().capacity == 0)
+        #expect(recycler.takeSpare() == nil)
     }
 
     @Test func aFullRecyclerFreesWhatDoesNotFit() {
         let recycler = ByteArrayRecycler(slots: 2, maxCapacity: 4096)
         for byte in UInt8(1)...3 { recycler.give([byte]) }
-        #expect(recycler.take().capacity > 0)
-        #expect(recycler.take().capacity > 0)
-        #expect(recycler.take().capacity == 0)
+        #expect(recycler.takeSpare() != nil)
+        #expect(recycler.takeSpare() != nil)
+        #expect(recycler.takeSpare() == nil)
     }
 
     /// Giving an array that someone still holds must never change what they hold: the taker
@@ -78,13 +86,16 @@ private func storageAddress(_ array: [UInt8]) -> UInt? {
         var round = 0
         while true {
             let finished = giverDone.load(ordering: .acquiring)
-            var array = recycler.take()
-            #expect(array.isEmpty)
-            if array.capacity > 0 {
+            var array: [UInt8]
+            if let spare = recycler.takeSpare() {
+                array = spare
                 reused += 1
             } else if finished {
                 break
+            } else {
+                array = recycler.take()
             }
+            #expect(array.isEmpty)
             let fill = UInt8(truncatingIfNeeded: round)
             array.append(contentsOf: repeatElement(fill, count: 16))
             #expect(array.allSatisfy { $0 == fill })
@@ -102,7 +113,9 @@ private func storageAddress(_ array: [UInt8]) -> UInt? {
         for byte in UInt8(0)..<16 { exchange.requestArrays.give([byte]) }
         exchange.requestArrays.give([99])
         var kept = 0
-        while exchange.requestArrays.take().capacity > 0 { kept += 1 }
+        while exchange.requestArrays.takeSpare() != nil { kept += 1 }
         #expect(kept == 16)
+        #expect(exchange.requestArrays.take().capacity >= 32)
+        #expect(exchange.answerBuffers.take().capacity >= 128)
     }
 }
