@@ -70,10 +70,11 @@ extension Reactor {
     /// Writes as much pending output as the socket takes.
     func flush(_ connection: Connection) {
         if !connection.plaintextOutput.isEmpty {
-            let plaintext = connection.plaintextOutput
-            connection.plaintextOutput.removeAll(keepingCapacity: plaintext.count <= 64 * 1024)
-            encryptOutput(connection, plaintext)
+            // Encrypted from the connection's own buffer, emptied only afterwards: emptying a
+            // copy still shared with the buffer would allocate a new one on every flush.
+            encryptOutput(connection, connection.plaintextOutput)
             guard isOpen(connection) else { return }
+            connection.plaintextOutput.removeAll(keepingCapacity: connection.plaintextOutput.count <= 64 * 1024)
         }
         while connection.pendingSocketCount > 0 {
             let start = connection.outputStart

@@ -19,12 +19,15 @@ extension Reactor {
     }
 
     /// Ciphertext from the socket: decrypt all of it, then parse whatever plaintext it gave.
+    /// The plaintext goes to one reactor-wide buffer and is parsed straight from it, as a
+    /// plaintext read is, so a connection keeps bytes only for an incomplete request.
     func receiveCiphertext(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+        tlsPlaintext.removeAll(keepingCapacity: tlsPlaintext.capacity <= 256 * 1024)
         var offset = 0
         while offset < bytes.count || offset == 0 {
             let accepted = connection.tls?.receiveCiphertext(UnsafeRawBufferPointer(rebasing: bytes[offset...])) ?? 0
             offset += accepted
-            guard let progress = connection.tls?.readPlaintext(into: &connection.input) else { return }
+            guard let progress = connection.tls?.readPlaintext(into: &tlsPlaintext, chunk: tlsChunk) else { return }
             switch progress {
             case .handshaking:
                 break
@@ -37,6 +40,8 @@ extension Reactor {
                 }
             case .peerClosed:
                 moveCiphertext(connection)
+                // What preceded close_notify is still answered (SPEC §2.1).
+                connection.input.append(contentsOf: tlsPlaintext)
                 inputEnded(connection)
                 return
             case .failed(let error):
@@ -47,7 +52,7 @@ extension Reactor {
             if accepted == 0 { break }
         }
         moveCiphertext(connection)
-        pump(connection)
+        tlsPlaintext.withUnsafeBytes { receivePlaintext(connection, $0) }
         if isOpen(connection), connection.pendingSocketCount > 0 { markDirty(connection) }
     }
 

@@ -47,6 +47,10 @@ public final class Reactor: @unchecked Sendable {
     var flushing: [Connection] = []
     var tokens = TokenList()
     let scratch: UnsafeMutableRawBufferPointer
+    /// TLS: where each session decrypts a record (one TLS record), shared by all sessions.
+    let tlsChunk: UnsafeMutableRawBufferPointer
+    /// TLS: the plaintext of one read, parsed from here like a plaintext read.
+    var tlsPlaintext: [UInt8] = []
     var handshakeDeadlines = DeadlineQueue()
     var authDeadlines = DeadlineQueue()
     var stopDeadline: Int64?
@@ -75,6 +79,7 @@ public final class Reactor: @unchecked Sendable {
         self.epoll = try Epoll()
         self.globalInFlightLimit = min(requests.capacity, responses.capacity)
         self.scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
+        self.tlsChunk = .allocate(byteCount: TLSSession.recordSize, alignment: 16)
         try epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerToken)
         try epoll.add(doorbell.descriptor, events: Epoll.readable, data: Self.doorbellToken)
         spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
@@ -82,6 +87,7 @@ public final class Reactor: @unchecked Sendable {
 
     deinit {
         scratch.deallocate()
+        tlsChunk.deallocate()
         spareDescriptor?.close()
         listener?.descriptor.close()
         for case let connection? in slots { connection.descriptor.close() }

@@ -31,7 +31,7 @@ public struct TLSSession: ~Copyable {
     /// owner hold plaintext (which it can account for) instead of this session growing.
     static let sendLimit = 64 * 1024
     /// Plaintext per `SSL_write`/`SSL_read`: one full TLS record.
-    static let recordSize = 16 * 1024
+    public static let recordSize = 16 * 1024
 
     private enum State {
         case handshaking
@@ -91,11 +91,17 @@ public struct TLSSession: ~Copyable {
     /// Advances the handshake and decrypts every complete record received so far, appending the
     /// plaintext to `plaintext`. Once a session has failed or closed it keeps returning that.
     /// Plaintext appended before a failure came from authenticated records and is genuine.
-    public mutating func readPlaintext(into plaintext: inout [UInt8]) -> TLSProgress {
+    ///
+    /// `chunk` (at least `recordSize` bytes) is where records are decrypted before being
+    /// appended; the reactor passes one buffer shared by all its sessions. Without it, each call
+    /// uses a temporary one, which is a heap allocation at this size.
+    public mutating func readPlaintext(
+        into plaintext: inout [UInt8], chunk: UnsafeMutableRawBufferPointer? = nil
+    ) -> TLSProgress {
         let progress: TLSProgress
         switch state {
-        case .handshaking: progress = handshake(thenDecryptInto: &plaintext)
-        case .established: progress = decrypt(into: &plaintext)
+        case .handshaking: progress = handshake(thenDecryptInto: &plaintext, chunk: chunk)
+        case .established: progress = decrypt(into: &plaintext, chunk: chunk)
         case .peerClosed: return .peerClosed
         case .closed: return .failed(TLSError(kind: .closed))
         case .failed(let error): return .failed(error)
@@ -104,13 +110,15 @@ public struct TLSSession: ~Copyable {
         return progress
     }
 
-    private mutating func handshake(thenDecryptInto plaintext: inout [UInt8]) -> TLSProgress {
+    private mutating func handshake(
+        thenDecryptInto plaintext: inout [UInt8], chunk: UnsafeMutableRawBufferPointer?
+    ) -> TLSProgress {
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
         if result == 1 {
             state = .established
             // A TLS 1.3 client may send its first request in the same flight as its Finished.
-            return decrypt(into: &plaintext)
+            return decrypt(into: &plaintext, chunk: chunk)
         }
         let code = SSL_get_error(ssl, result)
         if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE { return .handshaking }
@@ -119,16 +127,13 @@ public struct TLSSession: ~Copyable {
         return .failed(error)
     }
 
-    private mutating func decrypt(into plaintext: inout [UInt8]) -> TLSProgress {
-        let outcome = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.recordSize) { chunk in
-            while true {
-                ERR_clear_error()
-                let count = SSL_read(ssl, chunk.baseAddress, CInt(chunk.count))
-                if count > 0 {
-                    plaintext.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<Int(count)]))
-                    continue
-                }
-                return SSL_get_error(ssl, count)
+    private mutating func decrypt(into plaintext: inout [UInt8], chunk: UnsafeMutableRawBufferPointer?) -> TLSProgress {
+        let outcome: CInt
+        if let chunk, chunk.count >= Self.recordSize {
+            outcome = readRecords(into: &plaintext, through: chunk)
+        } else {
+            outcome = withUnsafeTemporaryAllocation(byteCount: Self.recordSize, alignment: 16) { temporary in
+                readRecords(into: &plaintext, through: temporary)
             }
         }
         switch outcome {
@@ -141,6 +146,19 @@ public struct TLSSession: ~Copyable {
             let error = TLSError.draining(.protocolFailure, sslError: outcome)
             state = .failed(error)
             return .failed(error)
+        }
+    }
+
+    /// SSL_read until OpenSSL wants more input; returns the SSL error code that stopped it.
+    private func readRecords(into plaintext: inout [UInt8], through chunk: UnsafeMutableRawBufferPointer) -> CInt {
+        while true {
+            ERR_clear_error()
+            let count = SSL_read(ssl, chunk.baseAddress, CInt(chunk.count))
+            if count > 0 {
+                plaintext.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<Int(count)]))
+                continue
+            }
+            return SSL_get_error(ssl, count)
         }
     }
 

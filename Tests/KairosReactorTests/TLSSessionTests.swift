@@ -58,6 +58,29 @@ struct TLSSessionTests {
         #expect(client.received == Array("OK\n".utf8))
     }
 
+    /// The reactor decrypts through one shared chunk; a chunk smaller than a record is not
+    /// used (a temporary one is), and both give the same bytes.
+    @Test(arguments: [TLSSession.recordSize, 100])
+    func decryptingThroughAGivenChunk(chunkSize: Int) throws {
+        var server = try TLSSession(context: context)
+        let client = try TestClient(clientContext)
+        try completeHandshake(&server, client)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        let upstream = patternBytes(count: 40_000, seed: 3)
+        try client.write(upstream)
+        let ciphertext = client.takeCiphertext()
+        var received: [UInt8] = []
+        var offset = 0
+        while offset < ciphertext.count {
+            let accepted = ciphertext.withUnsafeBytes { server.receiveCiphertext(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            try #require(accepted > 0)
+            offset += accepted
+            #expect(server.readPlaintext(into: &received, chunk: chunk) == .established)
+        }
+        #expect(received == upstream)
+    }
+
     @Test func oneMebibyteEachWayArrivesExactly() throws {
         var server = try TLSSession(context: context)
         let client = try TestClient(clientContext)
