@@ -4,8 +4,9 @@ import KairosSystem
 // MARK: - TLS as a byte transformer (ARCHITECTURE rule 7)
 //
 // Socket I/O stays here: ciphertext read from the socket is fed to the session, plaintext comes
-// out into the connection's input and goes through the same parser; replies are encrypted into
-// the connection's output and written like plaintext would be.
+// out into a reactor-wide buffer and goes through the same path as a plaintext read (only an
+// incomplete request stays with the connection); replies are encrypted into the connection's
+// output and written like plaintext would be.
 
 extension Reactor {
     func startTLS(_ connection: Connection) {
