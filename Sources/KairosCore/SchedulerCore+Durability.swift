@@ -20,6 +20,9 @@ extension SchedulerCore {
         }
     }
 
+    /// Answers are waiting for the journal to report their entries durable.
+    public var hasWithheldAnswers: Bool { responses.count > 0 }
+
     func submitIfNeeded() {
         guard appendedSinceSubmit else { return }
         appendedSinceSubmit = false

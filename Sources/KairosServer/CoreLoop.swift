@@ -68,7 +68,9 @@ final class CoreLoop {
             // At low load the next request often follows within microseconds (a client waiting
             // on its answer): spin briefly before paying for a sleep and a wake-up. Under heavy
             // load the reactor keeps the ring busy anyway, and spinning would only steal CPU.
-            if worked, requestsLastTurn <= Self.spinMaxRequests,
+            // Not while answers wait for the journal: their clients send nothing more until
+            // they are answered, and the spin would only take CPU from the writer's fsync.
+            if worked, requestsLastTurn <= Self.spinMaxRequests, !core.hasWithheldAnswers,
                 SpinWait.until(nanoseconds: Self.spinNanoseconds, { !requests.isEmpty })
             {
                 continue

@@ -26,6 +26,18 @@ import Testing
         #expect(h.journal.submits == 1)
     }
 
+    /// The core loop does not spin for new requests while answers wait for the journal.
+    @Test func withheldAnswersAreReportedUntilReleased() {
+        let h = Harness(durable: false)
+        #expect(!h.core.hasWithheldAnswers)
+        h.send("m1", .set(job: b("a"), execution: 5))
+        #expect(h.collect() == "")
+        #expect(h.core.hasWithheldAnswers)
+        h.journal.makeDurable(through: 1)
+        #expect(h.collect() == "m1 OK\n")
+        #expect(!h.core.hasWithheldAnswers)
+    }
+
     @Test func failureRollsBackExactlyAndAnswersError() {
         let h = Harness(durable: false)
         h.send("a", .set(job: b("keep"), execution: 10))
