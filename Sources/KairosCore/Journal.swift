@@ -7,11 +7,16 @@
 ///   goes to the writer, which writes it with one `write`/`writev` and (if configured) one
 ///   fsync, then publishes progress and rings the core's doorbell.
 /// - `progress` tells how far the writer got. Sequence numbers ≤ `durableThrough` are durable.
-///   Numbers in `(durableThrough, failedThrough]` failed to be written or synced.
+///   Numbers in `(durableThrough, failedThrough]` failed to be written; none of their bytes
+///   stay in the file.
 /// - After a failure the writer drops every later entry it receives until the core calls
 ///   `discard(through:)` with the last sequence number it has appended; the core answers all
 ///   undurable mutations `ERROR` and undoes them first. Appends after that are written normally
-///   ("later writes retry").
+///   ("later writes retry"). Failure reports up to a discarded number are stale (the writer may
+///   publish drops it made before the discard reached it): only `failedThrough` past the last
+///   discard is a new failure. A discard itself is never reported.
+/// - A failed fsync is not reported at all: the journal stops the process (K24), since the
+///   kernel may have dropped pages of entries already acknowledged.
 public protocol Journal: AnyObject {
     func append(_ entry: LogEntry) -> UInt64
     func submit()

@@ -11,12 +11,15 @@ extension SchedulerCore {
     public func collectResponses(_ emit: (ResponseEnvelope) -> Void) {
         submitIfNeeded()
         let progress = journal.progress
-        if progress.failedThrough > failureSeen {
-            failureSeen = progress.failedThrough
+        // Only a failure past the last discard is new: the writer keeps reporting entries it
+        // dropped before the discard reached it, and the core already answered those.
+        if progress.failedThrough > discardedThrough {
             rollBack(durableThrough: progress.durableThrough, emit)
         } else {
             advanceDurability(to: progress.durableThrough)
-            responses.release(durableThrough: durableSeen, emit)
+            // Discarded entries will never become durable; answers queued behind them (reads)
+            // must not wait for them (K24).
+            responses.release(durableThrough: max(durableSeen, discardedThrough), emit)
         }
     }
 
@@ -59,6 +62,7 @@ extension SchedulerCore {
             }
         }
         undo.dropDurable(through: durable)
+        discardedThrough = lastAppended
         journal.discard(through: lastAppended)
         // Parked jobs belonged to undone SETs; back in the heap they are discarded as stale.
         requeueParked()

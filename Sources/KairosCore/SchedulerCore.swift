@@ -26,7 +26,9 @@ public final class SchedulerCore {
     var lastAppended: UInt64 = 0
     var appendedSinceSubmit = false
     var durableSeen: UInt64 = 0
-    var failureSeen: UInt64 = 0
+    /// Everything appended up to here was given up (answered `ERROR` or re-journaled) at the
+    /// last rollback; a failure report up to it is old news, not a new failure.
+    var discardedThrough: UInt64 = 0
 
     /// `buffers` lets request and answer arrays circulate with the reactor instead of being
     /// allocated per request; without it (tests) they are plain allocations.

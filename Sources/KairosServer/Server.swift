@@ -37,7 +37,9 @@ public final class Server {
 
         // Blocked before any thread starts, so every thread inherits the mask and only the
         // signalfd sees SIGINT/SIGTERM (K16). SIGPIPE is ignored: a closed peer is an EPIPE.
+        // SIGXFSZ too: a write past RLIMIT_FSIZE must fail with EFBIG (K24), not kill the server.
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         var blocked: [CInt] = [SIGINT, SIGTERM]
         let signalFD = ckairos_signalfd_block(&blocked, CInt(blocked.count))
         guard signalFD >= 0 else { throw ServerError("cannot install signal handling: \(Errno(-signalFD))") }

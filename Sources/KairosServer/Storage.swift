@@ -1,3 +1,4 @@
+import Glibc
 import KairosConfig
 import KairosCore
 import KairosStore
@@ -47,7 +48,9 @@ final class Storage {
         logger.info(
             "loaded \(stats.jobsTotal.load(ordering: .relaxed)) jobs, \(stats.rulesTotal.load(ordering: .relaxed)) rules")
         do {
-            let journal = try FileJournal(path: path, fsync: config.fsyncOnPersist, coreDoorbell: coreDoorbell, logger: logger)
+            let journal = try FileJournal(
+                path: path, fsync: config.fsyncOnPersist, coreDoorbell: coreDoorbell, logger: logger,
+                failStop: Self.exitAfterFailedSync)
             late.target = journal
             fileJournal = journal
             compactor = try Compactor(
@@ -56,6 +59,11 @@ final class Storage {
             throw ServerError("cannot open the logfile \(path) (database.logfile_path): \(error)")
         }
     }
+
+    /// K24: after a failed fsync the journal has logged the fatal error and acknowledges nothing
+    /// more; the process ends at once with status 3 (no orderly shutdown, which would try to
+    /// sync again). `_exit` skips atexit handlers that other threads' libraries could race with.
+    static let exitAfterFailedSync: FailStop = { _ in Glibc._exit(3) }
 
     /// Starts the journal writer and the compaction timer.
     func start() throws(ServerError) {

@@ -18,6 +18,10 @@ import Logging
 /// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
 /// then `start()`. Stop with `shutdown()` after the core's last `submit`. `append`, `submit`,
 /// `progress` and `discard` must all come from one thread (checked in debug builds).
+/// Called once, on the writer thread, after a failed fsync (K24) with a message naming the
+/// logfile; the server exits with status 3. The writer acknowledges nothing after it.
+public typealias FailStop = @Sendable (_ message: String) -> Void
+
 public final class FileJournal: Journal {
     public let paths: LogfilePaths
     let writer: JournalWriter
@@ -38,15 +42,18 @@ public final class FileJournal: Journal {
     private var backlog: [JournalMessage] = []
 
     /// Opens (creating if needed) `path` for appending. `fsync`: `fsync_on_persist`.
-    /// `coreDoorbell` is rung whenever progress is published.
-    public convenience init(path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger) throws(StoreError) {
+    /// `coreDoorbell` is rung whenever progress is published. `failStop` must end the process.
+    public convenience init(
+        path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger, failStop: @escaping FailStop
+    ) throws(StoreError) {
         try self.init(path: path, fsync: fsync, coreDoorbell: coreDoorbell, logger: logger,
-                      fileSystem: PosixFileSystem())
+                      fileSystem: PosixFileSystem(), failStop: failStop)
     }
 
     /// As above, over an injected file system (tests make it fail on demand).
     package init(path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger,
-                 fileSystem: any LogFileSystem, ringCapacity: Int = 1024) throws(StoreError) {
+                 fileSystem: any LogFileSystem, ringCapacity: Int = 1024,
+                 failStop: @escaping FailStop) throws(StoreError) {
         paths = LogfilePaths(logfile: path)
         self.logger = logger
         let file: any LogFileIO
@@ -65,7 +72,7 @@ public final class FileJournal: Journal {
         do {
             writer = try JournalWriter(
                 file: file, length: length, paths: paths, fileSystem: fileSystem, fsync: fsync,
-                ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger)
+                ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger, failStop: failStop)
         } catch {
             file.close()
             throw .writerSetup(error)

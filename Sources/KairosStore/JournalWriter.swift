@@ -9,9 +9,12 @@ import Synchronization
 /// progress is published and the core's doorbell rung. That is the group commit: however
 /// many connections' entries arrived during an fsync share the next one.
 ///
-/// Failure handling follows the `Journal` contract (see `WriterPolicy`): the failed entries
-/// are reported, any bytes of them that reached the file are truncated away so the file only
-/// ever holds complete, acknowledged frames, and later writes are attempted again.
+/// Failure handling follows the `Journal` contract (see `WriterPolicy`): the entries of a failed
+/// write are reported, any bytes of them that reached the file are truncated away so the file
+/// only ever holds complete, acknowledged frames, and later writes are attempted again.
+/// A failed fsync is fatal instead (K24): after it the kernel may have dropped dirty pages of
+/// entries written earlier, so no later sync could vouch for them. The writer then halts (it
+/// acknowledges nothing more, not even as failed) and asks its owner to stop the process.
 final class JournalWriter: @unchecked Sendable {
     // Safety: the `var`s below belong to the writer thread once `run` starts; before that and
     // after `join` only the owning FileJournal touches them. Everything shared is atomic or
@@ -28,7 +31,10 @@ final class JournalWriter: @unchecked Sendable {
     private let coreBell: Doorbell
     private let fsync: Bool
     private let logger: Logger
+    private let failStop: FailStop
     private let stopping = Atomic<Bool>(false)
+    /// A sync failed: nothing is written or reported any more (K24).
+    private var halted = false
 
     private var file: any LogFileIO
     private var committedLength: Int64
@@ -48,7 +54,8 @@ final class JournalWriter: @unchecked Sendable {
     private var chunks: [[UInt8]] = []
 
     init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,
-         fsync: Bool, ringCapacity: Int, coreBell: Doorbell, logger: Logger) throws(Errno) {
+         fsync: Bool, ringCapacity: Int, coreBell: Doorbell, logger: Logger,
+         failStop: @escaping FailStop) throws(Errno) {
         self.file = file
         self.committedLength = length
         self.paths = paths
@@ -56,6 +63,7 @@ final class JournalWriter: @unchecked Sendable {
         self.fsync = fsync
         self.coreBell = coreBell
         self.logger = logger
+        self.failStop = failStop
         self.ring = SPSCRing(capacity: ringCapacity)
         self.bell = try Doorbell()
         cell.committedLength.store(length, ordering: .releasing)
@@ -111,14 +119,26 @@ final class JournalWriter: @unchecked Sendable {
     /// shutdown leaves everything durable (K16).
     func finish() {
         handoff.close()
-        guard fsync && unsynced else { return }
+        guard fsync && unsynced && !halted else { return }
         do {
             if directorySyncPending { try fileSystem.syncDirectory(paths.directory) }
+        } catch {
+            logger.error("journal: final directory sync of \(paths.directory) failed: \(error)")
+        }
+        do {
             try file.sync()
             unsynced = false
         } catch {
-            logger.error("journal: final sync of \(paths.logfile) failed: \(error)")
+            halt("final fdatasync", error)
         }
+    }
+
+    /// K24: a failed fsync. Nothing after it is acknowledged; the owner stops the process.
+    private func halt(_ operation: String, _ error: Errno) {
+        halted = true
+        let message = "\(operation) of the logfile \(paths.logfile) failed: \(error); stopping so the next start replays what is really on disk"
+        logger.critical("journal: \(message)")
+        failStop(message)
     }
 
     // MARK: one pass
@@ -126,6 +146,7 @@ final class JournalWriter: @unchecked Sendable {
     /// Drains the ring, writes once, syncs once, publishes; then serves a compaction swap.
     /// Returns whether it did anything.
     func runRound() -> Bool {
+        if halted { return haltedRound() }
         var needsSync = false
         var writeThrough: UInt64 = 0
         var failThrough: UInt64 = 0
@@ -142,16 +163,18 @@ final class JournalWriter: @unchecked Sendable {
                 if let fail { failThrough = max(failThrough, fail) }
             case .drop(let fail):
                 failThrough = max(failThrough, fail)
-            case .discard(let fail):
-                chunks.removeAll(keepingCapacity: true)
+            case .discard:
+                recycleChunks()
                 needsSync = false
                 writeThrough = 0
-                failThrough = max(failThrough, fail)
             }
         }
         if !chunks.isEmpty {
             if write(chunks, sync: fsync && needsSync) {
                 durableThrough = max(durableThrough, writeThrough)
+            } else if halted {
+                recycleChunks()
+                return haltedRound()
             } else {
                 failThrough = max(failThrough, writeThrough)
                 policy.writeFailed()
@@ -165,6 +188,20 @@ final class JournalWriter: @unchecked Sendable {
         }
         if let request = handoff.take() {
             performSwap(request)
+            return true
+        }
+        return received
+    }
+
+    /// After a failed sync: consumes what arrives (so the core never blocks on a full ring) and
+    /// reports nothing; a compaction waiting for the swap is refused.
+    private func haltedRound() -> Bool {
+        var received = false
+        while ring.pop() != nil { received = true }
+        if let request = handoff.take() {
+            request.temp.close()
+            try? fileSystem.remove(paths.compactionTemp)
+            handoff.complete(.failed("the journal stopped after a failed fsync"))
             return true
         }
         return received
@@ -212,8 +249,7 @@ final class JournalWriter: @unchecked Sendable {
                 do {
                     try file.sync()
                 } catch {
-                    logger.error("journal: fdatasync of \(paths.logfile) failed: \(error)")
-                    truncateBack()
+                    halt("fdatasync", error)
                     return false
                 }
             }
@@ -243,13 +279,20 @@ final class JournalWriter: @unchecked Sendable {
     private func repairTail() -> Bool {
         do {
             try file.truncate(to: committedLength)
-            if fsync { try file.sync() }
-            tailDirty = false
-            return true
         } catch {
             logger.error("journal: cannot truncate \(paths.logfile) back to \(committedLength) bytes: \(error)")
             return false
         }
+        if fsync {
+            do {
+                try file.sync()
+            } catch {
+                halt("fdatasync after truncation", error)
+                return false
+            }
+        }
+        tailDirty = false
+        return true
     }
 
     // MARK: compaction

@@ -15,8 +15,10 @@ struct WriterPolicy {
         case write(through: UInt64, failThrough: UInt64?)
         /// Drop the batch; its entries up to the number failed.
         case drop(failThrough: UInt64)
-        /// Forget everything collected and not yet written; entries up to the number failed.
-        case discard(failThrough: UInt64)
+        /// Forget everything collected and not yet written, and resume. Reports nothing: the
+        /// core already answered every discarded entry, so a report here would read as a new
+        /// failure of the entries it appends next.
+        case discard
     }
 
     private var state = State.healthy
@@ -38,9 +40,9 @@ struct WriterPolicy {
             return .write(through: batch.last, failThrough: nil)
         case (.failed, .batch(let batch)):
             return .drop(failThrough: batch.last)
-        case (.healthy, .discard(let sequence)), (.failed, .discard(let sequence)):
+        case (.healthy, .discard), (.failed, .discard):
             state = .healthy
-            return .discard(failThrough: sequence)
+            return .discard
         }
     }
 

@@ -13,13 +13,15 @@ struct JournalHarness {
     let log = LogCapture()
     let coreBell: Doorbell
     let journal: FileJournal
+    /// Messages the journal passed to its fail-stop hook (K24), instead of ending the process.
+    let failStops = FailStopRecorder()
 
     init(directory: TempDirectory = TempDirectory(), fsync: Bool = true, ringCapacity: Int = 1024, start: Bool = true) throws {
         self.directory = directory
         coreBell = try Doorbell()
         journal = try FileJournal(path: directory.file("logfile"), fsync: fsync, coreDoorbell: coreBell,
                                   logger: log.logger, fileSystem: FaultyFileSystem(plan: plan),
-                                  ringCapacity: ringCapacity)
+                                  ringCapacity: ringCapacity, failStop: failStops.hook)
         if start { try journal.start() }
     }
 
@@ -156,7 +158,8 @@ struct JournalHarness {
         let existing = try frames([.jobRemoval(id: b("old"))])
         try directory.write("logfile", existing)
         let bell = try Doorbell()
-        let journal = try FileJournal(path: directory.file("logfile"), fsync: true, coreDoorbell: bell, logger: LogCapture().logger)
+        let journal = try FileJournal(path: directory.file("logfile"), fsync: true, coreDoorbell: bell, logger: LogCapture().logger,
+                                      failStop: { _ in Issue.record("unexpected fail-stop") })
         try journal.start()
         _ = journal.append(.ruleRemoval(id: b("new")))
         journal.submit()

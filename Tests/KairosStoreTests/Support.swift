@@ -154,3 +154,12 @@ func frames(_ entries: [LogEntry]) throws -> [UInt8] {
     for entry in entries { try LogCodec.appendFrame(entry, to: &out) }
     return out
 }
+
+/// Stands in for the server's exit(3) after a failed fsync (K24).
+final class FailStopRecorder: Sendable {
+    private let messages = Mutex<[String]>([])
+
+    var hook: FailStop { { message in self.messages.withLock { $0.append(message) } } }
+
+    var recorded: [String] { messages.withLock { $0 } }
+}
