@@ -1,0 +1,134 @@
+import Glibc
+import KairosCore
+import KairosProtocol
+import KairosSync
+import KairosSystem
+import Testing
+@testable import KairosStore
+
+/// The real core against the real journal writer over a file that fails on demand (K12, K24):
+/// whatever the failure schedule and however the writer's thread interleaves with the core,
+/// every `OK` is on disk, nothing answered `ERROR` is, and replaying the file gives the state
+/// the core serves.
+@Suite struct CoreJournalFaultTests {
+    private static let jobIDs = (0..<12).map { "job.\($0)" }
+
+    /// What one seeded run sent and what it was answered.
+    private struct Run {
+        /// SET request id → (job, execution); executions are unique per request.
+        var sets: [String: (job: String, execution: Int64)] = [:]
+        var answers: [String: String] = [:]
+        var duplicateAnswers: [String] = []
+    }
+
+    @Test(arguments: 1...12 as ClosedRange<UInt64>)
+    func randomWriteFailuresNeverLeaveAnErrorOnDiskNorLoseAnOK(seed: UInt64) throws {
+        let h = try JournalHarness()
+        let core = SchedulerCore(
+            config: CoreConfig(framerate: 512, persistenceName: "logfile", authEnabled: false, tlsEnabled: false,
+                               startedAtWallNs: 0),
+            journal: h.journal, stats: ServerStats())
+        var random = SplitMix64(seed: seed)
+        var run = Run()
+        let client = ClientTag(slot: 1, generation: 1)
+        var counter: Int64 = 0
+
+        func send(_ id: String, _ command: Command) {
+            core.handle(RequestEnvelope(client: client, namespace: .unrestricted,
+                                        request: Request(id: Array(id.utf8), command: command)), now: 1)
+        }
+        func collect() {
+            core.collectResponses { envelope in
+                for line in String(decoding: envelope.bytes, as: UTF8.self).split(separator: "\n") {
+                    let parts = line.split(separator: " ", maxSplits: 1)
+                    let id = String(parts[0])
+                    if run.answers[id] != nil { run.duplicateAnswers.append(id) }
+                    run.answers[id] = parts.count > 1 ? String(parts[1]) : ""
+                }
+            }
+        }
+
+        for _ in 0..<400 {
+            for _ in 0..<Int.random(in: 1...8, using: &random) {
+                counter += 1
+                let job = Self.jobIDs.randomElement(using: &random)!
+                let roll = Int.random(in: 0..<10, using: &random)
+                if roll < 7 {
+                    run.sets["s\(counter)"] = (job, counter)
+                    send("s\(counter)", .set(job: Array(job.utf8), execution: counter))
+                } else if roll < 9 {
+                    send("r\(counter)", .remove(job: Array(job.utf8)))
+                } else {
+                    send("g\(counter)", .get(job: Array(job.utf8)))
+                }
+            }
+            if Int.random(in: 0..<6, using: &random) == 0 {
+                let partial = Int.random(in: 0...30, using: &random)
+                // At most one fault waits at a time, so healthy writes happen in between.
+                h.plan.update { if $0.writeFaults.isEmpty { $0.writeFaults.append((Errno.noSpace, partial)) } }
+            }
+            collect()
+            if Bool.random(using: &random) { usleep(UInt32.random(in: 0...300, using: &random)) }
+            collect()
+        }
+        h.plan.update { $0.writeFaults.removeAll() }
+        #expect(eventually {
+            collect()
+            return !core.hasWithheldAnswers
+        })
+        // The disk is healthy again: the next mutations succeed.
+        var healthy: [String] = []
+        for job in Self.jobIDs {
+            counter += 1
+            healthy.append("s\(counter)")
+            run.sets["s\(counter)"] = (job, counter)
+            send("s\(counter)", .set(job: Array(job.utf8), execution: counter))
+        }
+        #expect(eventually {
+            collect()
+            return !core.hasWithheldAnswers
+        })
+        #expect(healthy.allSatisfy { run.answers[$0] == "OK" })
+        h.journal.shutdown()
+
+        #expect(run.duplicateAnswers.isEmpty)
+        #expect(run.answers.count == Int(counter))
+        var onDisk = Set<String>()
+        let replayed = SchedulerCore(
+            config: CoreConfig(framerate: 512, persistenceName: "memory", authEnabled: false, tlsEnabled: false,
+                               startedAtWallNs: 0),
+            journal: MemoryJournal(), stats: ServerStats())
+        _ = try Replayer.replay(logfile: h.directory.file("logfile"), logger: h.log.logger) { entry in
+            if case .job(let id, let execution, _) = entry { onDisk.insert("\(String(decoding: id, as: UTF8.self)) \(execution)") }
+            replayed.restore(entry)
+        }
+        var okCount = 0
+        var errorCount = 0
+        for (request, set) in run.sets {
+            let key = "\(set.job) \(set.execution)"
+            switch run.answers[request] {
+            case "OK":
+                okCount += 1
+                #expect(onDisk.contains(key), "OK'd \(request) (\(key)) is not on disk")
+            case "ERROR":
+                errorCount += 1
+                #expect(!onDisk.contains(key), "\(request) (\(key)) was answered ERROR but is on disk")
+            default:
+                Issue.record("\(request) answered \(run.answers[request] ?? "nothing")")
+            }
+        }
+        #expect(errorCount > 0 && okCount > 0, "the schedule should produce both answers")
+
+        // The state the core serves is the state a restart would load.
+        for job in Self.jobIDs {
+            var live = ""
+            var fromDisk = ""
+            send("v", .get(job: Array(job.utf8)))
+            core.collectResponses { live += String(decoding: $0.bytes, as: UTF8.self) }
+            replayed.handle(RequestEnvelope(client: client, namespace: .unrestricted,
+                                            request: Request(id: Array("v".utf8), command: .get(job: Array(job.utf8)))), now: 1)
+            replayed.collectResponses { fromDisk += String(decoding: $0.bytes, as: UTF8.self) }
+            #expect(live == fromDisk, "\(job): served \(live) but replays to \(fromDisk)")
+        }
+    }
+}
