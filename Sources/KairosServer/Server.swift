@@ -27,6 +27,9 @@ public final class Server {
     private let storage: Storage
     private let signals: FileDescriptor
 
+    /// How long runs still executing at shutdown may take before they are killed.
+    static let runnerGraceMs = 2000
+
     /// The address the listener is bound to (useful with port 0).
     public var address: SocketAddress { reactor.address }
 
@@ -120,8 +123,14 @@ public final class Server {
         // The main thread becomes the core thread until the reactor has drained after a signal.
         loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
         reactorThread.join()
+        // Runs still going get their grace period while the journal is still open, so those
+        // that finish in it keep their outcome across the restart (K9, K16); only then is the
+        // journal made durable and closed. Runs killed when it ends are recorded `failed`.
+        runners.shutdown(graceMs: Self.runnerGraceMs)
+        runners.drainOutcomes { core.applyOutcome($0) }
+        // Nobody is left to read answers; this only submits the outcomes' journal entries.
+        core.collectResponses { _ in }
         storage.stop()
-        runners.shutdown(graceMs: 2000)
         let lateness = core.lateness
         logger.info(
             "trigger lateness: count=\(lateness.count) p50_ns=\(lateness.p50) p99_ns=\(lateness.p99) max_ns=\(lateness.max)"
