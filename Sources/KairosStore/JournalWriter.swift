@@ -33,8 +33,6 @@ final class JournalWriter: @unchecked Sendable {
     private let logger: Logger
     private let failStop: FailStop
     private let stopping = Atomic<Bool>(false)
-    /// A sync failed: nothing is written or reported any more (K24).
-    private var halted = false
 
     private var file: any LogFileIO
     private var committedLength: Int64
@@ -119,7 +117,7 @@ final class JournalWriter: @unchecked Sendable {
     /// shutdown leaves everything durable (K16).
     func finish() {
         handoff.close()
-        guard fsync && unsynced && !halted else { return }
+        guard fsync && unsynced && !policy.isHalted else { return }
         do {
             if directorySyncPending { try fileSystem.syncDirectory(paths.directory) }
         } catch {
@@ -135,7 +133,7 @@ final class JournalWriter: @unchecked Sendable {
 
     /// K24: a failed fsync. Nothing after it is acknowledged; the owner stops the process.
     private func halt(_ operation: String, _ error: Errno) {
-        halted = true
+        policy.syncFailed()
         let message = "\(operation) of the logfile \(paths.logfile) failed: \(error); stopping so the next start replays what is really on disk"
         logger.critical("journal: \(message)")
         failStop(message)
@@ -146,7 +144,7 @@ final class JournalWriter: @unchecked Sendable {
     /// Drains the ring, writes once, syncs once, publishes; then serves a compaction swap.
     /// Returns whether it did anything.
     func runRound() -> Bool {
-        if halted { return haltedRound() }
+        if policy.isHalted { return haltedRound() }
         var needsSync = false
         var writeThrough: UInt64 = 0
         var failThrough: UInt64 = 0
@@ -163,6 +161,8 @@ final class JournalWriter: @unchecked Sendable {
                 if let fail { failThrough = max(failThrough, fail) }
             case .drop(let fail):
                 failThrough = max(failThrough, fail)
+            case .ignore:
+                break
             case .discard:
                 recycleChunks()
                 needsSync = false
@@ -172,7 +172,7 @@ final class JournalWriter: @unchecked Sendable {
         if !chunks.isEmpty {
             if write(chunks, sync: fsync && needsSync) {
                 durableThrough = max(durableThrough, writeThrough)
-            } else if halted {
+            } else if policy.isHalted {
                 recycleChunks()
                 return haltedRound()
             } else {

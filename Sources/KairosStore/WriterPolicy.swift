@@ -1,12 +1,14 @@
 /// The writer's side of the Journal contract's failure rules, as a state machine.
 ///
-/// After a failed write or sync, every later batch is dropped (reported failed) until the
-/// core's `discard` arrives: the core undoes all undurable mutations, so nothing it already
-/// answered `ERROR` may reach the file behind its back.
+/// After a failed write, every later batch is dropped (reported failed) until the core's
+/// `discard` arrives: the core undoes all undurable mutations, so nothing it already answered
+/// `ERROR` may reach the file behind its back. After a failed sync the writer is halted for
+/// good (K24): everything is ignored, nothing reported, and the process is about to exit.
 struct WriterPolicy {
     private enum State {
         case healthy
         case failed
+        case halted
     }
 
     enum Decision: Equatable {
@@ -19,14 +21,23 @@ struct WriterPolicy {
         /// core already answered every discarded entry, so a report here would read as a new
         /// failure of the entries it appends next.
         case discard
+        /// Halted: neither write nor report anything.
+        case ignore
     }
 
     private var state = State.healthy
 
     var isFailed: Bool {
         switch state {
-        case .healthy: false
+        case .healthy, .halted: false
         case .failed: true
+        }
+    }
+
+    var isHalted: Bool {
+        switch state {
+        case .healthy, .failed: false
+        case .halted: true
         }
     }
 
@@ -43,11 +54,18 @@ struct WriterPolicy {
         case (.healthy, .discard), (.failed, .discard):
             state = .healthy
             return .discard
+        case (.halted, _):
+            return .ignore
         }
     }
 
-    /// A write or sync of the collected batches failed.
+    /// A write of the collected batches failed.
     mutating func writeFailed() {
-        state = .failed
+        if state == .healthy { state = .failed }
+    }
+
+    /// An fsync failed: final.
+    mutating func syncFailed() {
+        state = .halted
     }
 }

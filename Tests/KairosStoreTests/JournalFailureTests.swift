@@ -183,6 +183,17 @@ import Testing
         #expect(policy.receive(batch(6)) == .write(through: 6, failThrough: nil))
     }
 
+    @Test func aFailedSyncHaltsForGood() {
+        var policy = WriterPolicy()
+        policy.syncFailed()
+        #expect(policy.isHalted && !policy.isFailed)
+        #expect(policy.receive(batch(3)) == .ignore)
+        #expect(policy.receive(.discard(through: 3)) == .ignore)
+        policy.writeFailed()
+        #expect(policy.isHalted)
+        #expect(policy.receive(batch(4)) == .ignore)
+    }
+
     @Test func anUnencodableEntryWritesThePrefixThenFails() {
         var policy = WriterPolicy()
         #expect(policy.receive(batch(9, unencodable: 7)) == .write(through: 6, failThrough: 9))
