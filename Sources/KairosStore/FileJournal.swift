@@ -4,6 +4,10 @@ import KairosSync
 import KairosSystem
 import Logging
 
+/// Called once, on the writer thread, after a failed fsync (K24) with a message naming the
+/// logfile; the server exits with status 3. The writer acknowledges nothing after it.
+public typealias FailStop = @Sendable (_ message: String) -> Void
+
 /// `persistence = "logfile"` (SPEC §7, K12, K19): the core's `Journal` over one logfile.
 ///
 /// The core thread encodes each entry into a batch buffer (`append`, no I/O) and hands the
@@ -18,10 +22,6 @@ import Logging
 /// Startup order: run `Replayer` first (it truncates a torn tail), then create the journal,
 /// then `start()`. Stop with `shutdown()` after the core's last `submit`. `append`, `submit`,
 /// `progress` and `discard` must all come from one thread (checked in debug builds).
-/// Called once, on the writer thread, after a failed fsync (K24) with a message naming the
-/// logfile; the server exits with status 3. The writer acknowledges nothing after it.
-public typealias FailStop = @Sendable (_ message: String) -> Void
-
 public final class FileJournal: Journal {
     public let paths: LogfilePaths
     let writer: JournalWriter
