@@ -47,6 +47,7 @@ final class JournalWriter: @unchecked Sendable {
     private var directorySyncPending = true
     /// Outcome-only batches were written since the last fdatasync (see `FileJournal`).
     private var unsynced = false
+    private var failureStreak = WriteFailureStreak()
     private var scratch: [UInt8] = []
     /// The batches of one round, kept between rounds for its capacity.
     private var chunks: [[UInt8]] = []
@@ -170,14 +171,18 @@ final class JournalWriter: @unchecked Sendable {
             }
         }
         if !chunks.isEmpty {
+            if !needsSync { pauseBeforeRetryingOutcomes() }
             if write(chunks, sync: fsync && needsSync) {
                 durableThrough = max(durableThrough, writeThrough)
+                let failures = failureStreak.succeeded()
+                if failures > 0 { logger.warning("journal: writing to \(paths.logfile) works again after \(failures) failed writes") }
             } else if policy.isHalted {
                 recycleChunks()
                 return haltedRound()
             } else {
                 failThrough = max(failThrough, writeThrough)
                 policy.writeFailed()
+                failureStreak.failed(at: Clock.monotonicNanoseconds())
             }
             recycleChunks()
         }
@@ -191,6 +196,18 @@ final class JournalWriter: @unchecked Sendable {
             return true
         }
         return received
+    }
+
+    /// While writes fail, outcome-only batches (the core's re-journaled outcomes) are retried
+    /// at a bounded rate instead of in a busy loop; batches with mutations are not paused.
+    private func pauseBeforeRetryingOutcomes() {
+        let delay = failureStreak.outcomeDelay(at: Clock.monotonicNanoseconds())
+        if delay > 0 { usleep(useconds_t(delay / 1000)) }
+    }
+
+    /// Logs why the first failed write of a streak failed; later ones are only counted.
+    private func logFailure(_ message: @autoclosure () -> String) {
+        if failureStreak.failures == 0 { logger.error("journal: \(message()) (failures are counted until a write succeeds)") }
     }
 
     /// After a failed sync: consumes what arrives (so the core never blocks on a full ring) and
@@ -227,7 +244,7 @@ final class JournalWriter: @unchecked Sendable {
                 try fileSystem.syncDirectory(paths.directory)
                 directorySyncPending = false
             } catch {
-                logger.error("journal: directory sync of \(paths.directory) failed: \(error)")
+                logFailure("directory sync of \(paths.directory) failed: \(error)")
                 return false
             }
         }
@@ -241,7 +258,7 @@ final class JournalWriter: @unchecked Sendable {
         }
         switch appended {
         case .failure(let failure):
-            logger.error("journal: write to \(paths.logfile) failed: \(failure.errno)")
+            logFailure("write to \(paths.logfile) failed: \(failure.errno)")
             if failure.written > 0 { truncateBack() }
             return false
         case .success(let count):
@@ -280,7 +297,7 @@ final class JournalWriter: @unchecked Sendable {
         do {
             try file.truncate(to: committedLength)
         } catch {
-            logger.error("journal: cannot truncate \(paths.logfile) back to \(committedLength) bytes: \(error)")
+            logFailure("cannot truncate \(paths.logfile) back to \(committedLength) bytes: \(error)")
             return false
         }
         if fsync {

@@ -133,4 +133,50 @@ import Testing
             #expect(live == fromDisk, "\(job): served \(live) but replays to \(fromDisk)")
         }
     }
+
+    /// A disk that stays full while a finished run's outcome keeps failing: the core journals
+    /// the outcome again after every failure, and the writer retries it at a bounded rate (and
+    /// logs once) instead of spinning; once the disk recovers the outcome reaches the file.
+    @Test func lostOutcomesAreRetriedAtABoundedRateWhileWritesFail() throws {
+        let h = try JournalHarness()
+        let core = SchedulerCore(
+            config: CoreConfig(framerate: 512, persistenceName: "logfile", authEnabled: false, tlsEnabled: false,
+                               startedAtWallNs: 0),
+            journal: h.journal, stats: ServerStats())
+        let client = ClientTag(slot: 1, generation: 1)
+        var answers = ""
+        func send(_ id: String, _ command: Command) {
+            core.handle(RequestEnvelope(client: client, namespace: .unrestricted,
+                                        request: Request(id: Array(id.utf8), command: command)), now: 1)
+        }
+        func collect() { core.collectResponses { answers += String(decoding: $0.bytes, as: UTF8.self) } }
+
+        send("r", .ruleSet(rule: Array("r".utf8), pattern: Array("job.".utf8), runner: .shell(command: Array("true".utf8))))
+        send("s", .set(job: Array("job.1".utf8), execution: 5))
+        #expect(eventually { collect(); return answers == "r OK\ns OK\n" })
+        var executions: [Execution] = []
+        core.tick(now: 10) { executions.append($0) }
+        #expect(executions.count == 1)
+
+        h.plan.update { $0.writeFaults = Array(repeating: (Errno.noSpace, 0), count: 100_000) }
+        let writesBefore = h.plan.read { $0.writes }
+        core.applyOutcome(ExecutionOutcome(jobID: Array("job.1".utf8), generation: executions[0].generation, success: true))
+        let until = Clock.monotonicNanoseconds() + 300_000_000
+        while Clock.monotonicNanoseconds() < until {
+            collect()
+            usleep(200)
+        }
+        let attempts = h.plan.read { $0.writes } - writesBefore
+        #expect(attempts >= 2 && attempts <= 30, "\(attempts) attempts in 300 ms")
+        #expect(h.log.messages.filter { $0.contains("write to") }.count == 1)
+
+        h.plan.update { $0.writeFaults.removeAll() }
+        let expected = try frames([.job(id: Array("job.1".utf8), execution: 5, status: .executed)])
+        #expect(eventually {
+            collect()
+            return (try? h.fileBytes().suffix(expected.count)).map(Array.init) == expected
+        })
+        #expect(h.log.contains("works again after"))
+        h.journal.shutdown()
+    }
 }
