@@ -48,7 +48,22 @@ import Testing
             }
         }
 
+        // Every job runs under this rule; the test plays the runners, finishing runs in random
+        // order, so outcomes (K9) are journaled, lost and journaled again among the mutations.
+        send("rule", .ruleSet(rule: Array("r".utf8), pattern: Array("job.".utf8), runner: .shell(command: Array("true".utf8))))
+        #expect(eventually { collect(); return run.answers.removeValue(forKey: "rule") == "OK" })
+        var running: [Execution] = []
+        func finishOne(success: Bool) {
+            let execution = running.removeFirst()
+            core.applyOutcome(ExecutionOutcome(jobID: execution.jobID, generation: execution.generation, success: success))
+        }
+
         for _ in 0..<400 {
+            if Int.random(in: 0..<4, using: &random) == 0 { core.tick(now: 1_000_000) { running.append($0) } }
+            if !running.isEmpty && Bool.random(using: &random) {
+                running.shuffle(using: &random)
+                finishOne(success: Bool.random(using: &random))
+            }
             for _ in 0..<Int.random(in: 1...8, using: &random) {
                 counter += 1
                 let job = Self.jobIDs.randomElement(using: &random)!
@@ -74,6 +89,8 @@ import Testing
         h.plan.update { $0.writeFaults.removeAll() }
         #expect(eventually {
             collect()
+            core.tick(now: 1_000_000) { running.append($0) }
+            while !running.isEmpty { finishOne(success: true) }
             return !core.hasWithheldAnswers
         })
         // The disk is healthy again: the next mutations succeed (on jobs of their own, so the
