@@ -30,15 +30,18 @@ public final class Server {
     /// The address the listener is bound to (useful with port 0).
     public var address: SocketAddress { reactor.address }
 
-    public init(config: ServerConfig, logger: Logger) throws(ServerError) {
+    /// `repairLogfile`: `kairos server --repair` (see `Replayer`).
+    public init(config: ServerConfig, logger: Logger, repairLogfile: Bool = false) throws(ServerError) {
         self.config = config
         self.logger = logger
         let startedAt = Clock.wallNanoseconds()
 
         // Blocked before any thread starts, so every thread inherits the mask and only the
-        // signalfd sees SIGINT/SIGTERM (K16). SIGPIPE is ignored: a closed peer is an EPIPE.
+        // signalfd sees SIGINT/SIGTERM (K16), and SIGHUP/SIGUSR1, whose default action would
+        // kill the server without a drain (the core loop logs and ignores them for now).
+        // SIGPIPE is ignored: a closed peer is an EPIPE.
         signal(SIGPIPE, SIG_IGN)
-        var blocked: [CInt] = [SIGINT, SIGTERM]
+        var blocked: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
         let signalFD = ckairos_signalfd_block(&blocked, CInt(blocked.count))
         guard signalFD >= 0 else { throw ServerError("cannot install signal handling: \(Errno(-signalFD))") }
         signals = FileDescriptor(rawValue: signalFD)
@@ -62,7 +65,7 @@ public final class Server {
 
         // Recycling covers 4,096 requests in flight; beyond that arrays are allocated as usual.
         let buffers = BufferExchange(inFlight: 4096)
-        storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
+        storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger, repair: repairLogfile)
         core = SchedulerCore(
             config: CoreConfig(
                 framerate: config.framerate, persistenceName: config.persistence == .memory ? "memory" : "logfile",

@@ -15,9 +15,14 @@ final class Storage {
     private let logger: Logger
     private var fileJournal: FileJournal?
     private var compactor: Compactor?
+    private var lock: LogfileLock?
+    /// `kairos server --repair`: damaged logfile bytes move to a side file instead of
+    /// stopping the start.
+    private let repair: Bool
 
-    init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) {
+    init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger, repair: Bool = false) {
         self.config = config
+        self.repair = repair
         self.stats = stats
         self.coreDoorbell = coreDoorbell
         self.logger = logger
@@ -39,8 +44,14 @@ final class Storage {
             return
         }
         let path = config.logfilePath
+        // Before replay, which may truncate: only the lock holder may touch the file.
         do {
-            _ = try Replayer.replay(logfile: path, logger: logger) { core.restore($0) }
+            lock = try LogfileLock.acquire(logfile: path)
+        } catch {
+            throw ServerError("cannot use the logfile \(path) (database.logfile_path): \(error)")
+        }
+        do {
+            _ = try Replayer.replay(logfile: path, repair: repair, logger: logger) { core.restore($0) }
         } catch {
             throw ServerError("cannot load the logfile \(path) (database.logfile_path): \(error)")
         }

@@ -13,6 +13,14 @@ import Synchronization
 /// are reported, any bytes of them that reached the file are truncated away so the file only
 /// ever holds complete, acknowledged frames, and later writes are attempted again.
 final class JournalWriter: @unchecked Sendable {
+    /// With `fsync_on_persist`, the most bytes the writer ever has in the file unsynced: a
+    /// round larger than this is written in pieces with an fdatasync between them, and writes
+    /// that are not synced on their own (outcomes) get one before they would pass it. So a
+    /// crash can leave at most this many incomplete bytes at the end of the logfile, and
+    /// replay treats a longer tail as damage rather than a torn append (`LogfileInspection`).
+    /// Large enough that ordinary group commits never reach it.
+    static let maxUnsyncedBytes = 4 << 20
+
     // Safety: the `var`s below belong to the writer thread once `run` starts; before that and
     // after `join` only the owning FileJournal touches them. Everything shared is atomic or
     // behind `CompactionHandoff`'s lock.
@@ -43,6 +51,8 @@ final class JournalWriter: @unchecked Sendable {
     private var directorySyncPending = true
     /// Outcome-only batches were written since the last fdatasync (see `FileJournal`).
     private var unsynced = false
+    /// Bytes written since the last fdatasync (bounded by `maxUnsyncedBytes` when syncing).
+    private var unsyncedBytes = 0
     private var scratch: [UInt8] = []
     /// The batches of one round, kept between rounds for its capacity.
     private var chunks: [[UInt8]] = []
@@ -116,6 +126,7 @@ final class JournalWriter: @unchecked Sendable {
             if directorySyncPending { try fileSystem.syncDirectory(paths.directory) }
             try file.sync()
             unsynced = false
+            unsyncedBytes = 0
         } catch {
             logger.error("journal: final sync of \(paths.logfile) failed: \(error)")
         }
@@ -219,6 +230,7 @@ final class JournalWriter: @unchecked Sendable {
             }
             committedLength += Int64(count)
             cell.committedLength.store(committedLength, ordering: .releasing)
+            if sync { unsyncedBytes = 0 }
             unsynced = !sync
             return true
         }
@@ -227,9 +239,34 @@ final class JournalWriter: @unchecked Sendable {
     private func append(_ bytes: [UInt8]) -> Result<Int, PartialWrite> {
         bytes.withUnsafeBytes { raw in
             Result { () throws(PartialWrite) in
-                try file.append(raw)
+                try appendBounded(raw)
                 return raw.count
             }
+        }
+    }
+
+    /// Appends in pieces that keep the unsynced bytes within `maxUnsyncedBytes` (see there).
+    /// Without fsync nothing bounds what a crash leaves behind, so the bytes go in one write.
+    private func appendBounded(_ bytes: UnsafeRawBufferPointer) throws(PartialWrite) {
+        guard fsync else { return try file.append(bytes) }
+        var offset = 0
+        while offset < bytes.count {
+            if unsyncedBytes >= Self.maxUnsyncedBytes {
+                do {
+                    try file.sync()
+                } catch {
+                    throw PartialWrite(written: offset, errno: error)
+                }
+                unsyncedBytes = 0
+            }
+            let piece = min(bytes.count - offset, Self.maxUnsyncedBytes - unsyncedBytes)
+            do {
+                try file.append(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + piece)]))
+            } catch {
+                throw PartialWrite(written: offset + error.written, errno: error.errno)
+            }
+            offset += piece
+            unsyncedBytes += piece
         }
     }
 
@@ -243,7 +280,10 @@ final class JournalWriter: @unchecked Sendable {
     private func repairTail() -> Bool {
         do {
             try file.truncate(to: committedLength)
-            if fsync { try file.sync() }
+            if fsync {
+                try file.sync()
+                unsyncedBytes = 0
+            }
             tailDirty = false
             return true
         } catch {
@@ -268,6 +308,8 @@ final class JournalWriter: @unchecked Sendable {
             file.close()
             file = swapped.file
             committedLength = swapped.committedLength
+            // The new file was synced whole before its rename.
+            unsyncedBytes = 0
             cell.committedLength.store(committedLength, ordering: .releasing)
             directorySyncPending = !swapped.directorySynced
             if !swapped.directorySynced {
