@@ -19,6 +19,11 @@ package typealias Spawner = @Sendable (_ argv: [Bytes], _ captureStderr: Bool) t
 /// Starts process runners with posix_spawnp (never fork: the server is multi-threaded and
 /// large, and vfork-style spawning neither copies page tables nor runs atfork handlers).
 package enum ProcessSpawner {
+    /// `spawn` as a `Spawner`, what the pool uses unless a test injects another.
+    package static let standard: Spawner = { argv, capture throws(Errno) in
+        try spawn(argv, captureStderr: capture)
+    }
+
     /// Spawns `argv` with stdin/stdout (and stderr unless captured) on /dev/null, the server's
     /// environment and working directory, an empty signal mask and default dispositions (the
     /// server blocks SIGINT/SIGTERM for its signalfd, and a blocked mask would be inherited),

@@ -43,7 +43,7 @@ public final class RunnerPool: Sendable {
     package init(
         config: RunnerConfig, stats: ServerStats, outcomeDoorbell: Doorbell, logger: Logger,
         ringCapacity: Int, awfProgram: Bytes = LaunchPlan.awf,
-        spawner: @escaping Spawner = { argv, capture throws(Errno) in try ProcessSpawner.spawn(argv, captureStderr: capture) }
+        spawner: @escaping Spawner = ProcessSpawner.standard
     ) throws(Errno) {
         submissions = SPSCRing(capacity: ringCapacity)
         outcomes = SPSCRing(capacity: ringCapacity)
