@@ -50,15 +50,18 @@ public enum LogfileInspection: Equatable, Sendable {
                 ? .tornTail(offset: 0) : .damaged(offset: 0, reason: .notALogfile)
         }
         guard decodes(first.payload) else { return .damaged(offset: 0, reason: .notALogfile) }
+        while scanner.next() != nil {}
+        if scanner.consumed == bytes.count { return .intact }
         // Complete frames that do not decode are skipped by replay (K11) and stay in the file;
         // but when they come right before an incomplete tail, the scan has most likely lost
         // frame alignment at a damaged length, so the damage starts after the last good frame.
-        var lastDecodedEnd = first.frame.upperBound
-        while let frame = scanner.next() {
+        // (Decoded only now: an intact file, the common case, is not decoded twice.)
+        var again = FrameScanner(bytes)
+        var lastDecodedEnd = 0
+        while let frame = again.next() {
             if decodes(frame.payload) { lastDecodedEnd = frame.frame.upperBound }
         }
         let offset = scanner.consumed
-        if offset == bytes.count { return .intact }
         if bytes.count - lastDecodedEnd > maxTornTail {
             return .damaged(offset: lastDecodedEnd, reason: .tailTooLarge(limit: maxTornTail))
         }
