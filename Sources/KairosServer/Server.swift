@@ -54,6 +54,12 @@ public final class Server {
             throw ServerError("cannot create the request rings: \(error)")
         }
 
+        // The logfile's lock before the port: a second server with the same configuration is
+        // told that the logfile is in use, not only that the port is.
+        let storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger, repair: repairLogfile)
+        try storage.acquireLock()
+        self.storage = storage
+
         let reactorConfig = try Self.reactorConfig(config, logger: logger)
         let address = try Self.socketAddress(config.listen)
         let listener: Listener
@@ -65,7 +71,6 @@ public final class Server {
 
         // Recycling covers 4,096 requests in flight; beyond that arrays are allocated as usual.
         let buffers = BufferExchange(inFlight: 4096)
-        storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger, repair: repairLogfile)
         core = SchedulerCore(
             config: CoreConfig(
                 framerate: config.framerate, persistenceName: config.persistence == .memory ? "memory" : "logfile",

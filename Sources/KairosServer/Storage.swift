@@ -45,11 +45,7 @@ final class Storage {
         }
         let path = config.logfilePath
         // Before replay, which may truncate: only the lock holder may touch the file.
-        do {
-            lock = try LogfileLock.acquire(logfile: path)
-        } catch {
-            throw ServerError("cannot use the logfile \(path) (database.logfile_path): \(error)")
-        }
+        try acquireLock()
         do {
             _ = try Replayer.replay(logfile: path, repair: repair, logger: logger) { core.restore($0) }
         } catch {
@@ -65,6 +61,18 @@ final class Storage {
                 journal: journal, intervalSeconds: config.compressionInterval, stats: stats, logger: logger)
         } catch {
             throw ServerError("cannot open the logfile \(path) (database.logfile_path): \(error)")
+        }
+    }
+
+    /// Takes the logfile's lock (see `LogfileLock`) unless already held; nothing for the
+    /// memory backend. The server calls it before binding its port, so a second server with
+    /// the same configuration is told about the logfile, not about the port.
+    func acquireLock() throws(ServerError) {
+        guard late != nil, lock == nil else { return }
+        do {
+            lock = try LogfileLock.acquire(logfile: config.logfilePath)
+        } catch {
+            throw ServerError("cannot use the logfile \(config.logfilePath) (database.logfile_path): \(error)")
         }
     }
 

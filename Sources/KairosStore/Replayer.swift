@@ -118,20 +118,18 @@ public enum Replayer {
     static func replayBuffer(_ raw: UnsafeRawBufferPointer, path: String, logger: Logger,
                              apply: (LogEntry) -> Void) -> ReplayReport.File {
         var file = ReplayReport.File(path: path)
-        do {
-            var scanner = FrameScanner(raw)
-            while let frame = scanner.next() {
-                defer { file.frames += 1 }
-                do throws(LogDecodeError) {
-                    apply(try LogDecoder.decode(payload: frame.payload))
-                    file.applied += 1
-                } catch {
-                    logger.warning("persistence: failed to decode entry: frame \(file.frames) of \(path) at offset \(frame.frame.lowerBound): \(error)")
-                    file.skipped.append(ReplayReport.Skipped(index: file.frames, error: error))
-                }
+        var scanner = FrameScanner(raw)
+        while let frame = scanner.next() {
+            defer { file.frames += 1 }
+            do throws(LogDecodeError) {
+                apply(try LogDecoder.decode(payload: frame.payload))
+                file.applied += 1
+            } catch {
+                logger.warning("persistence: failed to decode entry: frame \(file.frames) of \(path) at offset \(frame.frame.lowerBound): \(error)")
+                file.skipped.append(ReplayReport.Skipped(index: file.frames, error: error))
             }
-            file.tailBytes = scanner.tailLength
         }
+        file.tailBytes = scanner.tailLength
         return file
     }
 

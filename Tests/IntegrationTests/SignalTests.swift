@@ -25,7 +25,7 @@ import Testing
         #expect(!server.stderr.contains("signal received: stopping"))
 
         #expect(server.terminate(signal: SIGTERM) == 0)
-        #expect(server.stderr.contains("signal received: stopping"))
+        #expect(ServerProcess.eventually(timeout: 5) { server.stderr.contains("signal received: stopping") })
     }
 
     @Test func sigpipeDoesNotKillTheServer() throws {
