@@ -115,6 +115,12 @@ public enum Replayer {
     }
 
     /// Decodes the complete frames of one buffer into `apply`.
+    static func replayBuffer(_ bytes: [UInt8], path: String, logger: Logger,
+                             apply: (LogEntry) -> Void) -> ReplayReport.File {
+        bytes.withUnsafeBytes { replayBuffer($0, path: path, logger: logger, apply: apply) }
+    }
+
+    /// Decodes the complete frames of one buffer into `apply`.
     static func replayBuffer(_ raw: UnsafeRawBufferPointer, path: String, logger: Logger,
                              apply: (LogEntry) -> Void) -> ReplayReport.File {
         var file = ReplayReport.File(path: path)
