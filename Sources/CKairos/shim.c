@@ -67,6 +67,7 @@ int ckairos_stat_size(const char *path, int64_t *size, uint64_t *inode) {
     return 0;
 }
 int ckairos_pipe2(int fds[2], int flags) { RET(pipe2(fds, flags)); }
+int ckairos_flock(int fd, int operation) { RET(flock(fd, operation)); }
 
 int ckairos_eventfd(unsigned int initval, int flags) { RET(eventfd(initval, flags)); }
 int ckairos_timerfd_create(int clockid, int flags) { RET(timerfd_create(clockid, flags)); }

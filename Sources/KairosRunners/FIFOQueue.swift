@@ -12,6 +12,16 @@ struct FIFOQueue<Element> {
 
     mutating func append(_ element: Element) { cells.append(element) }
 
+    /// Puts `element` back at the front (a run whose start must be retried keeps its turn).
+    mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            cells[head] = element
+        } else {
+            cells.insert(element, at: 0)
+        }
+    }
+
     mutating func popFirst() -> Element? {
         guard head < cells.count else { return nil }
         let element = cells[head]

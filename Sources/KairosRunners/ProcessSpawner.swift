@@ -4,22 +4,31 @@ import KairosProtocol
 import KairosSystem
 
 /// A child the pool started.
-struct SpawnedChild {
-    let pid: pid_t
+package struct SpawnedChild {
+    package let pid: pid_t
     /// Becomes readable when the child exits; closing it never affects the child.
-    let pidfd: FileDescriptor
+    package let pidfd: FileDescriptor
     /// Read end (non-blocking) of the child's stderr pipe, when stderr is captured.
-    let stderr: FileDescriptor?
+    package let stderr: FileDescriptor?
 }
+
+/// How the pool starts a process: `ProcessSpawner.spawn`, or a test's wrapper around it that
+/// fails on demand (EMFILE and the like).
+package typealias Spawner = @Sendable (_ argv: [Bytes], _ captureStderr: Bool) throws(Errno) -> SpawnedChild
 
 /// Starts process runners with posix_spawnp (never fork: the server is multi-threaded and
 /// large, and vfork-style spawning neither copies page tables nor runs atfork handlers).
-enum ProcessSpawner {
+package enum ProcessSpawner {
+    /// `spawn` as a `Spawner`, what the pool uses unless a test injects another.
+    package static let standard: Spawner = { argv, capture throws(Errno) in
+        try spawn(argv, captureStderr: capture)
+    }
+
     /// Spawns `argv` with stdin/stdout (and stderr unless captured) on /dev/null, the server's
     /// environment and working directory, an empty signal mask and default dispositions (the
     /// server blocks SIGINT/SIGTERM for its signalfd, and a blocked mask would be inherited),
     /// in a process group of its own so a timeout can kill everything the run started.
-    static func spawn(_ argv: [Bytes], captureStderr: Bool) throws(Errno) -> SpawnedChild {
+    package static func spawn(_ argv: [Bytes], captureStderr: Bool) throws(Errno) -> SpawnedChild {
         let arguments = ArgumentVector(argv)
         var actions = posix_spawn_file_actions_t()
         try SystemCall.positive("posix_spawn_file_actions_init", ckairos_spawn_file_actions_init(&actions))

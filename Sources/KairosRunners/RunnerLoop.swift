@@ -48,10 +48,13 @@ final class RunnerLoop: @unchecked Sendable {
     private let concurrency: Int
     private let timeoutNs: Int64
     private let awfProgram: Bytes
+    private let spawner: Spawner
 
     private var lifecycle = RunnerLifecycle()
     private var waiting = FIFOQueue<QueuedRun>()
     private var children = ChildTable()
+    /// Set while starts wait out a resource shortage (K23).
+    private var backoff = SpawnBackoff()
     /// Deadlines in start order. Every run gets the same timeout, so this order is also
     /// deadline order; entries of reaped children are skipped when they reach the front.
     private var deadlines = FIFOQueue<(at: Int64, child: ChildToken)>()
@@ -67,9 +70,10 @@ final class RunnerLoop: @unchecked Sendable {
     init(
         config: RunnerConfig, stats: ServerStats, logger: Logger, submissions: SPSCRing<Execution>,
         outcomes: SPSCRing<ExecutionOutcome>, doorbell: Doorbell, outcomeDoorbell: Doorbell, stop: StopRequest,
-        awfProgram: Bytes
+        awfProgram: Bytes, spawner: @escaping Spawner
     ) throws(Errno) {
         self.awfProgram = awfProgram
+        self.spawner = spawner
         self.config = config
         self.stats = stats
         self.logger = logger
@@ -88,9 +92,9 @@ final class RunnerLoop: @unchecked Sendable {
 
     /// The thread body; returns once a stop was requested and every child is gone.
     func run() {
-        // The server takes SIGINT/SIGTERM through a signalfd; a thread that left them
-        // unblocked would receive them instead and die of the default action.
-        let signals: [CInt] = [SIGINT, SIGTERM]
+        // The server takes SIGINT/SIGTERM/SIGHUP/SIGUSR1 through a signalfd; a thread that
+        // left them unblocked would receive them instead and die of the default action.
+        let signals: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
         _ = ckairos_pthread_sigmask_block(signals, CInt(signals.count))
         while true {
             doorbell.disarm()
@@ -134,6 +138,7 @@ final class RunnerLoop: @unchecked Sendable {
     private func waitTimeout(now: Int64) -> Int32 {
         var nearest = lifecycle.deadline
         if let next = nextDeadline() { nearest = min(nearest ?? next, next) }
+        if !waiting.isEmpty, let retry = backoff.retryAt { nearest = min(nearest ?? retry, retry) }
         var timeout: Int32 = -1
         if let nearest {
             // Round up: waking a little early would only cost an extra turn, but a zero
@@ -205,7 +210,9 @@ final class RunnerLoop: @unchecked Sendable {
     // MARK: children
 
     private func startWaiting() {
-        while lifecycle.acceptsWork, children.count < concurrency, let run = waiting.popFirst() {
+        while lifecycle.acceptsWork, children.count < concurrency,
+              backoff.allowsStart(now: Clock.monotonicNanoseconds()), let run = waiting.popFirst()
+        {
             start(run)
         }
     }
@@ -214,12 +221,21 @@ final class RunnerLoop: @unchecked Sendable {
         let job = Self.text(run.jobID)
         let spawned: SpawnedChild
         do {
-            spawned = try ProcessSpawner.spawn(run.argv, captureStderr: run.captureStderr)
+            spawned = try spawner(run.argv, run.captureStderr)
+        } catch where SpawnBackoff.isTransient(error) {
+            // Out of descriptors, processes or memory: nothing wrong with the run itself, so
+            // it keeps its place and is tried again once the shortage may have passed.
+            let delay = backoff.failed(now: Clock.monotonicNanoseconds())
+            waiting.prepend(run)
+            logger.warning("runner: job \(job): cannot start \(Self.text(run.argv[0])): \(error); retrying in \(delay / 1_000_000) ms")
+            return
         } catch {
+            backoff.succeeded()
             logger.warning("runner: job \(job): cannot start \(Self.text(run.argv[0])): \(error)")
             emit(run.jobID, run.generation, success: false)
             return
         }
+        backoff.succeeded()
         let child = RunningChild(jobID: run.jobID, generation: run.generation, pid: spawned.pid, pidfd: spawned.pidfd, stderr: spawned.stderr)
         let token = children.insert(child)
         do {

@@ -42,7 +42,8 @@ public final class RunnerPool: Sendable {
     /// tests use tiny rings to exercise the overflow queues, and a script in place of `awf`.
     package init(
         config: RunnerConfig, stats: ServerStats, outcomeDoorbell: Doorbell, logger: Logger,
-        ringCapacity: Int, awfProgram: Bytes = LaunchPlan.awf
+        ringCapacity: Int, awfProgram: Bytes = LaunchPlan.awf,
+        spawner: @escaping Spawner = ProcessSpawner.standard
     ) throws(Errno) {
         submissions = SPSCRing(capacity: ringCapacity)
         outcomes = SPSCRing(capacity: ringCapacity)
@@ -50,7 +51,8 @@ public final class RunnerPool: Sendable {
         self.outcomeDoorbell = outcomeDoorbell
         loop = try RunnerLoop(
             config: config, stats: stats, logger: logger, submissions: submissions, outcomes: outcomes,
-            doorbell: runnerDoorbell, outcomeDoorbell: outcomeDoorbell, stop: stop, awfProgram: awfProgram)
+            doorbell: runnerDoorbell, outcomeDoorbell: outcomeDoorbell, stop: stop, awfProgram: awfProgram,
+            spawner: spawner)
     }
 
     /// Starts the runner thread. Only the first call has an effect; after `shutdown`, none.

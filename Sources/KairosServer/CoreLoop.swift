@@ -94,8 +94,7 @@ final class CoreLoop {
                 logger.error("core: epoll_wait failed: \(error)")
             }
             doorbell.disarmWithoutReading()
-            if gotSignal {
-                drainSignals()
+            if gotSignal, drainSignals() {
                 if !signalled {
                     signalled = true
                     logger.info("signal received: stopping (answering requests already received)")
@@ -150,10 +149,26 @@ final class CoreLoop {
         return Int32(min((delta + 999_999) / 1_000_000, tickMs))
     }
 
-    private func drainSignals() {
-        var buffer = [UInt8](repeating: 0, count: 128 * 4)
-        _ = buffer.withUnsafeMutableBytes { raw in
-            try? signals.read(into: raw)
+    /// Reads every pending signal; true when one of them asks the server to stop.
+    private func drainSignals() -> Bool {
+        // signalfd delivers 128-byte `signalfd_siginfo` records; `ssi_signo` is the first u32.
+        let recordSize = 128
+        var buffer = [UInt8](repeating: 0, count: recordSize * 4)
+        var stop = false
+        while true {
+            let result = buffer.withUnsafeMutableBytes { raw in try? signals.read(into: raw) }
+            guard case .processed(let count) = result, count >= recordSize else { return stop }
+            for record in stride(from: 0, to: count - recordSize + 1, by: recordSize) {
+                let number = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: record, as: UInt32.self) }
+                switch CInt(number) {
+                case SIGHUP:
+                    logger.info("received SIGHUP: reload is not implemented yet; ignoring")
+                case SIGUSR1:
+                    logger.info("received SIGUSR1: no action is defined for it yet; ignoring")
+                default:
+                    stop = true
+                }
+            }
         }
     }
 }

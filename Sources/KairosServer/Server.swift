@@ -33,17 +33,20 @@ public final class Server {
     /// The address the listener is bound to (useful with port 0).
     public var address: SocketAddress { reactor.address }
 
-    public init(config: ServerConfig, logger: Logger) throws(ServerError) {
+    /// `repairLogfile`: `kairos server --repair` (see `Replayer`).
+    public init(config: ServerConfig, logger: Logger, repairLogfile: Bool = false) throws(ServerError) {
         self.config = config
         self.logger = logger
         let startedAt = Clock.wallNanoseconds()
 
         // Blocked before any thread starts, so every thread inherits the mask and only the
-        // signalfd sees SIGINT/SIGTERM (K16). SIGPIPE is ignored: a closed peer is an EPIPE.
-        // SIGXFSZ too: a write past RLIMIT_FSIZE must fail with EFBIG (K24), not kill the server.
+        // signalfd sees SIGINT/SIGTERM (K16), and SIGHUP/SIGUSR1, whose default action would
+        // kill the server without a drain (the core loop logs and ignores them for now).
+        // SIGPIPE is ignored: a closed peer is an EPIPE. SIGXFSZ too: a write past
+        // RLIMIT_FSIZE must fail with EFBIG (K24), not kill the server.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
-        var blocked: [CInt] = [SIGINT, SIGTERM]
+        var blocked: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
         let signalFD = ckairos_signalfd_block(&blocked, CInt(blocked.count))
         guard signalFD >= 0 else { throw ServerError("cannot install signal handling: \(Errno(-signalFD))") }
         signals = FileDescriptor(rawValue: signalFD)
@@ -56,6 +59,12 @@ public final class Server {
             throw ServerError("cannot create the request rings: \(error)")
         }
 
+        // The logfile's lock before the port: a second server with the same configuration is
+        // told that the logfile is in use, not only that the port is.
+        let storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger, repair: repairLogfile)
+        try storage.acquireLock()
+        self.storage = storage
+
         let reactorConfig = try Self.reactorConfig(config, logger: logger)
         let address = try Self.socketAddress(config.listen)
         let listener: Listener
@@ -67,7 +76,6 @@ public final class Server {
 
         // Recycling covers 4,096 requests in flight; beyond that arrays are allocated as usual.
         let buffers = BufferExchange(inFlight: 4096)
-        storage = Storage(config: config, stats: stats, coreDoorbell: coreDoorbell, logger: logger)
         core = SchedulerCore(
             config: CoreConfig(
                 framerate: config.framerate, persistenceName: config.persistence == .memory ? "memory" : "logfile",

@@ -16,9 +16,14 @@ final class Storage {
     private let logger: Logger
     private var fileJournal: FileJournal?
     private var compactor: Compactor?
+    private var lock: LogfileLock?
+    /// `kairos server --repair`: damaged logfile bytes move to a side file instead of
+    /// stopping the start.
+    private let repair: Bool
 
-    init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger) {
+    init(config: ServerConfig, stats: ServerStats, coreDoorbell: Doorbell, logger: Logger, repair: Bool = false) {
         self.config = config
+        self.repair = repair
         self.stats = stats
         self.coreDoorbell = coreDoorbell
         self.logger = logger
@@ -40,8 +45,10 @@ final class Storage {
             return
         }
         let path = config.logfilePath
+        // Before replay, which may truncate: only the lock holder may touch the file.
+        try acquireLock()
         do {
-            _ = try Replayer.replay(logfile: path, logger: logger) { core.restore($0) }
+            _ = try Replayer.replay(logfile: path, repair: repair, logger: logger) { core.restore($0) }
         } catch {
             throw ServerError("cannot load the logfile \(path) (database.logfile_path): \(error)")
         }
@@ -64,6 +71,18 @@ final class Storage {
     /// more; the process ends at once with status 3 (no orderly shutdown, which would try to
     /// sync again). `_exit` skips atexit handlers that other threads' libraries could race with.
     static let exitAfterFailedSync: FailStop = { _ in Glibc._exit(3) }
+
+    /// Takes the logfile's lock (see `LogfileLock`) unless already held; nothing for the
+    /// memory backend. The server calls it before binding its port, so a second server with
+    /// the same configuration is told about the logfile, not about the port.
+    func acquireLock() throws(ServerError) {
+        guard late != nil, lock == nil else { return }
+        do {
+            lock = try LogfileLock.acquire(logfile: config.logfilePath)
+        } catch {
+            throw ServerError("cannot use the logfile \(config.logfilePath) (database.logfile_path): \(error)")
+        }
+    }
 
     /// Starts the journal writer and the compaction timer.
     func start() throws(ServerError) {

@@ -16,6 +16,14 @@ import Synchronization
 /// entries written earlier, so no later sync could vouch for them. The writer then halts (it
 /// acknowledges nothing more, not even as failed) and asks its owner to stop the process.
 final class JournalWriter: @unchecked Sendable {
+    /// With `fsync_on_persist`, the most bytes the writer ever has in the file unsynced: a
+    /// round larger than this is written in pieces with an fdatasync between them, and writes
+    /// that are not synced on their own (outcomes) get one before they would pass it. So a
+    /// crash can leave at most this many incomplete bytes at the end of the logfile, and
+    /// replay treats a longer tail as damage rather than a torn append (`LogfileInspection`).
+    /// Large enough that ordinary group commits never reach it.
+    static let maxUnsyncedBytes = 4 << 20
+
     // Safety: the `var`s below belong to the writer thread once `run` starts; before that and
     // after `join` only the owning FileJournal touches them. Everything shared is atomic or
     // behind `CompactionHandoff`'s lock.
@@ -48,6 +56,8 @@ final class JournalWriter: @unchecked Sendable {
     /// Outcome-only batches were written since the last fdatasync (see `FileJournal`).
     private var unsynced = false
     private var failureStreak = WriteFailureStreak()
+    /// Bytes written since the last fdatasync (bounded by `maxUnsyncedBytes` when syncing).
+    private var unsyncedBytes = 0
     private var scratch: [UInt8] = []
     /// The batches of one round, kept between rounds for its capacity.
     private var chunks: [[UInt8]] = []
@@ -127,6 +137,7 @@ final class JournalWriter: @unchecked Sendable {
         do {
             try file.sync()
             unsynced = false
+            unsyncedBytes = 0
         } catch {
             halt("final fdatasync", error)
         }
@@ -258,6 +269,7 @@ final class JournalWriter: @unchecked Sendable {
         }
         switch appended {
         case .failure(let failure):
+            if policy.isHalted { return false }
             logFailure("write to \(paths.logfile) failed: \(failure.errno)")
             if failure.written > 0 { truncateBack() }
             return false
@@ -272,6 +284,7 @@ final class JournalWriter: @unchecked Sendable {
             }
             committedLength += Int64(count)
             cell.committedLength.store(committedLength, ordering: .releasing)
+            if sync { unsyncedBytes = 0 }
             unsynced = !sync
             return true
         }
@@ -280,9 +293,36 @@ final class JournalWriter: @unchecked Sendable {
     private func append(_ bytes: [UInt8]) -> Result<Int, PartialWrite> {
         bytes.withUnsafeBytes { raw in
             Result { () throws(PartialWrite) in
-                try file.append(raw)
+                try appendBounded(raw)
                 return raw.count
             }
+        }
+    }
+
+    /// Appends in pieces that keep the unsynced bytes within `maxUnsyncedBytes` (see there).
+    /// Without fsync nothing bounds what a crash leaves behind, so the bytes go in one write.
+    private func appendBounded(_ bytes: UnsafeRawBufferPointer) throws(PartialWrite) {
+        guard fsync else { return try file.append(bytes) }
+        var offset = 0
+        while offset < bytes.count {
+            if unsyncedBytes >= Self.maxUnsyncedBytes {
+                do {
+                    try file.sync()
+                } catch {
+                    // A failed sync between pieces is as fatal as any other (K24).
+                    halt("fdatasync", error)
+                    throw PartialWrite(written: offset, errno: error)
+                }
+                unsyncedBytes = 0
+            }
+            let piece = min(bytes.count - offset, Self.maxUnsyncedBytes - unsyncedBytes)
+            do {
+                try file.append(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + piece)]))
+            } catch {
+                throw PartialWrite(written: offset + error.written, errno: error.errno)
+            }
+            offset += piece
+            unsyncedBytes += piece
         }
     }
 
@@ -307,6 +347,7 @@ final class JournalWriter: @unchecked Sendable {
                 halt("fdatasync after truncation", error)
                 return false
             }
+            unsyncedBytes = 0
         }
         tailDirty = false
         return true
@@ -328,6 +369,8 @@ final class JournalWriter: @unchecked Sendable {
             file.close()
             file = swapped.file
             committedLength = swapped.committedLength
+            // The new file was synced whole before its rename.
+            unsyncedBytes = 0
             cell.committedLength.store(committedLength, ordering: .releasing)
             directorySyncPending = !swapped.directorySynced
             if !swapped.directorySynced {

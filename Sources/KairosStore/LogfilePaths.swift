@@ -21,6 +21,8 @@ public struct LogfilePaths: Sendable, Equatable {
     public var referenceToCompress: String { sibling("logfile.to_compress") }
     /// Kairos's compaction output before its rename; never replayed, removed at startup.
     public var compactionTemp: String { logfile + ".compacting" }
+    /// Holds the running server's exclusive lock (see `LogfileLock`); never renamed.
+    public var lockFile: String { logfile + ".lock" }
 
     /// Migration files in replay order, leaving out any that is the logfile itself.
     public var migrationFiles: [String] {

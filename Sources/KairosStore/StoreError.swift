@@ -7,9 +7,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case open(path: String, Errno)
     case read(path: String, Errno)
     case truncate(path: String, Errno)
-    /// The trailing bytes after the last complete frame are too many to be a torn append
-    /// (a corrupt length field mid-file, most likely); truncating would destroy data.
-    case implausibleTail(path: String, offset: Int64, bytes: Int64)
+    /// The bytes from `offset` on are damage, not a torn append (see `LogfileInspection`):
+    /// replay refuses to cut them unless asked to repair.
+    case damaged(path: String, offset: Int64, bytes: Int64, reason: LogfileInspection.Damage)
+    /// The side file that keeps cut bytes could not be written; nothing was truncated.
+    case sideFile(path: String, Errno)
+    /// Another process holds the logfile's lock (`holder`: its pid, when known).
+    case locked(path: String, holder: Int32?)
+    /// The lock file could not be opened or locked.
+    case lock(path: String, Errno)
     /// The writer's thread or doorbell could not be created.
     case writerSetup(Errno)
 
@@ -18,8 +24,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .open(let path, let errno): "\(path): cannot open: \(errno)"
         case .read(let path, let errno): "\(path): cannot read: \(errno)"
         case .truncate(let path, let errno): "\(path): cannot truncate torn tail: \(errno)"
-        case .implausibleTail(let path, let offset, let bytes):
-            "\(path): \(bytes) bytes after the last complete frame (offset \(offset)) do not look like a torn append; refusing to truncate"
+        case .damaged(let path, let offset, let bytes, let reason):
+            "\(path) is damaged at offset \(offset) (\(bytes) bytes to the end): \(reason); "
+                + "refusing to start rather than cut them. Inspect it with `kairos dump \(path)`; "
+                + "to move the bytes from offset \(offset) on to a side file (\(path).torn-<timestamp>) "
+                + "and start with what precedes, run the server once with --repair"
+        case .sideFile(let path, let errno): "\(path): cannot save the bytes cut from the logfile: \(errno)"
+        case .locked(let path, let holder):
+            "\(path): another process holds its lock\(holder.map { " (pid \($0))" } ?? ""); "
+                + "is another kairos server using this logfile?"
+        case .lock(let path, let errno): "\(path): cannot lock: \(errno)"
         case .writerSetup(let errno): "journal writer setup failed: \(errno)"
         }
     }

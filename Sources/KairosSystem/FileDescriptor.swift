@@ -30,6 +30,18 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         _ = try SystemCall.run("ftruncate") { ckairos_ftruncate(rawValue, off_t(length)) }
     }
 
+    /// Takes an exclusive flock(2) on the open file without waiting; false when another
+    /// open file description holds a lock on it. Released when every copy of this
+    /// descriptor is closed (or the process ends, however it ends).
+    public func tryLockExclusive() throws(Errno) -> Bool {
+        do {
+            _ = try SystemCall.run("flock") { ckairos_flock(rawValue, LOCK_EX | LOCK_NB) }
+            return true
+        } catch where error.rawValue == EWOULDBLOCK {
+            return false
+        }
+    }
+
     /// Size and inode of the open file.
     public func status() throws(Errno) -> (size: Int64, inode: UInt64) {
         var size: Int64 = 0

@@ -12,6 +12,10 @@ struct ServerCommand: ParsableCommand {
     @Option(name: [.short, .customLong("config")], help: "Path of the TOML configuration file.")
     var config: String?
 
+    @Flag(name: .customLong("repair"),
+          help: "Move damaged logfile bytes to <logfile>.torn-<timestamp> and start with what precedes them.")
+    var repair = false
+
     func run() throws {
         let settings: ServerConfig
         do {
@@ -29,7 +33,7 @@ struct ServerCommand: ParsableCommand {
         logger.info("log level: \(settings.logLevel)")
         let server: Server
         do {
-            server = try Server(config: settings, logger: logger)
+            server = try Server(config: settings, logger: logger, repairLogfile: repair)
         } catch {
             FileHandleOutput.stderr("error: \(error)")
             throw ExitCode(1)

@@ -1,4 +1,5 @@
 import Foundation
+import KairosSystem
 import Glibc
 import KairosProtocol
 import KairosSync
@@ -61,10 +62,12 @@ final class Harness {
     private(set) var outcomes: [ExecutionOutcome] = []
     private var nextGeneration: UInt64 = 0
 
-    init(_ config: RunnerConfig = RunnerConfig(), ringCapacity: Int = 1024, awfProgram: Bytes = LaunchPlan.awf, start: Bool = true) throws {
+    init(_ config: RunnerConfig = RunnerConfig(), ringCapacity: Int = 1024, awfProgram: Bytes = LaunchPlan.awf,
+         spawner: @escaping Spawner = ProcessSpawner.standard, start: Bool = true) throws {
         pool = try RunnerPool(
             config: config, stats: stats, outcomeDoorbell: try Doorbell(), logger: log.logger,
-            ringCapacity: ringCapacity, awfProgram: awfProgram)
+            ringCapacity: ringCapacity, awfProgram: awfProgram,
+            spawner: spawner)
         if start { pool.start() }
     }
 

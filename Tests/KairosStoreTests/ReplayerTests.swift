@@ -52,6 +52,8 @@ import Testing
             #expect(report.files[0].truncated)
             #expect(try directory.read("logfile") == base)
             #expect(log.contains("truncated incomplete trailing frame (\(cut) bytes)"))
+            let side = try #require(report.files[0].sideFile)
+            #expect(try TempDirectory(existing: directory.path).read(String(side.dropFirst(directory.path.count + 1))) == Array(frame[0..<cut]))
         }
     }
 
@@ -122,13 +124,14 @@ import Testing
     @Test func aTailTooLargeToBeATornAppendIsRefused() throws {
         let directory = TempDirectory()
         let good = try frames([.jobRemoval(id: b("x"))])
-        let junk = hex("7f ff ff ff") + [UInt8](repeating: 0, count: Replayer.maxTornTail)
+        let junk = hex("00 00 00 10 03") + [UInt8](repeating: 0, count: Replayer.maxTornTail) + [0]
         try directory.write("logfile", good + junk)
         let path = directory.file("logfile")
-        #expect(throws: StoreError.implausibleTail(path: path, offset: Int64(good.count), bytes: Int64(junk.count))) {
+        #expect(throws: StoreError.damaged(path: path, offset: Int64(good.count), bytes: Int64(junk.count),
+                                           reason: .tailTooLarge(limit: Replayer.maxTornTail))) {
             try replay(path)
         }
-        #expect(try directory.read("logfile").count == good.count + junk.count)
+        #expect(try directory.read("logfile") == good + junk)
     }
 
     @Test func anUnfinishedCompactionTempIsRemoved() throws {

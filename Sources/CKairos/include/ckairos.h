@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/uio.h>
@@ -53,6 +54,7 @@ int ckairos_unlink(const char *path);
 int ckairos_fstat_size(int fd, int64_t *size, uint64_t *inode);
 int ckairos_stat_size(const char *path, int64_t *size, uint64_t *inode);
 int ckairos_pipe2(int fds[2], int flags);
+int ckairos_flock(int fd, int operation);
 
 // MARK: eventfd / timerfd / pidfd / signals
 int ckairos_eventfd(unsigned int initval, int flags);

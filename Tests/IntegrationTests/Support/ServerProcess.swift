@@ -57,7 +57,7 @@ final class ServerProcess: @unchecked Sendable {
     init(
         extraConfig: String = "", database: String? = nil, controller: String = "",
         directory: URL? = nil, port: UInt16? = nil, host: String = "127.0.0.1", waitForReady: Bool = true,
-        descriptorLimit: Int? = nil
+        descriptorLimit: Int? = nil, arguments: [String] = []
     ) throws {
         self.host = host
         self.directory = try directory ?? Self.makeDirectory()
@@ -79,10 +79,10 @@ final class ServerProcess: @unchecked Sendable {
         if let descriptorLimit {
             // util-linux's prlimit sets the limit and then execs the server (same PID).
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", Self.binaryPath, "server", "-c", configURL.path]
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", Self.binaryPath, "server", "-c", configURL.path] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-            process.arguments = ["server", "-c", configURL.path]
+            process.arguments = ["server", "-c", configURL.path] + arguments
         }
         process.currentDirectoryURL = self.directory
         process.standardError = stderrPipe
