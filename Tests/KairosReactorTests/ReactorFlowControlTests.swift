@@ -52,26 +52,23 @@ import Testing
     /// A connection blocked only by the global in-flight limit, with nothing buffered, gets
     /// read interest back once the ring has room (it used to lose it for good).
     @Test func connectionBlockedByTheGlobalLimitWithNothingBufferedIsResumed() throws {
-        // Rings of 2: two requests in flight over all connections block everyone.
-        let harness = try ReactorHarness(ringCapacity: 2)
+        // Rings of 4: four requests in flight over all connections block everyone.
+        let harness = try ReactorHarness(ringCapacity: 4)
         let x = try LoopbackClient(port: harness.port)
         let y = try LoopbackClient(port: harness.port)
         x.send("x1 GET a\n")
         let x1 = try #require(harness.nextRequest())
-        y.send("y1 GET a\n")
-        let y1 = try #require(harness.nextRequest())
-        // y's next two requests wait for ring capacity, buffered.
-        y.send("y2 GET a\ny3 GET a\n")
+        // y1..y3 fill the ring; y4 and y5 wait, buffered, for ring capacity.
+        y.send("y1 GET a\ny2 GET a\ny3 GET a\ny4 GET a\ny5 GET a\n")
         #expect(harness.turn(until: { harness.reactor.stalled.count == 1 }))
-        // Both answers are handled in one turn, y's first: y's buffered requests refill the
-        // ring before x is settled, so x is blocked by the global limit with nothing buffered.
-        harness.answer(y1, "y1 ERROR\n")
+        var ys: [RequestEnvelope] = []
+        for _ in 0..<3 { ys.append(try #require(harness.nextRequest())) }
+        // Both answers are handled in one turn, y's first: y4 and y5 refill the ring before x
+        // is settled, so x is blocked by the global limit with nothing of its own buffered.
+        harness.answer(ys[0], "y1 ERROR\n")
         harness.answer(x1, "x1 ERROR\n")
-        let y2 = try #require(harness.nextRequest())
-        let y3 = try #require(harness.nextRequest())
-        #expect(y2.client == y1.client && y3.client == y1.client)
-        harness.answer(y2, "y2 ERROR\n")
-        harness.answer(y3, "y3 ERROR\n")
+        for _ in 0..<2 { ys.append(try #require(harness.nextRequest())) }
+        for request in ys.dropFirst() { harness.answer(request, "y ERROR\n") }
         x.send("x2 GET a\n")
         let x2 = harness.nextRequest(timeout: 2)
         #expect(x2?.client == x1.client)
