@@ -110,9 +110,11 @@ extension Reactor {
             return
         }
         if connection.lifecycle.isDraining, connection.inFlight == 0, connection.pendingOutputCount == 0,
-            !isBlocked(connection)
+            connection.pendingInputCount == 0 || !isBlocked(connection)
         {
-            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29).
+            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29). Complete
+            // requests held back by the global limit are still to come (it is in `stalled`);
+            // with nothing buffered there is nothing to wait for, however full the ring is.
             close(connection)
             return
         }

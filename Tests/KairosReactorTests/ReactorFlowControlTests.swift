@@ -73,4 +73,29 @@ import Testing
         let x2 = harness.nextRequest(timeout: 2)
         #expect(x2?.client == x1.client)
     }
+
+    /// A half-closed connection whose last answer leaves while other connections fill the ring
+    /// is closed all the same: with nothing of its own left, it has no reason to wait.
+    @Test func drainedConnectionClosesWhileTheRingIsFull() throws {
+        let harness = try ReactorHarness(ringCapacity: 4)
+        let x = try LoopbackClient(port: harness.port)
+        let y = try LoopbackClient(port: harness.port)
+        x.send("x1 GET a\n")
+        x.shutdownWrite()
+        let x1 = try #require(harness.nextRequest())
+        #expect(harness.turn(until: { harness.connections.first?.lifecycle.isDraining == true }))
+        y.send("y1 GET a\ny2 GET a\ny3 GET a\ny4 GET a\ny5 GET a\n")
+        #expect(harness.turn(until: { harness.reactor.stalled.count == 1 }))
+        var ys: [RequestEnvelope] = []
+        for _ in 0..<3 { ys.append(try #require(harness.nextRequest())) }
+        // y's buffered requests refill the ring in the same turn that x's last answer leaves.
+        harness.answer(ys[0], "y1 ERROR\n")
+        harness.answer(x1, "x1 ERROR\n")
+        let closed = harness.turn(until: {
+            x.readAvailable()
+            return x.sawEOF
+        }, timeout: 2)
+        #expect(closed)
+        #expect(x.received == Array("x1 ERROR\n".utf8))
+    }
 }
