@@ -18,7 +18,12 @@ import Testing
             static int (*real)(int, struct sockaddr *, socklen_t *, int);
             if (!real) real = (int (*)(int, struct sockaddr *, socklen_t *, int))dlsym(RTLD_NEXT, "accept4");
             const char *flag = getenv("KAIROS_TEST_FAIL_ACCEPT");
-            if (flag && access(flag, F_OK) == 0) { errno = ENOBUFS; return -1; }
+            if (flag && access(flag, F_OK) == 0) {
+                const char *code = getenv("KAIROS_TEST_ACCEPT_ERRNO");
+                if (getenv("KAIROS_TEST_FAIL_ONCE")) unlink(flag);
+                errno = code ? atoi(code) : ENOBUFS;
+                return -1;
+            }
             return real(fd, address, length, flags);
         }
         """
@@ -79,5 +84,30 @@ import Testing
         try FileManager.default.removeItem(atPath: flag)
         try waiting.send("w GET x\n")
         #expect(try waiting.receive("w ERROR\n") == "w ERROR\n")
+    }
+
+    /// Out of descriptors (the reserve used up by someone else): the spare descriptor is freed
+    /// to accept the waiting client and close it at once, and the next client is served.
+    @Test func outOfDescriptorsShedsTheWaitingClient() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let library = try Self.buildShim(in: directory)
+        let flag = directory.appendingPathComponent("fail-accept").path
+        let server = try ServerProcess(
+            directory: directory,
+            environment: [
+                "LD_PRELOAD": library, "KAIROS_TEST_FAIL_ACCEPT": flag, "KAIROS_TEST_ACCEPT_ERRNO": "\(EMFILE)",
+                "KAIROS_TEST_FAIL_ONCE": "1",
+            ])
+        // Served first, so the readiness probe has left the backlog before accept fails.
+        let first = try TestClient(port: server.port)
+        try first.send("f GET x\n")
+        #expect(try first.receive("f ERROR\n") == "f ERROR\n")
+        FileManager.default.createFile(atPath: flag, contents: nil)
+        let shed = try TestClient(port: server.port)
+        #expect(shed.isClosedByPeer())
+        #expect(server.stderr.contains("cannot accept (out of file descriptors)"))
+        let next = try TestClient(port: server.port)
+        try next.send("n GET x\n")
+        #expect(try next.receive("n ERROR\n") == "n ERROR\n")
     }
 }
