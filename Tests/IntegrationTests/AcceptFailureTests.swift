@@ -105,7 +105,7 @@ import Testing
         FileManager.default.createFile(atPath: flag, contents: nil)
         let shed = try TestClient(port: server.port)
         #expect(shed.isClosedByPeer())
-        #expect(server.stderr.contains("cannot accept (out of file descriptors)"))
+        #expect(ServerProcess.eventually { server.stderr.contains("cannot accept (out of file descriptors)") })
         let next = try TestClient(port: server.port)
         try next.send("n GET x\n")
         #expect(try next.receive("n ERROR\n") == "n ERROR\n")

@@ -25,7 +25,8 @@ import Testing
         // `a` waits behind `r0` (one in flight at most), then behind r0's large answer.
         client.send("r0 GET x\na GET y\n")
         let first = try #require(harness.nextRequest())
-        let answer = Self.bigAnswer(3 << 20)
+        harness.shrinkSendBuffer(of: try #require(harness.connections.first))
+        let answer = Self.bigAnswer(1 << 20)
         harness.answer(first.client, answer)
         let blocked = harness.turn(until: {
             guard let connection = harness.connections.first else { return false }

@@ -41,6 +41,13 @@ final class ReactorHarness {
     /// The open connections, in slot order.
     var connections: [Connection] { reactor.slots.compactMap { $0 } }
 
+    /// Shrinks a server-side socket's send buffer (which also stops the kernel growing it), so
+    /// a modest answer is enough to make the reactor's writes block.
+    func shrinkSendBuffer(of connection: Connection) {
+        var size: Int32 = 4096
+        setsockopt(connection.descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Pops one request (turning the loop until one comes); nil after `timeout`.
     func nextRequest(timeout: Double = 5) -> RequestEnvelope? {
         var popped: RequestEnvelope?

@@ -34,10 +34,11 @@ import Testing
         try tls.write(Array("r1 GET x\n".utf8))
         Self.shuttle(tls, socket)
         let request = try #require(harness.nextRequest())
-        var answer = patternBytes(count: 6 << 20, seed: 3)
+        let connection = try #require(harness.connections.first)
+        harness.shrinkSendBuffer(of: connection)
+        var answer = patternBytes(count: 1 << 20, seed: 3)
         answer[answer.count - 1] = 0x0A
         harness.answer(request.client, answer)
-        let connection = try #require(harness.connections.first)
         #expect(harness.turn(until: { connection.interest & Epoll.writable != 0 }))
         // One slice of plaintext is at most `sendLimit` bytes; its records add a little.
         #expect(connection.pendingSocketCount <= TLSSession.sendLimit + 1024)
