@@ -17,7 +17,7 @@ extension ConfigLoader {
     static func applyController(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
         try section.checkKeys(allowed: [
             "listen", "tls_cert", "tls_key", "tls_min_version", "tls_handshake_timeout_ms",
-            "auth_file", "auth_timeout_ms",
+            "auth_file", "auth_timeout_ms", "max_connections",
         ])
         if let listen = try section.listenAddress("listen") {
             config.listen = listen
@@ -45,6 +45,10 @@ extension ConfigLoader {
         }
         if let timeout = try section.integer("auth_timeout_ms", in: 1...millisecondLimit) {
             config.authTimeoutMs = timeout
+        }
+        // The descriptor limit is checked at start (`ConnectionLimit.resolve`); here only the type and sign.
+        if let limit = try section.integer("max_connections", in: 1...Int(Int32.max)) {
+            config.maxConnections = limit
         }
     }
 

@@ -15,6 +15,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var authFile: String?
     /// `controller.auth_timeout_ms` (Kairos extension; SPEC §3.2 fixes 5 s).
     public var authTimeoutMs: Int
+    /// `controller.max_connections` (K23); nil means the descriptor limit minus
+    /// `ConnectionLimit.reserve`, worked out at start by `ConnectionLimit.resolve`.
+    public var maxConnections: Int?
     public var persistence: Persistence
     public var logfilePath: String
     public var fsyncOnPersist: Bool
@@ -42,6 +45,7 @@ public struct ServerConfig: Sendable, Equatable {
         tlsHandshakeTimeoutMs: 10_000,
         authFile: nil,
         authTimeoutMs: 5_000,
+        maxConnections: nil,
         persistence: .logfile,
         logfilePath: "logfile",
         fsyncOnPersist: true,

@@ -16,8 +16,11 @@ final class Connection {
     var output: [UInt8] = []
     var outputStart = 0
     /// TLS only: replies not yet encrypted. They are encrypted together when the connection is
-    /// flushed, so pipelined replies share TLS records instead of costing one record each.
+    /// flushed, so pipelined replies share TLS records instead of costing one record each, and
+    /// only as far as the socket keeps up (`TLSSession.sendLimit`), so a slow reader's backlog is
+    /// held once, as plaintext, rather than twice.
     var plaintextOutput: [UInt8] = []
+    var plaintextStart = 0
     /// Requests handed to the core whose responses have not come back yet.
     var inFlight = 0
     /// The epoll interest currently registered.
@@ -37,8 +40,10 @@ final class Connection {
     var pendingInputCount: Int { input.count - inputStart }
     /// Bytes ready for the socket.
     var pendingSocketCount: Int { output.count - outputStart }
+    /// TLS only: reply bytes not yet encrypted.
+    var pendingPlaintextCount: Int { plaintextOutput.count - plaintextStart }
     /// Everything not yet sent, for flow control.
-    var pendingOutputCount: Int { output.count - outputStart + plaintextOutput.count }
+    var pendingOutputCount: Int { output.count - outputStart + plaintextOutput.count - plaintextStart }
 
     /// Drops `count` parsed bytes from the front of `input`, releasing memory when it empties.
     func consumeInput(_ count: Int) {
@@ -49,6 +54,18 @@ final class Connection {
         } else if inputStart >= 4096, inputStart * 2 >= input.count {
             input.removeFirst(inputStart)
             inputStart = 0
+        }
+    }
+
+    /// Drops `count` encrypted bytes from the front of `plaintextOutput`.
+    func consumePlaintext(_ count: Int) {
+        plaintextStart += count
+        if plaintextStart == plaintextOutput.count {
+            plaintextOutput.removeAll(keepingCapacity: plaintextOutput.capacity <= 64 * 1024)
+            plaintextStart = 0
+        } else if plaintextStart >= 64 * 1024, plaintextStart * 2 >= plaintextOutput.count {
+            plaintextOutput.removeFirst(plaintextStart)
+            plaintextStart = 0
         }
     }
 

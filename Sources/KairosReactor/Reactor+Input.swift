@@ -82,10 +82,7 @@ extension Reactor {
             if !authenticating {
                 guard connection.lifecycle.namespace != nil else { return offset }
                 if isBlocked(connection) {
-                    if globalInFlight >= globalInFlightLimit, !connection.stalledOnRing {
-                        connection.stalledOnRing = true
-                        stalled.append(connection)
-                    }
+                    if globalInFlight >= globalInFlightLimit { stallOnRing(connection) }
                     return offset
                 }
             }

@@ -67,16 +67,16 @@ extension Reactor {
         flushing.removeAll(keepingCapacity: true)
     }
 
-    /// Writes as much pending output as the socket takes.
+    /// Writes as much pending output as the socket takes. Under TLS, replies are encrypted in
+    /// slices of at most `TLSSession.sendLimit` bytes of ciphertext, each once the socket has
+    /// taken the previous one.
     func flush(_ connection: Connection) {
-        if !connection.plaintextOutput.isEmpty {
-            // Encrypted from the connection's own buffer, emptied only afterwards: emptying a
-            // copy still shared with the buffer would allocate a new one on every flush.
-            encryptOutput(connection, connection.plaintextOutput)
-            guard isOpen(connection) else { return }
-            connection.plaintextOutput.removeAll(keepingCapacity: connection.plaintextOutput.count <= 64 * 1024)
-        }
-        while connection.pendingSocketCount > 0 {
+        while true {
+            if connection.pendingPlaintextCount > 0 {
+                encryptOutput(connection)
+                guard isOpen(connection) else { return }
+            }
+            guard connection.pendingSocketCount > 0 else { break }
             let start = connection.outputStart
             let result: IOResult<Int>
             do {
@@ -110,9 +110,11 @@ extension Reactor {
             return
         }
         if connection.lifecycle.isDraining, connection.inFlight == 0, connection.pendingOutputCount == 0,
-            !isBlocked(connection)
+            connection.pendingInputCount == 0 || !isBlocked(connection)
         {
-            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29).
+            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29). Complete
+            // requests held back by the global limit are still to come (it is in `stalled`);
+            // with nothing buffered there is nothing to wait for, however full the ring is.
             close(connection)
             return
         }
@@ -121,8 +123,15 @@ extension Reactor {
 
     func updateInterest(_ connection: Connection) {
         var wanted: UInt32 = 0
-        if !connection.lifecycle.isDraining, !connection.lifecycle.isClosed, !isBlocked(connection) {
-            wanted |= Epoll.readable
+        if !connection.lifecycle.isDraining, !connection.lifecycle.isClosed {
+            if !isBlocked(connection) {
+                wanted |= Epoll.readable
+            } else if globalInFlight >= globalInFlightLimit {
+                // Blocked by the other connections' requests, not its own: nothing of its own
+                // (an answer, a writable socket) would give it another turn, so it waits in
+                // `stalled` for ring capacity, whether or not it has bytes buffered.
+                stallOnRing(connection)
+            }
         }
         if connection.pendingSocketCount > 0 { wanted |= Epoll.writable }
         guard wanted != connection.interest else { return }
@@ -132,6 +141,13 @@ extension Reactor {
         } catch {
             close(connection)
         }
+    }
+
+    /// Queues the connection for `resumeStalled` (once, however often it is blocked meanwhile).
+    func stallOnRing(_ connection: Connection) {
+        guard !connection.stalledOnRing else { return }
+        connection.stalledOnRing = true
+        stalled.append(connection)
     }
 
     /// Connections that waited for ring capacity get another turn once answers freed some.

@@ -25,7 +25,8 @@ extension Reactor {
     func receiveCiphertext(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         tlsPlaintext.removeAll(keepingCapacity: tlsPlaintext.capacity <= 256 * 1024)
         var offset = 0
-        while offset < bytes.count || offset == 0 {
+        var peerClosed = false
+        reading: while offset < bytes.count || offset == 0 {
             let accepted = connection.tls?.receiveCiphertext(UnsafeRawBufferPointer(rebasing: bytes[offset...])) ?? 0
             offset += accepted
             guard let progress = connection.tls?.readPlaintext(into: &tlsPlaintext, chunk: tlsChunk) else { return }
@@ -33,18 +34,13 @@ extension Reactor {
             case .handshaking:
                 break
             case .established:
-                if connection.lifecycle.isHandshaking {
-                    let action = connection.lifecycle.handshakeCompleted(now: Clock.monotonicNanoseconds())
-                    if case .scheduleDeadline(let deadline) = action {
-                        authDeadlines.append(deadline: deadline, client: connection.tag)
-                    }
-                }
+                noteHandshakeCompleted(connection)
             case .peerClosed:
-                moveCiphertext(connection)
-                // What preceded close_notify is still answered (SPEC §2.1).
-                connection.input.append(contentsOf: tlsPlaintext)
-                inputEnded(connection)
-                return
+                // A client that writes and closes at once sends its Finished, its requests and
+                // close_notify in one flight: the handshake completed on the way.
+                noteHandshakeCompleted(connection)
+                peerClosed = true
+                break reading
             case .failed(let error):
                 logger.debug("tls: \(connection.peer?.description ?? "client"): \(error)")
                 close(connection)  // sends the pending alert, best effort
@@ -53,20 +49,37 @@ extension Reactor {
             if accepted == 0 { break }
         }
         moveCiphertext(connection)
+        // What preceded close_notify is answered like any other input (SPEC §2.1), AUTH included:
+        // input ends only after it has been parsed.
         tlsPlaintext.withUnsafeBytes { receivePlaintext(connection, $0) }
+        guard isOpen(connection) else { return }
+        if peerClosed { inputEnded(connection) }
         if isOpen(connection), connection.pendingSocketCount > 0 { markDirty(connection) }
     }
 
-    /// Encrypts reply bytes into the connection's output (called when the connection is flushed).
-    func encryptOutput(_ connection: Connection, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                connection.tls?.writePlaintext(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+    /// The session reports its handshake done: the connection moves on to AUTH or to requests.
+    private func noteHandshakeCompleted(_ connection: Connection) {
+        guard connection.lifecycle.isHandshaking, connection.tls?.isHandshakeComplete == true else { return }
+        let action = connection.lifecycle.handshakeCompleted(now: Clock.monotonicNanoseconds())
+        if case .scheduleDeadline(let deadline) = action {
+            authDeadlines.append(deadline: deadline, client: connection.tag)
+        }
+    }
+
+    /// Encrypts pending replies into the connection's output until `TLSSession.sendLimit` bytes
+    /// of ciphertext wait for the socket; the rest stays plaintext until the socket takes those.
+    func encryptOutput(_ connection: Connection) {
+        while connection.pendingPlaintextCount > 0 {
+            let room = TLSSession.sendLimit - connection.pendingSocketCount
+            guard room > 0 else { return }
+            let start = connection.plaintextStart
+            let end = start + min(room, connection.pendingPlaintextCount)
+            let result = connection.plaintextOutput.withUnsafeBytes { raw in
+                connection.tls?.writePlaintext(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
             }
             switch result {
             case .success(let count)?:
-                offset += count
+                connection.consumePlaintext(count)
                 let moved = moveCiphertext(connection)
                 if count == 0 && moved == 0 {
                     close(connection)

@@ -31,6 +31,17 @@ public final class Reactor: @unchecked Sendable {
     var listener: Listener?
     /// A descriptor kept in reserve so that EMFILE can be answered by accepting and closing (no spin).
     var spareDescriptor: FileDescriptor?
+    /// Set while the listener's interest is off after an accept error (no busy loop on ENOBUFS,
+    /// ENOMEM or an EMFILE that cannot be shed): when to watch it again.
+    var listenerPausedUntil: Int64?
+    /// Accepts left in this turn (`acceptsPerTurn` at the start of each).
+    var acceptBudget = 0
+    /// TLS handshake steps left in this turn (`handshakeStepsPerTurn` at the start of each).
+    var handshakeBudget = 0
+    /// Connections refused over `maxConnections`, reported in rate-limited log lines.
+    var refusedLog = RateLimitedCount(intervalNs: 10_000_000_000)
+    /// Accept failures (descriptor exhaustion, kernel memory), reported the same way.
+    var acceptFailureLog = RateLimitedCount(intervalNs: 10_000_000_000)
     var slots: [Connection?] = []
     var generations: [UInt32] = []
     var freeSlots: [UInt32] = []
@@ -58,6 +69,9 @@ public final class Reactor: @unchecked Sendable {
     var requestsPushed = false
 
     static let spinMaxInFlight = 8
+    /// Bounds the work one connect storm adds to a turn (K23); the rest wait in the backlog.
+    static let acceptsPerTurn = 64
+    static let handshakeStepsPerTurn = 8
     static let listenerToken = UInt64.max
     static let doorbellToken = UInt64.max - 1
 
@@ -101,33 +115,43 @@ public final class Reactor: @unchecked Sendable {
 
     /// Runs the loop on the calling thread until a requested stop has drained.
     public func run() {
-        while true {
-            if stopRequested.load(ordering: .relaxed), stopDeadline == nil { beginStop() }
-            if let deadline = stopDeadline, liveConnections == 0 || Clock.monotonicNanoseconds() >= deadline {
-                break
-            }
-            if globalInFlight > 0, globalInFlight <= Self.spinMaxInFlight, responses.isEmpty {
-                // A few answers are on their way: a short spin beats a wake-up. Under heavy load
-                // (many in flight) the loop has other work and spinning would only steal CPU.
-                _ = SpinWait.until(nanoseconds: config.spinNanoseconds) { !responses.isEmpty }
-            }
-            doorbell.arm()
-            let busy = !responses.isEmpty
-            let timeout: Int32 = busy ? 0 : waitTimeoutMs()
-            do {
-                try epoll.wait(timeoutMs: timeout) { events, data in dispatch(events: events, data: data) }
-            } catch {
-                logger.error("reactor: epoll_wait failed: \(error)")
-            }
-            doorbell.disarmWithoutReading()
-            wakeCore()
-            drainResponses()
-            flushDirty()
-            resumeStalled()
-            wakeCore()
-            expireDeadlines()
-        }
+        while turn() {}
         for case let connection? in slots { close(connection) }
+    }
+
+    /// One loop iteration: wait for events (at most `maxWaitMs` when given, so tests can drive the
+    /// loop from their own thread), handle them, move answers out and requests on. Returns false
+    /// once a requested stop has drained.
+    package func turn(maxWaitMs: Int32? = nil) -> Bool {
+        if stopRequested.load(ordering: .relaxed), stopDeadline == nil { beginStop() }
+        if let deadline = stopDeadline, liveConnections == 0 || Clock.monotonicNanoseconds() >= deadline {
+            return false
+        }
+        if globalInFlight > 0, globalInFlight <= Self.spinMaxInFlight, responses.isEmpty {
+            // A few answers are on their way: a short spin beats a wake-up. Under heavy load
+            // (many in flight) the loop has other work and spinning would only steal CPU.
+            _ = SpinWait.until(nanoseconds: config.spinNanoseconds) { !responses.isEmpty }
+        }
+        doorbell.arm()
+        let busy = !responses.isEmpty
+        var timeout: Int32 = busy ? 0 : waitTimeoutMs()
+        if let maxWaitMs, timeout < 0 || timeout > maxWaitMs { timeout = maxWaitMs }
+        // Fresh budgets each turn: a connect storm gets a bounded share of every iteration.
+        acceptBudget = Self.acceptsPerTurn
+        handshakeBudget = Self.handshakeStepsPerTurn
+        do {
+            try epoll.wait(timeoutMs: timeout) { events, data in dispatch(events: events, data: data) }
+        } catch {
+            logger.error("reactor: epoll_wait failed: \(error)")
+        }
+        doorbell.disarmWithoutReading()
+        wakeCore()
+        drainResponses()
+        flushDirty()
+        resumeStalled()
+        wakeCore()
+        expireDeadlines()
+        return true
     }
 
     /// Rings the core's doorbell once for everything pushed since the last call, so the core
@@ -149,6 +173,13 @@ public final class Reactor: @unchecked Sendable {
         default:
             guard let connection = connection(for: data) else { return }
             if events & (Epoll.readable | Epoll.hangup) != 0 {
+                if connection.lifecycle.isHandshaking {
+                    // Handshake steps cost public-key operations: past this turn's budget they
+                    // wait for the next turn (epoll is level-triggered, nothing is lost), so a
+                    // handshake storm cannot starve established clients.
+                    guard handshakeBudget > 0 else { return }
+                    handshakeBudget -= 1
+                }
                 if connection.interest & Epoll.readable != 0 {
                     handleReadable(connection)
                 } else if events & Epoll.hangup != 0 {
@@ -157,6 +188,9 @@ public final class Reactor: @unchecked Sendable {
             }
             if events & Epoll.writable != 0, isOpen(connection) {
                 flush(connection)
+                // Output going down may unblock buffered requests, and the last bytes leaving
+                // may finish a drain: both are decided by `pump` (half-closed clients, K14).
+                if isOpen(connection) { pump(connection) }
             }
         }
     }
@@ -170,80 +204,6 @@ public final class Reactor: @unchecked Sendable {
     }
 
     static func token(_ tag: ClientTag) -> UInt64 { UInt64(tag.slot) << 32 | UInt64(tag.generation) }
-
-    // MARK: - Accept
-
-    private func acceptAll() {
-        guard let listener else { return }
-        while true {
-            do {
-                switch try listener.accept() {
-                case .wouldBlock:
-                    return
-                case .processed(let (descriptor, peer)):
-                    register(descriptor, peer: peer)
-                }
-            } catch where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
-                shedOneConnection(listener)
-                return
-            } catch {
-                // ECONNABORTED and friends concern one half-open connection; keep accepting.
-                logger.debug("reactor: accept failed: \(error)")
-                if error.rawValue != ECONNABORTED && error.rawValue != EPROTO { return }
-            }
-        }
-    }
-
-    /// Out of descriptors: free the spare, accept the waiting client and close it at once, so the
-    /// listener stops reporting readable instead of spinning (level-triggered).
-    private func shedOneConnection(_ listener: Listener) {
-        logger.warning("reactor: out of file descriptors; refusing a connection")
-        spareDescriptor?.close()
-        spareDescriptor = nil
-        if case .processed(let (descriptor, _))? = try? listener.accept() { descriptor.close() }
-        spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
-    }
-
-    private func register(_ descriptor: FileDescriptor, peer: SocketAddress?) {
-        let slot: UInt32
-        if let free = freeSlots.popLast() {
-            slot = free
-        } else {
-            slot = UInt32(slots.count)
-            slots.append(nil)
-            generations.append(0)
-        }
-        generations[Int(slot)] &+= 1
-        let tag = ClientTag(slot: slot, generation: generations[Int(slot)])
-        let now = Clock.monotonicNanoseconds()
-        let lifecycle = ConnectionLifecycle(
-            now: now, tls: config.tls != nil, authRequired: config.auth != nil,
-            timeouts: .init(
-                handshakeNs: Int64(config.handshakeTimeoutMs) * 1_000_000,
-                authNs: Int64(config.authTimeoutMs) * 1_000_000))
-        let connection = Connection(descriptor: descriptor, tag: tag, peer: peer, lifecycle: lifecycle)
-        if let deadline = lifecycle.initialDeadline {
-            if lifecycle.isHandshaking {
-                handshakeDeadlines.append(deadline: deadline, client: tag)
-            } else {
-                authDeadlines.append(deadline: deadline, client: tag)
-            }
-        }
-        do {
-            connection.interest = Epoll.readable
-            try epoll.add(descriptor, events: Epoll.readable, data: Self.token(tag))
-        } catch {
-            logger.warning("reactor: cannot watch a new connection: \(error)")
-            descriptor.close()
-            freeSlots.append(slot)
-            return
-        }
-        slots[Int(slot)] = connection
-        liveConnections += 1
-        stats.connections.add(1, ordering: .relaxed)
-        if config.tls != nil { startTLS(connection) }
-        logger.debug("client connected: \(peer?.description ?? "unknown")")
-    }
 
     /// Closes at once; answers still in flight are dropped when they arrive (generation check).
     func close(_ connection: Connection) {
@@ -259,6 +219,8 @@ public final class Reactor: @unchecked Sendable {
         stats.connections.subtract(1, ordering: .relaxed)
         connection.input = []
         connection.output = []
+        connection.plaintextOutput = []
+        connection.plaintextStart = 0
         logger.debug("client disconnected: \(connection.peer?.description ?? "unknown")")
     }
 
@@ -270,6 +232,7 @@ public final class Reactor: @unchecked Sendable {
         var next: Int64? = handshakeDeadlines.nextDeadline
         if let auth = authDeadlines.nextDeadline { next = min(next ?? auth, auth) }
         if let stop = stopDeadline { next = min(next ?? stop, stop) }
+        if let resume = listenerPausedUntil { next = min(next ?? resume, resume) }
         guard let next else { return -1 }
         let remaining = next - Clock.monotonicNanoseconds()
         if remaining <= 0 { return 0 }
@@ -277,6 +240,7 @@ public final class Reactor: @unchecked Sendable {
     }
 
     private func expireDeadlines() {
+        if let resume = listenerPausedUntil, Clock.monotonicNanoseconds() >= resume { resumeListener() }
         guard handshakeDeadlines.nextDeadline != nil || authDeadlines.nextDeadline != nil else { return }
         let now = Clock.monotonicNanoseconds()
         let expire: (ClientTag) -> Void = { tag in
@@ -293,6 +257,7 @@ public final class Reactor: @unchecked Sendable {
 
     private func beginStop() {
         stopDeadline = Clock.monotonicNanoseconds() + Int64(config.drainTimeoutMs) * 1_000_000
+        listenerPausedUntil = nil
         if let listener {
             epoll.remove(listener.descriptor)
             listener.descriptor.close()

@@ -16,6 +16,9 @@ public struct ReactorConfig: Sendable {
     public var outputHardLimit: Int = 64 << 20
     /// How long the loop spins for answers already requested before sleeping (latency at low load).
     public var spinNanoseconds: Int64 = 20_000
+    /// Connections served at once (K23); one past it is accepted and closed at once. The server
+    /// sets it from `[controller] max_connections`, which keeps a reserve of descriptors free.
+    public var maxConnections: Int = .max
     /// How long a graceful stop waits for in-flight answers before closing anyway (K16).
     public var drainTimeoutMs: Int = 5_000
 

@@ -28,7 +28,8 @@ public struct TLSSession: ~Copyable {
     /// partial record left over from the previous read always has room to complete.
     static let receiveLimit = 34 * 1024
     /// Encrypted output at which `writePlaintext` stops consuming, so a slow socket makes the
-    /// owner hold plaintext (which it can account for) instead of this session growing.
+    /// owner hold plaintext (which it can account for) instead of this session growing. The
+    /// reactor holds at most this much ciphertext per connection too (`encryptOutput`).
     static let sendLimit = 64 * 1024
     /// Plaintext per `SSL_write`/`SSL_read`: one full TLS record.
     public static let recordSize = 16 * 1024

@@ -161,6 +161,14 @@ public final class Server {
         var reactorConfig = ReactorConfig()
         reactorConfig.handshakeTimeoutMs = config.tlsHandshakeTimeoutMs
         reactorConfig.authTimeoutMs = config.authTimeoutMs
+        do {
+            reactorConfig.maxConnections = try ConnectionLimit.resolve(
+                configured: config.maxConnections, descriptorLimit: try DescriptorLimit.soft())
+        } catch let error as ConfigError {
+            throw ServerError(String(error.description.trimmingPrefix("error: ")))
+        } catch {
+            throw ServerError("cannot read the descriptor limit: \(error)")
+        }
         if let path = config.authFile {
             let tokens: [AuthToken]
             do {

@@ -21,6 +21,13 @@ public final class Doorbell: Sendable {
 
     /// Producer side, after pushing: wake the consumer if it may be asleep.
     public func ring() {
+        // The push (a release store to the ring's tail) must be ordered before reading `armed`,
+        // and `arm` orders the consumer's store to `armed` before its re-check of the ring: with
+        // a fence on both sides, at least one of them sees the other (a store-load pair, which
+        // neither release/acquire nor a seq_cst operation on `armed` alone orders in the memory
+        // model). x86 and ARMv8 happen to order it anyway (a locked exchange, and stlr before
+        // ldar); a weaker target or compiler would not, and a push could then sleep unseen.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
         if armed.exchange(false, ordering: .sequentiallyConsistent) {
             ringUnconditionally()
         }
@@ -34,7 +41,13 @@ public final class Doorbell: Sendable {
 
     /// Consumer side, before sleeping: after this, re-check every ring; sleep only if all are
     /// empty, since a push that happened before `arm` did not ring.
-    public func arm() { armed.store(true, ordering: .sequentiallyConsistent) }
+    public func arm() {
+        armed.store(true, ordering: .sequentiallyConsistent)
+        // The caller's re-check of its rings reads other atomics (acquire loads of the tails):
+        // without a full fence they may be satisfied before this store is visible, so a producer
+        // could miss `armed` while the consumer misses the push. See `ring`.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+    }
 
     /// Consumer side, after waking (or deciding not to sleep): clears the flag and resets the
     /// eventfd so a level-triggered epoll stops reporting it.

@@ -12,11 +12,15 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Element>
     private let mask: Int
     public let capacity: Int
+    /// The fields above are read on every push and pop. Without this gap `head`, written on
+    /// every pop, would share their cache line, and each pop would evict it from the producer's
+    /// cache. A full line of padding keeps them apart whatever the object's alignment.
+    private let padShared: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     // MARK: consumer's line
     private let head = Atomic<Int>(0)
     private var cachedTail = 0
-    private let padConsumer: (Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0)
+    private let padConsumer: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     // MARK: producer's line
     private let tail = Atomic<Int>(0)

@@ -57,7 +57,7 @@ final class ServerProcess: @unchecked Sendable {
     init(
         extraConfig: String = "", database: String? = nil, controller: String = "",
         directory: URL? = nil, port: UInt16? = nil, host: String = "127.0.0.1", waitForReady: Bool = true,
-        descriptorLimit: Int? = nil, arguments: [String] = []
+        descriptorLimit: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]
     ) throws {
         self.host = host
         self.directory = try directory ?? Self.makeDirectory()
@@ -85,6 +85,9 @@ final class ServerProcess: @unchecked Sendable {
             process.arguments = ["server", "-c", configURL.path] + arguments
         }
         process.currentDirectoryURL = self.directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in

@@ -14,8 +14,14 @@ final class TLSTestClient {
     }
 
     /// Connects and completes the handshake; `maxVersion` limits the client (e.g. TLS1_2_VERSION).
-    init(port: UInt16, maxVersion: CInt? = nil, timeout: Double = 10) throws {
+    /// `corked` holds back partial segments (TCP_CORK) until `sendAndClose`, so the handshake's
+    /// last flight travels with what is sent next (the kernel sends the ClientHello after 200 ms).
+    init(port: UInt16, maxVersion: CInt? = nil, timeout: Double = 10, corked: Bool = false) throws {
         socket = try TestClient(port: port, timeout: timeout)
+        if corked {
+            var on: Int32 = 1
+            setsockopt(socket.fd, Int32(IPPROTO_TCP), TCP_CORK, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure(description: "SSL_CTX_new") }
         self.context = context
         if let maxVersion { _ = ckairos_SSL_CTX_set_max_proto_version(context, maxVersion) }
@@ -61,6 +67,18 @@ final class TLSTestClient {
             guard n > 0 else { throw Failure(description: "SSL_write failed: \(Self.drainErrors())") }
             offset += Int(n)
         }
+    }
+
+    /// Sends `text` and close_notify in one TCP segment (corked), as a client that writes and
+    /// closes at once does: the server reads the requests and the end of input together.
+    func sendAndClose(_ text: String) throws {
+        var on: Int32 = 1
+        setsockopt(socket.fd, Int32(IPPROTO_TCP), TCP_CORK, &on, socklen_t(MemoryLayout<Int32>.size))
+        try send(text)
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        var off: Int32 = 0
+        setsockopt(socket.fd, Int32(IPPROTO_TCP), TCP_CORK, &off, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Reads exactly as many bytes as `expected` has.

@@ -1,3 +1,4 @@
+import CKairos
 import Foundation
 import Glibc
 
@@ -10,11 +11,16 @@ final class TestClient {
         var description: String
     }
 
-    /// Connects to `host`:`port`; every read waits at most `timeout` seconds.
-    init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 10) throws {
+    /// Connects to `host`:`port`; every read waits at most `timeout` seconds. `receiveBuffer`
+    /// shrinks the socket's receive buffer (set before connecting, so the window stays small):
+    /// the server's writes then block early, as with a slow reader.
+    init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 10, receiveBuffer: Int32? = nil) throws {
         let isV6 = host.contains(":")
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
