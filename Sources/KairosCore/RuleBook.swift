@@ -81,6 +81,16 @@ struct RuleBook {
         }
     }
 
+    /// Calls `body` with each rule whose id is >= `key`, in id order, until it returns false.
+    func forEachSorted(from key: Bytes, _ body: (Bytes, Rule) -> Bool) {
+        var position = Self.lowerBound(sortedIDs, key)
+        while position < sortedIDs.count {
+            let id = sortedIDs[position]
+            if let rule = rules[id], !body(id, rule) { return }
+            position += 1
+        }
+    }
+
     /// Calls `body` for every rule in rule-id order.
     func forEachSorted(_ body: (Bytes, Rule) -> Void) {
         for id in sortedIDs {

@@ -1,7 +1,7 @@
 import KairosProtocol
 
 /// The instructions of SPEC §2.7. Namespace checks and malformed requests are handled by
-/// `handle` before these run.
+/// `handle` before these run; QUERY and LISTRULES are in `SchedulerCore+Streams.swift`.
 extension SchedulerCore {
     func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
         generationCounter += 1
@@ -19,29 +19,6 @@ extension SchedulerCore {
         let record = jobs[slot]
         responses.enqueueJob(
             client, requestID: requestID, status: record.status, execution: record.execution, after: lastAppended)
-    }
-
-    /// Walks only the ids under the prefix (narrowed by the namespace), in id order.
-    func query(_ prefix: Bytes, namespace: Namespace, requestID: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        if let start = NamespacePolicy.queryRange(prefix: prefix, in: namespace) {
-            jobs.forEachOrdered(from: start) { record in
-                guard ByteOrder.hasPrefix(record.id, start) else { return false }
-                if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
-                    ResponseEncoder.beginLine(id: requestID, to: &out)
-                    out.append(contentsOf: record.id)
-                    ResponseEncoder.appendSpace(&out)
-                    ResponseEncoder.append(record.status.name, to: &out)
-                    ResponseEncoder.appendSpace(&out)
-                    ResponseEncoder.appendDecimal(record.execution, to: &out)
-                    ResponseEncoder.endLine(&out)
-                }
-                return true
-            }
-        }
-        ResponseEncoder.appendOK(id: requestID, to: &out)
-        return out
     }
 
     func remove(_ job: Bytes, requestID: Bytes, client: ClientTag) {
@@ -68,22 +45,5 @@ extension SchedulerCore {
         let sequence = append(.ruleRemoval(id: id))
         undo.append(sequence, .rule(id: id, previous: previous))
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
-    }
-
-    func listRules(namespace: Namespace, requestID: Bytes) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(128 * (rules.count + 1))
-        rules.forEachSorted { id, rule in
-            guard NamespacePolicy.listRulesShows(ruleID: id, in: namespace) else { return }
-            ResponseEncoder.beginLine(id: requestID, to: &out)
-            out.append(contentsOf: id)
-            ResponseEncoder.appendSpace(&out)
-            out.append(contentsOf: rule.pattern)
-            ResponseEncoder.appendSpace(&out)
-            ResponseEncoder.appendRunner(rule.runner, to: &out)
-            ResponseEncoder.endLine(&out)
-        }
-        ResponseEncoder.appendOK(id: requestID, to: &out)
-        return out
     }
 }

@@ -7,8 +7,9 @@ extension SchedulerCore {
     /// first), answers those `ERROR`, discards them from the journal and journals again the
     /// finished statuses (K9) that were lost with them. Call after handle()/tick() batches and
     /// whenever the journal doorbell rings; call `tick` afterwards if `nextDueTime` is due, since
-    /// jobs waiting for durability become due again here.
-    public func collectResponses(_ emit: (ResponseEnvelope) -> Void) {
+    /// jobs waiting for durability become due again here. Then continues long listings (K23) by
+    /// a bounded amount, at most `partRoom` partial answers.
+    public func collectResponses(partRoom: Int = .max, _ emit: (ResponseEnvelope) -> Void) {
         submitIfNeeded()
         let progress = journal.progress
         // Only a failure past the last discard is new: the writer keeps reporting entries it
@@ -21,6 +22,7 @@ extension SchedulerCore {
             // must not wait for them (K24).
             responses.release(durableThrough: max(durableSeen, discardedThrough), emit)
         }
+        advanceListings(partRoom: partRoom, emit)
     }
 
     /// Answers are waiting for the journal to report their entries durable.

@@ -90,7 +90,8 @@ public final class SchedulerCore {
         case .get(let job):
             get(job, requestID: id, client: client)
         case .query(let prefix):
-            answer(client, query(prefix, namespace: envelope.namespace, requestID: id), requestID: id)
+            let range = NamespacePolicy.queryRange(prefix: prefix, in: envelope.namespace)
+            answerListing(client, .jobs(range: range, namespace: envelope.namespace), requestID: id)
         case .remove(let job):
             remove(job, requestID: id, client: client)
         case .removeRule(let rule):
@@ -98,7 +99,7 @@ public final class SchedulerCore {
         case .ruleSet(let rule, let pattern, let runner):
             setRule(rule, Rule(pattern: pattern, runner: runner), requestID: id, client: client)
         case .listRules:
-            answer(client, listRules(namespace: envelope.namespace, requestID: id), requestID: id)
+            answerListing(client, .rules(namespace: envelope.namespace), requestID: id)
         case .stat:
             answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats), requestID: id)
         case .malformed:

@@ -44,16 +44,36 @@ public struct RequestEnvelope: Sendable {
 /// each), on their way back to the reactor. Answers come back in the order the requests were
 /// sent; the core may merge neighbouring answers for the same connection into one envelope so a
 /// pipelined burst costs one buffer instead of one per request.
+///
+/// A long QUERY or LISTRULES answer comes in parts (K23): every part but the one that finishes
+/// it has `count` 0, so the request stays in flight until its `OK` line has arrived.
 public struct ResponseEnvelope: Sendable {
     public var client: ClientTag
     public var bytes: [UInt8]
-    /// How many requests `bytes` answers (at least 1).
+    /// How many requests `bytes` finishes answering (0 for a part of a longer answer).
     public var count: Int
+    /// The core has paused this connection's long answers: the reactor must send an
+    /// `OutputNotice` once the connection's unsent output has drained (or it has closed).
+    public var wantsDrainNotice: Bool
 
-    public init(client: ClientTag, bytes: [UInt8], count: Int = 1) {
+    public init(client: ClientTag, bytes: [UInt8], count: Int = 1, wantsDrainNotice: Bool = false) {
         self.client = client
         self.bytes = bytes
         self.count = count
+        self.wantsDrainNotice = wantsDrainNotice
+    }
+}
+
+/// The reactor's answer to `ResponseEnvelope.wantsDrainNotice`: the connection's unsent output
+/// fell below its low-water mark, or the connection is gone (`closed`), so the core may resume
+/// (or drop) its long answers.
+public struct OutputNotice: Sendable, Equatable {
+    public var client: ClientTag
+    public var closed: Bool
+
+    public init(client: ClientTag, closed: Bool) {
+        self.client = client
+        self.closed = closed
     }
 }
 

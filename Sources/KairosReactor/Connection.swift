@@ -27,6 +27,8 @@ final class Connection {
     var interest: UInt32 = 0
     /// Waiting in the reactor's list for ring capacity.
     var stalledOnRing = false
+    /// The core paused this connection's long listings until its output drains (K23).
+    var drainNoticeWanted = false
     /// The TLS session, for connections on a TLS listener.
     var tls: TLSSession?
 

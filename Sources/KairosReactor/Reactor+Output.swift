@@ -14,11 +14,15 @@ extension Reactor {
             let slot = Int(envelope.client.slot)
             guard slot < slots.count, let connection = slots[slot], connection.tag == envelope.client else {
                 buffers.answerBuffers.give(consume bytes)
-                continue  // the connection closed meanwhile
+                // The connection closed meanwhile; its paused listings can be dropped.
+                if envelope.wantsDrainNotice { notifyCore(OutputNotice(client: envelope.client, closed: true)) }
+                continue
             }
             connection.inFlight -= envelope.count
             deliver(connection, &bytes)
             buffers.answerBuffers.give(consume bytes)
+            // Answered in `flush`, once the socket has taken enough of the output.
+            if envelope.wantsDrainNotice { connection.drainNoticeWanted = true }
             if connection.pendingOutputCount > config.outputHardLimit {
                 logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")
                 close(connection)
@@ -89,6 +93,7 @@ extension Reactor {
             }
             switch result {
             case .wouldBlock:
+                offerDrainNotice(connection)
                 updateInterest(connection)
                 return
             case .processed(let count):
@@ -99,7 +104,33 @@ extension Reactor {
             close(connection)  // a final AUTH `ERROR` has been sent
             return
         }
+        offerDrainNotice(connection)
         updateInterest(connection)
+    }
+
+    /// Lets the core resume the connection's listings once its unsent output is below the
+    /// low-water mark (K23): the core then writes more while the socket still has some to send.
+    private func offerDrainNotice(_ connection: Connection) {
+        guard connection.drainNoticeWanted, connection.pendingOutputCount <= config.outputLowWater else { return }
+        connection.drainNoticeWanted = false
+        notifyCore(OutputNotice(client: connection.tag, closed: false))
+    }
+
+    /// Queues a notice for the core, which is woken with the next batch of requests.
+    func notifyCore(_ notice: OutputNotice) {
+        if !unsentNotices.isEmpty || !outputNotices.push(notice) {
+            unsentNotices.append(notice)
+        }
+        requestsPushed = true
+    }
+
+    /// Retries the notices the ring had no room for (the core drains it every turn).
+    func resendNotices() {
+        guard !unsentNotices.isEmpty else { return }
+        var sent = 0
+        while sent < unsentNotices.count, outputNotices.push(unsentNotices[sent]) { sent += 1 }
+        unsentNotices.removeFirst(sent)
+        if sent > 0 { requestsPushed = true }
     }
 
     /// Decides what the connection waits for next, and closes it once a drain has finished.

@@ -67,6 +67,10 @@ public final class Reactor: @unchecked Sendable {
     var stopDeadline: Int64?
     /// Requests were pushed since the core was last told: it is woken once per batch, not per request.
     var requestsPushed = false
+    /// Tells the core when a connection whose listings it paused has drained or closed (K23).
+    public let outputNotices = SPSCRing<OutputNotice>(capacity: 4096)
+    /// Notices that found `outputNotices` full; sent again on every loop iteration.
+    var unsentNotices: [OutputNotice] = []
 
     static let spinMaxInFlight = 8
     /// Bounds the work one connect storm adds to a turn (K23); the rest wait in the backlog.
@@ -149,6 +153,7 @@ public final class Reactor: @unchecked Sendable {
         drainResponses()
         flushDirty()
         resumeStalled()
+        resendNotices()
         wakeCore()
         expireDeadlines()
         return true
@@ -208,6 +213,7 @@ public final class Reactor: @unchecked Sendable {
     /// Closes at once; answers still in flight are dropped when they arrive (generation check).
     func close(_ connection: Connection) {
         guard slots[Int(connection.tag.slot)] === connection else { return }
+        if connection.drainNoticeWanted { notifyCore(OutputNotice(client: connection.tag, closed: true)) }
         _ = connection.lifecycle.failed()
         sendFinalTLSRecords(connection)
         connection.tls = nil

@@ -11,8 +11,11 @@ public struct ReactorConfig: Sendable {
     public var maxInFlightPerConnection: Int = 1024
     /// Unsent reply bytes past which a connection's requests wait (K14).
     public var outputHighWater: Int = 1 << 20
-    /// Unsent reply bytes past which a connection is dropped (K14): answers already in flight
-    /// when it stopped reading (say, many large QUERY results) could otherwise grow without bound.
+    /// Unsent reply bytes below which the core resumes a connection's paused listings (K23).
+    public var outputLowWater: Int = 256 << 10
+    /// Unsent reply bytes past which a connection is dropped (K14): a backstop for whole answers
+    /// already in flight when it stopped reading. Long listings never get there: the core pauses
+    /// them after each 1 MiB it writes until the output drains below `outputLowWater` (K23).
     public var outputHardLimit: Int = 64 << 20
     /// How long the loop spins for answers already requested before sleeping (latency at low load).
     public var spinNanoseconds: Int64 = 20_000

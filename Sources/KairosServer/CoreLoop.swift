@@ -18,6 +18,10 @@ final class CoreLoop {
     private let core: SchedulerCore
     private let requests: SPSCRing<RequestEnvelope>
     private let responses: SPSCRing<ResponseEnvelope>
+    private let outputNotices: SPSCRing<OutputNotice>
+    /// Ring slots kept for whole answers: the reactor never has more requests in flight, so
+    /// partial listing answers may only use what lies beyond (`responses` is sized for both).
+    private let wholeAnswerSlots: Int
     private let doorbell: Doorbell
     private let reactorDoorbell: Doorbell
     private let runners: RunnerPool
@@ -38,12 +42,14 @@ final class CoreLoop {
 
     init(
         core: SchedulerCore, requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
-        doorbell: Doorbell, reactorDoorbell: Doorbell, runners: RunnerPool, signals: FileDescriptor,
-        framerate: UInt16, logger: Logger
+        outputNotices: SPSCRing<OutputNotice>, doorbell: Doorbell, reactorDoorbell: Doorbell, runners: RunnerPool,
+        signals: FileDescriptor, framerate: UInt16, logger: Logger
     ) throws(Errno) {
         self.core = core
         self.requests = requests
         self.responses = responses
+        self.outputNotices = outputNotices
+        self.wholeAnswerSlots = min(requests.capacity, responses.capacity)
         self.doorbell = doorbell
         self.reactorDoorbell = reactorDoorbell
         self.runners = runners
@@ -70,7 +76,7 @@ final class CoreLoop {
             // load the reactor keeps the ring busy anyway, and spinning would only steal CPU.
             // Not while answers wait for the journal: their clients send nothing more until
             // they are answered, and the spin would only take CPU from the writer's fsync.
-            if worked, requestsLastTurn <= Self.spinMaxRequests, !core.hasWithheldAnswers,
+            if worked, requestsLastTurn <= Self.spinMaxRequests, !core.hasWithheldAnswers, !core.hasListingWork,
                 SpinWait.until(nanoseconds: Self.spinNanoseconds, { !requests.isEmpty })
             {
                 continue
@@ -115,6 +121,10 @@ final class CoreLoop {
         }
         requestsLastTurn = handled
         var worked = handled > 0
+        outputNotices.drain { notice in
+            core.outputDrained(notice)
+            worked = true
+        }
         runners.drainOutcomes { outcome in
             core.applyOutcome(outcome)
             worked = true
@@ -126,13 +136,15 @@ final class CoreLoop {
             worked = true
             _ = publish()
         }
-        return worked
+        // A long listing still has parts to write: come straight back after one look at
+        // requests and due jobs, instead of sleeping (K23).
+        return worked || core.hasListingWork
     }
 
     /// Submits journal batches and hands every releasable answer to the reactor.
     private func publish() -> Bool {
         var published = false
-        core.collectResponses { envelope in
+        core.collectResponses(partRoom: responses.freeSpace - wholeAnswerSlots) { envelope in
             let pushed = responses.push(envelope)
             // The reactor never has more requests in flight than the ring holds.
             precondition(pushed, "response ring overflow")

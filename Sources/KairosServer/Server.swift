@@ -53,7 +53,8 @@ public final class Server {
 
         do {
             requests = SPSCRing(capacity: 1 << 16)
-            responses = SPSCRing(capacity: 1 << 16)
+            // Twice the requests ring: the second half carries the parts of long listings (K23).
+            responses = SPSCRing(capacity: 1 << 17)
             coreDoorbell = try Doorbell()
         } catch {
             throw ServerError("cannot create the request rings: \(error)")
@@ -102,7 +103,8 @@ public final class Server {
         let loop: CoreLoop
         do {
             loop = try CoreLoop(
-                core: core, requests: requests, responses: responses, doorbell: coreDoorbell,
+                core: core, requests: requests, responses: responses, outputNotices: reactor.outputNotices,
+                doorbell: coreDoorbell,
                 reactorDoorbell: reactor.doorbell, runners: runners, signals: signals,
                 framerate: config.framerate, logger: logger)
             try storage.start()

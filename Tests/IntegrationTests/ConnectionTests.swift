@@ -62,7 +62,7 @@ import Testing
         }
     }
 
-    @Test func clientThatNeverReadsIsDroppedPast64MiB() throws {
+    @Test func clientThatNeverReadsHasItsLongAnswersPausedThenCloses() throws {
         let server = try ServerProcess()
         let writer = try TestClient(port: server.port, timeout: 30)
         let id = String(repeating: "j", count: 200)
@@ -70,14 +70,28 @@ import Testing
         for i in 0..<2_000 { fill += "f SET \(id).\(i) 4102444800000000000\n" }
         try writer.send(fill)
         for _ in 0..<2_000 { _ = try writer.readLine() }
-        // Each QUERY answers about 460 KB; 300 of them parsed before any answer is back exceed
-        // the 64 MiB bound on unsent replies (K14), so the server gives up on this client.
+        // Each QUERY answers about 460 KB, 138 MB in all. The server writes them a part at a
+        // time and pauses them while this client's unsent output is high (K23), so it neither
+        // builds them in memory nor reaches the 64 MiB bound that would drop the client (K14).
         let greedy = try TestClient(port: server.port, timeout: 30)
         try greedy.send(String(repeating: "q QUERY \(id)\n", count: 300))
-        #expect(ServerProcess.eventually(timeout: 30) { server.stderr.contains("does not read its replies") })
-        #expect(greedy.readUntilClosed())
-        try writer.send("s GET missing\n")
-        #expect(try writer.receive("s ERROR\n") == "s ERROR\n")
+        #expect(ServerProcess.eventually {
+            var queued: Int32 = 0
+            return ioctl(greedy.fd, UInt(FIONREAD), &queued) == 0 && queued > 64 * 1024
+        })
+        for i in 0..<50 {
+            try writer.send("s\(i) GET missing\n")
+            #expect(try writer.receive("s\(i) ERROR\n") == "s\(i) ERROR\n")
+        }
+        #expect(!greedy.isClosedByPeer())
+        #expect(!server.stderr.contains("does not read its replies"))
+        let status = (try? String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)) ?? ""
+        let peakKiB = Int(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ")[1] ?? "") ?? 0
+        #expect(peakKiB > 0 && peakKiB < 200 * 1024)
+        // Closing while paused drops the rest; the server carries on.
+        shutdown(greedy.fd, Int32(SHUT_RDWR))
+        try writer.send("t GET missing\n")
+        #expect(try writer.receive("t ERROR\n") == "t ERROR\n")
     }
 
     @Test func clientCloseAfterPipelineStillAppliesRequests() throws {
