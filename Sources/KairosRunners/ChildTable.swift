@@ -47,7 +47,8 @@ struct ChildTable {
             index = UInt32(slots.count)
             slots.append(Slot())
         }
-        slots[Int(index)].generation &+= 1
+        // 31 bits, so a child's epoll token never has the top bit that network tokens carry.
+        slots[Int(index)].generation = (slots[Int(index)].generation &+ 1) & 0x7fff_ffff
         slots[Int(index)].child = child
         count += 1
         return ChildToken(slot: index, generation: slots[Int(index)].generation)
@@ -85,27 +86,36 @@ struct ChildTable {
     }
 }
 
-/// What an epoll token refers to: the runner's doorbell, a child's pidfd or its stderr pipe.
+/// What an epoll token refers to: the runner's doorbell, a child's pidfd or its stderr pipe,
+/// or a descriptor a network client registered.
 enum PollTarget: Equatable {
     case doorbell
     case exit(ChildToken)
     case stderr(ChildToken)
+    case network(client: UInt8, key: UInt32)
+
+    private static let networkFlag: UInt64 = 1 << 63
 
     init(token: UInt64) {
         if token == UInt64.max {
             self = .doorbell
-            return
+        } else if token & Self.networkFlag != 0 {
+            self = .network(client: UInt8(truncatingIfNeeded: token >> 32), key: UInt32(truncatingIfNeeded: token))
+        } else {
+            let child = ChildToken(slot: UInt32(truncatingIfNeeded: token >> 1) & 0x7fff_ffff, generation: UInt32(truncatingIfNeeded: token >> 32))
+            self = token & 1 == 0 ? .exit(child) : .stderr(child)
         }
-        let child = ChildToken(slot: UInt32(truncatingIfNeeded: token >> 1) & 0x7fff_ffff, generation: UInt32(truncatingIfNeeded: token >> 32))
-        self = token & 1 == 0 ? .exit(child) : .stderr(child)
     }
 
-    /// Slots stay far below 2^31 (one per running child), so no child token equals `UInt64.max`.
+    /// Child slots stay far below 2^31 (one per running child) and generations below 2^31, so
+    /// child tokens never have the top bit; network tokens have it, with a client index far
+    /// below 255, so none equals `UInt64.max`.
     var token: UInt64 {
         switch self {
         case .doorbell: UInt64.max
         case .exit(let child): UInt64(child.generation) << 32 | UInt64(child.slot) << 1
         case .stderr(let child): UInt64(child.generation) << 32 | UInt64(child.slot) << 1 | 1
+        case .network(let client, let key): Self.networkFlag | UInt64(client) << 32 | UInt64(key)
         }
     }
 }

@@ -6,8 +6,8 @@ enum LaunchPlan: Equatable, Sendable {
     /// Spawn `argv`; `argv[0]` is also the file, searched in `PATH` when it has no `/`.
     /// `captureStderr` pipes the child's stderr back for debug logging (awf only, SPEC §5.6).
     case process(argv: [Bytes], captureStderr: Bool)
-    /// The runner kind has no implementation in this build (http, amqp, redis).
-    case unavailable(kind: String)
+    /// An http, redis or amqp run, handed to that kind's network client (K20).
+    case network(NetworkKind)
     /// An argument holds a NUL byte, which no C argv can carry: a failure to start.
     case invalidArgument
 
@@ -33,7 +33,7 @@ enum LaunchPlan: Equatable, Sendable {
             argv = words
             captureStderr = true
         case .http, .amqp, .redis:
-            return .unavailable(kind: runner.kindName)
+            return .network(NetworkKind(runner)!)
         }
         if argv.contains(where: { $0.contains(0) }) { return .invalidArgument }
         return .process(argv: argv, captureStderr: captureStderr)

@@ -10,8 +10,12 @@ public struct RunnerConfig: Sendable {
     public var shellPath: String
     /// Arguments placed between `shellPath` and the command.
     public var shellArgs: [String]
+    /// `[runner] http_ca_file`: PEM bundle that https webhooks are verified against instead
+    /// of the system trust store (K20); nil = the system store.
+    public var httpCAFile: String?
 
-    public init(concurrency: Int = 16, timeoutMs: Int = 0, shellPath: String = "/bin/sh", shellArgs: [String] = ["-c"]) {
+    public init(concurrency: Int = 16, timeoutMs: Int = 0, shellPath: String = "/bin/sh", shellArgs: [String] = ["-c"], httpCAFile: String? = nil) {
+        self.httpCAFile = httpCAFile
         self.concurrency = concurrency
         self.timeoutMs = timeoutMs
         self.shellPath = shellPath

@@ -6,12 +6,16 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// An execution with a command line, waiting for a pool slot.
+/// An execution waiting for a pool slot: a process to spawn or a network call to make.
 struct QueuedRun {
+    enum Work {
+        case process(argv: [Bytes], captureStderr: Bool)
+        case network(NetworkKind, RunnerSpec, scheduledAt: Int64)
+    }
+
     let jobID: Bytes
     let generation: UInt64
-    let argv: [Bytes]
-    let captureStderr: Bool
+    let work: Work
 }
 
 /// The stop request `RunnerPool.shutdown` hands to the runner thread.
@@ -30,8 +34,9 @@ final class StopRequest: Sendable {
     }
 }
 
-/// The runner thread: receives executions, starts at most `concurrency` children, watches
-/// their pidfds in one epoll set, kills those past their deadline, and sends outcomes back.
+/// The runner thread: receives executions, starts at most `concurrency` runs (children and
+/// network calls together), watches pidfds and network sockets in one epoll set, ends those
+/// past their deadline, and sends outcomes back.
 final class RunnerLoop: @unchecked Sendable {
     // Safety: the pool creates this object, then only the runner thread touches its mutable
     // state until it exits; the pool reads `leftovers` only after joining that thread.
@@ -53,6 +58,8 @@ final class RunnerLoop: @unchecked Sendable {
     private var lifecycle = RunnerLifecycle()
     private var waiting = FIFOQueue<QueuedRun>()
     private var children = ChildTable()
+    /// http, redis and amqp runs (K20); made after `poller`, which they register with.
+    private var network: NetworkRuns!
     /// Set while starts wait out a resource shortage (K23).
     private var backoff = SpawnBackoff()
     /// Deadlines in start order. Every run gets the same timeout, so this order is also
@@ -70,7 +77,7 @@ final class RunnerLoop: @unchecked Sendable {
     init(
         config: RunnerConfig, stats: ServerStats, logger: Logger, submissions: SPSCRing<Execution>,
         outcomes: SPSCRing<ExecutionOutcome>, doorbell: Doorbell, outcomeDoorbell: Doorbell, stop: StopRequest,
-        awfProgram: Bytes, spawner: @escaping Spawner
+        awfProgram: Bytes, spawner: @escaping Spawner, networkFactory: NetworkClientFactory = .standard
     ) throws(Errno) {
         self.awfProgram = awfProgram
         self.spawner = spawner
@@ -86,7 +93,19 @@ final class RunnerLoop: @unchecked Sendable {
         self.timeoutNs = config.timeoutMs > 0 ? Int64(config.timeoutMs) * 1_000_000 : 0
         poller = try Epoll(maxEvents: 64)
         try poller.add(doorbell.descriptor, events: Epoll.readable, data: PollTarget.doorbell.token)
+        network = NetworkRuns(
+            factory: networkFactory, config: config, logger: logger, timeoutNs: timeoutNs,
+            makeRegistrar: { [unowned self] client in
+                PollRegistrar(
+                    client: client,
+                    add: { fd, events, data throws(Errno) in try self.poller.add(fd, events: events, data: data) },
+                    modify: { fd, events, data throws(Errno) in try self.poller.modify(fd, events: events, data: data) },
+                    remove: { fd in self.poller.remove(fd) })
+            })
     }
+
+    /// Children and network calls running.
+    private var running: Int { children.count + network.count }
 
     // MARK: loop
 
@@ -103,11 +122,14 @@ final class RunnerLoop: @unchecked Sendable {
             receiveSubmissions()
             startWaiting()
             now = Clock.monotonicNanoseconds()
-            switch lifecycle.advance(now: now, running: children.count) {
+            switch lifecycle.advance(now: now, running: running) {
             case .none: break
-            case .killAll: killAll(.shutdown)
+            case .killAll:
+                killAll(.shutdown)
+                network.cancelAll(because: "the server stopped before it ended")
             case .abandonAll: abandonAll()
             }
+            collectNetworkResults()
             flushOutcomes()
             publishStats()
             if lifecycle.isFinished { break }
@@ -117,19 +139,22 @@ final class RunnerLoop: @unchecked Sendable {
             // there is more to do, still poll (without sleeping) so that a steady stream of
             // submissions cannot keep exited children from being reaped.
             let busy = !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
-            var ready: [UInt64] = []
+            var ready: [(events: UInt32, token: UInt64)] = []
             do {
-                try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds())) { _, token in
-                    ready.append(token)
+                try poller.wait(timeoutMs: busy ? 0 : waitTimeout(now: Clock.monotonicNanoseconds())) { events, token in
+                    ready.append((events, token))
                 }
             } catch {
                 // Only EINTR (retried) can happen on a valid epoll fd with valid buffers;
                 // looping on anything else would spin without ever running a job.
                 preconditionFailure("runner: epoll_wait failed: \(error)")
             }
-            for token in ready { handle(PollTarget(token: token)) }
+            for event in ready { handle(PollTarget(token: event.token), events: event.events) }
             expireDeadlines(now: Clock.monotonicNanoseconds())
+            network.tick(now: Clock.monotonicNanoseconds())
         }
+        network.closeAll()
+        collectNetworkResults()
         flushOutcomes()
         while let outcome = backlog.popFirst() { leftovers.append(outcome) }
         publishStats()
@@ -138,6 +163,7 @@ final class RunnerLoop: @unchecked Sendable {
     private func waitTimeout(now: Int64) -> Int32 {
         var nearest = lifecycle.deadline
         if let next = nextDeadline() { nearest = min(nearest ?? next, next) }
+        if let next = network.nextWakeup { nearest = min(nearest ?? next, next) }
         if !waiting.isEmpty, let retry = backoff.retryAt { nearest = min(nearest ?? retry, retry) }
         var timeout: Int32 = -1
         if let nearest {
@@ -150,7 +176,7 @@ final class RunnerLoop: @unchecked Sendable {
         return timeout
     }
 
-    private func handle(_ target: PollTarget) {
+    private func handle(_ target: PollTarget, events: UInt32) {
         switch target {
         case .doorbell:
             break  // the next turn disarms it and pops the ring
@@ -162,12 +188,14 @@ final class RunnerLoop: @unchecked Sendable {
                 pipe.close()
                 child.stderr = nil
             }
+        case .network(let client, let key):
+            network.handle(client: client, key: key, events: events)
         }
     }
 
     private func publishStats() {
         stats.executionsPending.store(waiting.count, ordering: .relaxed)
-        stats.executionsInflight.store(children.count, ordering: .relaxed)
+        stats.executionsInflight.store(running, ordering: .relaxed)
     }
 
     // MARK: executions in
@@ -184,10 +212,11 @@ final class RunnerLoop: @unchecked Sendable {
             let job = Self.text(execution.jobID)
             switch LaunchPlan.make(for: execution.runner, config: config, awfProgram: awfProgram) {
             case .process(let argv, let captureStderr):
-                waiting.append(QueuedRun(jobID: execution.jobID, generation: execution.generation, argv: argv, captureStderr: captureStderr))
-            case .unavailable(let kind):
-                logger.warning("runner \(kind) is not available in this build (job \(job))")
-                emit(execution.jobID, execution.generation, success: false)
+                waiting.append(QueuedRun(jobID: execution.jobID, generation: execution.generation, work: .process(argv: argv, captureStderr: captureStderr)))
+            case .network(let kind):
+                waiting.append(QueuedRun(
+                    jobID: execution.jobID, generation: execution.generation,
+                    work: .network(kind, execution.runner, scheduledAt: execution.scheduledAt)))
             case .invalidArgument:
                 logger.warning("runner: job \(job) not started: an argument contains a NUL byte")
                 emit(execution.jobID, execution.generation, success: false)
@@ -210,7 +239,7 @@ final class RunnerLoop: @unchecked Sendable {
     // MARK: children
 
     private func startWaiting() {
-        while lifecycle.acceptsWork, children.count < concurrency,
+        while lifecycle.acceptsWork, running < concurrency,
               backoff.allowsStart(now: Clock.monotonicNanoseconds()), let run = waiting.popFirst()
         {
             start(run)
@@ -218,20 +247,31 @@ final class RunnerLoop: @unchecked Sendable {
     }
 
     private func start(_ run: QueuedRun) {
+        switch run.work {
+        case .process(let argv, let captureStderr):
+            spawn(run, argv: argv, captureStderr: captureStderr)
+        case .network(let kind, let runner, let scheduledAt):
+            network.start(
+                jobID: run.jobID, generation: run.generation, kind: kind, runner: runner,
+                scheduledAt: scheduledAt, now: Clock.monotonicNanoseconds())
+        }
+    }
+
+    private func spawn(_ run: QueuedRun, argv: [Bytes], captureStderr: Bool) {
         let job = Self.text(run.jobID)
         let spawned: SpawnedChild
         do {
-            spawned = try spawner(run.argv, run.captureStderr)
+            spawned = try spawner(argv, captureStderr)
         } catch where SpawnBackoff.isTransient(error) {
             // Out of descriptors, processes or memory: nothing wrong with the run itself, so
             // it keeps its place and is tried again once the shortage may have passed.
             let delay = backoff.failed(now: Clock.monotonicNanoseconds())
             waiting.prepend(run)
-            logger.warning("runner: job \(job): cannot start \(Self.text(run.argv[0])): \(error); retrying in \(delay / 1_000_000) ms")
+            logger.warning("runner: job \(job): cannot start \(Self.text(argv[0])): \(error); retrying in \(delay / 1_000_000) ms")
             return
         } catch {
             backoff.succeeded()
-            logger.warning("runner: job \(job): cannot start \(Self.text(run.argv[0])): \(error)")
+            logger.warning("runner: job \(job): cannot start \(Self.text(argv[0])): \(error)")
             emit(run.jobID, run.generation, success: false)
             return
         }
@@ -345,6 +385,18 @@ final class RunnerLoop: @unchecked Sendable {
     }
 
     // MARK: outcomes out
+
+    private func collectNetworkResults() {
+        network.drainFinished { run in
+            let job = Self.text(run.jobID)
+            if run.result.success {
+                logger.debug("runner: job \(job) (\(run.kind)) executed: \(run.result.detail)")
+            } else {
+                logger.info("runner: job \(job) (\(run.kind)) failed: \(run.result.detail)")
+            }
+            emit(run.jobID, run.generation, success: run.result.success)
+        }
+    }
 
     private func emit(_ jobID: Bytes, _ generation: UInt64, success: Bool) {
         backlog.append(ExecutionOutcome(jobID: jobID, generation: generation, success: success))

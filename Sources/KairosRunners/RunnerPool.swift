@@ -43,7 +43,7 @@ public final class RunnerPool: Sendable {
     package init(
         config: RunnerConfig, stats: ServerStats, outcomeDoorbell: Doorbell, logger: Logger,
         ringCapacity: Int, awfProgram: Bytes = LaunchPlan.awf,
-        spawner: @escaping Spawner = ProcessSpawner.standard
+        spawner: @escaping Spawner = ProcessSpawner.standard, networkFactory: NetworkClientFactory = .standard
     ) throws(Errno) {
         submissions = SPSCRing(capacity: ringCapacity)
         outcomes = SPSCRing(capacity: ringCapacity)
@@ -52,7 +52,7 @@ public final class RunnerPool: Sendable {
         loop = try RunnerLoop(
             config: config, stats: stats, logger: logger, submissions: submissions, outcomes: outcomes,
             doorbell: runnerDoorbell, outcomeDoorbell: outcomeDoorbell, stop: stop, awfProgram: awfProgram,
-            spawner: spawner)
+            spawner: spawner, networkFactory: networkFactory)
     }
 
     /// Starts the runner thread. Only the first call has an effect; after `shutdown`, none.

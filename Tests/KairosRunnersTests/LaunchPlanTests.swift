@@ -30,9 +30,9 @@ import Testing
 
     @Test func networkRunnersAreUnavailable() {
         let config = RunnerConfig()
-        #expect(LaunchPlan.make(for: .http(method: bytes("POST"), url: bytes("http://x")), config: config) == .unavailable(kind: "http"))
-        #expect(LaunchPlan.make(for: .amqp(dsn: bytes("amqp://u@h"), exchange: [], routingKey: []), config: config) == .unavailable(kind: "amqp"))
-        #expect(LaunchPlan.make(for: .redis(url: bytes("redis://h"), command: bytes("SET"), key: bytes("k")), config: config) == .unavailable(kind: "redis"))
+        #expect(LaunchPlan.make(for: .http(method: bytes("POST"), url: bytes("http://x")), config: config) == .network(.http))
+        #expect(LaunchPlan.make(for: .amqp(dsn: bytes("amqp://u@h"), exchange: [], routingKey: []), config: config) == .network(.amqp))
+        #expect(LaunchPlan.make(for: .redis(url: bytes("redis://h"), command: bytes("SET"), key: bytes("k")), config: config) == .network(.redis))
     }
 
     @Test func aNulByteAnywhereInArgvCannotStart() {

@@ -63,11 +63,12 @@ final class Harness {
     private var nextGeneration: UInt64 = 0
 
     init(_ config: RunnerConfig = RunnerConfig(), ringCapacity: Int = 1024, awfProgram: Bytes = LaunchPlan.awf,
-         spawner: @escaping Spawner = ProcessSpawner.standard, start: Bool = true) throws {
+         spawner: @escaping Spawner = ProcessSpawner.standard, networkFactory: NetworkClientFactory = .standard,
+         start: Bool = true) throws {
         pool = try RunnerPool(
             config: config, stats: stats, outcomeDoorbell: try Doorbell(), logger: log.logger,
             ringCapacity: ringCapacity, awfProgram: awfProgram,
-            spawner: spawner)
+            spawner: spawner, networkFactory: networkFactory)
         if start { pool.start() }
     }
 

@@ -1,0 +1,26 @@
+import KairosProtocol
+
+/// The runner kinds that talk to a network peer instead of starting a process (K20).
+public enum NetworkKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case http = 0
+    case redis = 1
+    case amqp = 2
+
+    /// The kind of `runner`, nil for process runners.
+    public init?(_ runner: RunnerSpec) {
+        switch runner {
+        case .http: self = .http
+        case .redis: self = .redis
+        case .amqp: self = .amqp
+        case .shell, .direct, .awf: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .http: "http"
+        case .redis: "redis"
+        case .amqp: "amqp"
+        }
+    }
+}
