@@ -6,11 +6,15 @@ DEBUG_BIN := .build/debug/kairos
 
 .PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
 
-# Installs the system packages Kairos needs when they are missing (Debian).
+# Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
+# network runners' client libraries, and the real peer servers the integration tests start.
+PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
+	redis-server rabbitmq-server nginx-light python3
 deps:
-	@if ! dpkg -s libssl-dev >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
-		echo "installing libssl-dev and openssl"; \
-		apt-get update && apt-get install -y libssl-dev openssl; \
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 build: deps
