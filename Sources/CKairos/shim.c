@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
+#include <pthread.h>
 
 extern char **environ;
 
@@ -162,3 +163,5 @@ int ckairos_pthread_sigmask_block(const int *signals, int count) {
 }
 int ckairos_wifsignaled(int status) { return WIFSIGNALED(status); }
 int ckairos_wtermsig(int status) { return WTERMSIG(status); }
+
+int ckairos_pthread_setname_self(const char *name) { return -pthread_setname_np(pthread_self(), name); }

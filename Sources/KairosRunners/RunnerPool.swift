@@ -137,6 +137,7 @@ public final class RunnerPool: Sendable {
         var handle = pthread_t()
         let result = pthread_create(&handle, nil, { raw in
             let loop = Unmanaged<RunnerLoop>.fromOpaque(raw!).takeRetainedValue()
+            WorkerThread.nameCurrentThread("kairos-runner")
             loop.run()
             return nil
         }, context)

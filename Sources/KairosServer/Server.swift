@@ -119,7 +119,7 @@ public final class Server {
         let coreDoorbell = self.coreDoorbell
         let reactorThread: WorkerThread
         do {
-            reactorThread = try WorkerThread {
+            reactorThread = try WorkerThread(name: "kairos-reactor") {
                 reactor.run()
                 reactorDone.store(true, ordering: .sequentiallyConsistent)
                 coreDoorbell.ringUnconditionally()
@@ -131,6 +131,7 @@ public final class Server {
             return 1
         }
         // The main thread becomes the core thread until the reactor has drained after a signal.
+        // It keeps the process name, `kairos`, so `pgrep -x kairos` and `killall kairos` work.
         loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
         reactorThread.join()
         // Runs still going get their grace period while the journal is still open, so those

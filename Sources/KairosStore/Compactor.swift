@@ -40,7 +40,7 @@ public final class Compactor {
         let interval = intervalNanoseconds
         let logger = self.logger
         do {
-            thread = try WorkerThread {
+            thread = try WorkerThread(name: "kairos-compact") {
                 Compactor.timerLoop(task: task, bell: bell, stopping: stopping, interval: interval, logger: logger)
             }
         } catch {

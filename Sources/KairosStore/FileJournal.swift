@@ -90,7 +90,7 @@ public final class FileJournal: Journal {
         // Opened before the thread exists, so a compaction right after `start` is served.
         writer.handoff.open()
         do {
-            thread = try WorkerThread { writer.run() }
+            thread = try WorkerThread(name: "kairos-journal") { writer.run() }
         } catch {
             writer.handoff.close()
             throw .writerSetup(error)

@@ -20,6 +20,27 @@ import Testing
         #expect(server.terminate(signal: SIGTERM) == 0)
     }
 
+    /// `top -H` and `/proc/PID/task/*/comm` tell the threads apart; the core keeps the
+    /// process name (it runs on the main thread), so `pgrep -x kairos` still finds the server.
+    @Test func threadsAreNamedAfterTheirRoles() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let database = "[database]\npersistence = \"logfile\"\nlogfile_path = \"\(directory.appendingPathComponent("logfile").path)\"\n"
+            + "compression_interval = 60"
+        let server = try ServerProcess(database: database, directory: directory)
+        let taskDirectory = "/proc/\(server.pid)/task"
+        var names: Set<String> = []
+        let named = ServerProcess.eventually {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: taskDirectory)) ?? []
+            names = Set(tasks.compactMap { task in
+                (try? String(contentsOfFile: "\(taskDirectory)/\(task)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .newlines)
+            })
+            return names == ["kairos", "kairos-reactor", "kairos-journal", "kairos-compact", "kairos-runner"]
+        }
+        #expect(named, "thread names: \(names.sorted())")
+        #expect(server.terminate(signal: SIGTERM) == 0)
+    }
+
     @Test func sigintExitsZero() throws {
         let server = try ServerProcess()
         #expect(server.terminate(signal: SIGINT) == 0)

@@ -113,6 +113,8 @@ int ckairos_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup);
 int ckairos_fcntl_int(int fd, int cmd, int arg);
 /// Blocks `signals` in the calling thread (pthread_sigmask); 0 or -errno.
 int ckairos_pthread_sigmask_block(const int *signals, int count);
+/// Names the calling thread (pthread_setname_np, at most 15 bytes); 0 or -errno.
+int ckairos_pthread_setname_self(const char *name);
 int ckairos_wifsignaled(int status);
 int ckairos_wtermsig(int status);
 
