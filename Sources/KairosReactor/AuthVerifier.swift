@@ -21,6 +21,8 @@ public struct AuthVerifier: Sendable {
 
     public init(credentials: [AuthCredential]) { self.credentials = credentials }
 
+    var names: [String] { credentials.map(\.name) }
+
     public func verify(_ offered: UnsafeRawBufferPointer) -> AuthCredential? {
         var found = -1
         for (index, credential) in credentials.enumerated() {

@@ -1,7 +1,7 @@
 /// How the reactor treats connections. Defaults follow SPEC §2-4 and K14.
 public struct ReactorConfig: Sendable {
     /// nil = no AUTH phase (SPEC §3: auth is on iff an auth file is configured).
-    public var auth: AuthVerifier?
+    public var auth: AuthKeyring?
     /// nil = plaintext.
     public var tls: TLSContext?
     public var handshakeTimeoutMs: Int = 10_000
@@ -25,7 +25,7 @@ public struct ReactorConfig: Sendable {
     /// How long a graceful stop waits for in-flight answers before closing anyway (K16).
     public var drainTimeoutMs: Int = 5_000
 
-    public init(auth: AuthVerifier? = nil, tls: TLSContext? = nil) {
+    public init(auth: AuthKeyring? = nil, tls: TLSContext? = nil) {
         self.auth = auth
         self.tls = tls
     }

@@ -113,7 +113,7 @@ final class RunnerLoop: @unchecked Sendable {
     func run() {
         // The server takes SIGINT/SIGTERM/SIGHUP/SIGUSR1 through a signalfd; a thread that
         // left them unblocked would receive them instead and die of the default action.
-        let signals: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
+        let signals: [CInt] = [SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2]
         _ = ckairos_pthread_sigmask_block(signals, CInt(signals.count))
         while true {
             doorbell.disarm()

@@ -29,6 +29,8 @@ final class CoreLoop {
     private let tickMs: Int64
     private let logger: Logger
     private let epoll: Epoll
+    /// SIGHUP: re-reads the auth file and the log level.
+    private let reload: () -> Void
 
     /// Longer than the reactor's spin: the core waits for a client's *next* request (reply
     /// written, client scheduled, request read and parsed), which on 2 shared cores took 20–40 µs
@@ -43,8 +45,9 @@ final class CoreLoop {
     init(
         core: SchedulerCore, requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
         outputNotices: SPSCRing<OutputNotice>, doorbell: Doorbell, reactorDoorbell: Doorbell, runners: RunnerPool,
-        signals: FileDescriptor, framerate: UInt16, logger: Logger
+        signals: FileDescriptor, framerate: UInt16, logger: Logger, reload: @escaping () -> Void = {}
     ) throws(Errno) {
+        self.reload = reload
         self.core = core
         self.requests = requests
         self.responses = responses
@@ -161,6 +164,18 @@ final class CoreLoop {
         return Int32(min((delta + 999_999) / 1_000_000, tickMs))
     }
 
+    /// SIGUSR1: one screen of status, as `key=value` fields on a few lines: the STAT values,
+    /// then what waits in the rings and the journal.
+    private func logStatus() {
+        var fields = core.statusFields(now: Clock.wallNanoseconds())
+        fields.append(("requests_ring", "\(requests.depth)/\(requests.capacity)"))
+        fields.append(("responses_ring", "\(responses.depth)/\(responses.capacity)"))
+        let lines = stride(from: 0, to: fields.count, by: 6).map { start in
+            fields[start..<min(start + 6, fields.count)].map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        for line in lines { logger.info("status: \(line)") }
+    }
+
     /// Reads every pending signal; true when one of them asks the server to stop.
     private func drainSignals() -> Bool {
         // signalfd delivers 128-byte `signalfd_siginfo` records; `ssi_signo` is the first u32.
@@ -174,9 +189,11 @@ final class CoreLoop {
                 let number = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: record, as: UInt32.self) }
                 switch CInt(number) {
                 case SIGHUP:
-                    logger.info("received SIGHUP: reload is not implemented yet; ignoring")
+                    reload()
                 case SIGUSR1:
-                    logger.info("received SIGUSR1: no action is defined for it yet; ignoring")
+                    logStatus()
+                case SIGUSR2:
+                    logger.info("received SIGUSR2: no action is defined for it; ignoring")
                 default:
                     stop = true
                 }

@@ -26,6 +26,7 @@ public final class Server {
     private let runners: RunnerPool
     private let storage: Storage
     private let signals: FileDescriptor
+    private let configReload: ConfigReload
 
     /// How long runs still executing at shutdown may take before they are killed.
     static let runnerGraceMs = 2000
@@ -33,20 +34,25 @@ public final class Server {
     /// The address the listener is bound to (useful with port 0).
     public var address: SocketAddress { reactor.address }
 
-    /// `repairLogfile`: `kairos server --repair` (see `Replayer`).
-    public init(config: ServerConfig, logger: Logger, repairLogfile: Bool = false) throws(ServerError) {
+    /// `repairLogfile`: `kairos server --repair` (see `Replayer`). `configPath` is the file
+    /// SIGHUP reads again, and `levels` the log threshold it may change.
+    public init(
+        config: ServerConfig, logger: Logger, repairLogfile: Bool = false, configPath: String? = nil,
+        levels: LogLevelSwitch? = nil
+    ) throws(ServerError) {
         self.config = config
         self.logger = logger
         let startedAt = Clock.wallNanoseconds()
 
         // Blocked before any thread starts, so every thread inherits the mask and only the
-        // signalfd sees SIGINT/SIGTERM (K16), and SIGHUP/SIGUSR1, whose default action would
-        // kill the server without a drain (the core loop logs and ignores them for now).
+        // signalfd sees them: SIGINT/SIGTERM/SIGQUIT stop with a drain (K16), SIGHUP reloads,
+        // SIGUSR1 logs a status, SIGUSR2 is logged; the default action of each would kill the
+        // server without a drain (SIGQUIT with a core dump).
         // SIGPIPE is ignored: a closed peer is an EPIPE. SIGXFSZ too: a write past
         // RLIMIT_FSIZE must fail with EFBIG (K24), not kill the server.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
-        var blocked: [CInt] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
+        var blocked: [CInt] = [SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2]
         let signalFD = ckairos_signalfd_block(&blocked, CInt(blocked.count))
         guard signalFD >= 0 else { throw ServerError("cannot install signal handling: \(Errno(-signalFD))") }
         signals = FileDescriptor(rawValue: signalFD)
@@ -67,6 +73,9 @@ public final class Server {
         self.storage = storage
 
         let reactorConfig = try Self.reactorConfig(config, logger: logger)
+        configReload = ConfigReload(
+            path: configPath, running: config, keyring: reactorConfig.auth, levels: levels ?? LogLevelSwitch(config.logLevel),
+            logger: logger)
         let address = try Self.socketAddress(config.listen)
         let listener: Listener
         do {
@@ -106,7 +115,7 @@ public final class Server {
                 core: core, requests: requests, responses: responses, outputNotices: reactor.outputNotices,
                 doorbell: coreDoorbell,
                 reactorDoorbell: reactor.doorbell, runners: runners, signals: signals,
-                framerate: config.framerate, logger: logger)
+                framerate: config.framerate, logger: logger, reload: { [configReload] in configReload.reload() })
             try storage.start()
         } catch {
             logger.error("cannot start: \(error)")
@@ -179,8 +188,7 @@ public final class Server {
             } catch {
                 throw ServerError("\(error)")
             }
-            reactorConfig.auth = AuthVerifier(
-                credentials: tokens.map { AuthCredential(name: $0.name, secret: $0.secret, namespace: $0.scope) })
+            reactorConfig.auth = AuthKeyring(credentials: tokens.map(AuthCredential.init(token:)))
         }
         if let tls = config.tls {
             do {

@@ -2,18 +2,24 @@ import Glibc
 import Logging
 
 /// Writes `[LEVEL] message` lines to stderr (SPEC §8.6). One `write` per line so lines from
-/// different threads never interleave.
+/// different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
+/// every copy, so a reload changes it for all threads at once.
 public struct StderrLogHandler: LogHandler {
-    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    private let levels: LogLevelSwitch
+
+    public init(levels: LogLevelSwitch) {
+        self.levels = levels
+    }
+
+    public var logLevel: Logger.Level {
+        get { levels.level.swiftLogLevel }
+        // Loggers set their level at creation; the switch, not each copy, decides.
+        set {}
+    }
 
     /// `log.level = "off"` prints nothing at all (swift-log has no level above critical).
-    private let silent: Bool
-
-    public init(level: Logger.Level, silent: Bool = false) {
-        self.logLevel = level
-        self.silent = silent
-    }
+    private var silent: Bool { levels.level == .off }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

@@ -84,6 +84,13 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         while let element = pop() { try body(element) }
     }
 
+    /// Either side, or a third thread reporting status: how many elements the ring held at
+    /// about the moment of the call (the two indexes are read one after the other).
+    public var depth: Int {
+        let h = head.load(ordering: .acquiring)
+        return max(0, min(capacity, tail.load(ordering: .acquiring) &- h))
+    }
+
     /// Either side: whether the ring looked empty at the moment of the call.
     public var isEmpty: Bool {
         head.load(ordering: .acquiring) == tail.load(ordering: .acquiring)

@@ -24,16 +24,14 @@ struct ServerCommand: ParsableCommand {
             FileHandleOutput.stderr("\(error)")
             throw ExitCode(1)
         }
-        let level = settings.logLevel.swiftLogLevel
-        let silent = settings.logLevel == .off
-        LoggingSystem.bootstrap { _ in StderrLogHandler(level: level, silent: silent) }
-        var logger = Logger(label: "kairos")
-        logger.logLevel = level
+        let levels = LogLevelSwitch(settings.logLevel)
+        LoggingSystem.bootstrap { _ in StderrLogHandler(levels: levels) }
+        let logger = Logger(label: "kairos")
         logger.info("config: \(config ?? "default")")
         logger.info("log level: \(settings.logLevel)")
         let server: Server
         do {
-            server = try Server(config: settings, logger: logger, repairLogfile: repair)
+            server = try Server(config: settings, logger: logger, repairLogfile: repair, configPath: config, levels: levels)
         } catch {
             FileHandleOutput.stderr("error: \(error)")
             throw ExitCode(1)

@@ -3,7 +3,7 @@ import Logging
 
 extension LogLevel {
     /// The swift-log threshold; `off` is handled by the handler printing nothing.
-    var swiftLogLevel: Logger.Level {
+    public var swiftLogLevel: Logger.Level {
         switch self {
         case .off: .critical
         case .error: .error
