@@ -90,6 +90,11 @@ let package = Package(
         .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(
+            name: "KairosServerTests",
+            dependencies: ["KairosServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["KairosSystem", "CKairos"],
             exclude: ["Fixtures"],

@@ -4,7 +4,10 @@ extension ConfigLoader {
     static let millisecondLimit = Int(Int32.max)
 
     static func applyLog(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
-        try section.checkKeys(allowed: ["level"])
+        try section.checkKeys(allowed: ["level", "format"])
+        if let format = try section.choice("format", [("text", LogFormat.text), ("json", LogFormat.json)]) {
+            config.logFormat = format
+        }
         if let node = section.node("level") {
             guard let text = node.string, let level = LogLevel(spelling: text) else {
                 let listed = LogLevel.spellings.map { TOMLText.quoted($0) }.joined(separator: ", ")

@@ -17,6 +17,14 @@ public enum LogLevel: String, Sendable, Equatable, CaseIterable {
     }
 }
 
+/// `log.format`: how log lines are written (Kairos extension).
+public enum LogFormat: String, Sendable, Equatable {
+    /// `<RFC 3339 time> [LEVEL] message`.
+    case text
+    /// One JSON object per line: `time`, `level`, `message`.
+    case json
+}
+
 /// Where mutations are journaled (SPEC §7.1).
 public enum Persistence: String, Sendable, Equatable {
     case logfile, memory

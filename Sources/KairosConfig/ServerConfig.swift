@@ -3,6 +3,8 @@
 /// Start from `defaults` and change fields to build one by hand (tests do this); `ConfigLoader` builds it from TOML.
 public struct ServerConfig: Sendable, Equatable {
     public var logLevel: LogLevel
+    /// `log.format` (Kairos extension): `text` or `json`.
+    public var logFormat: LogFormat
     /// `controller.listen`: the TCP protocol's address.
     public var listen: ListenAddress
     /// `controller.tls_cert` + `controller.tls_key`; nil serves plain TCP.
@@ -39,6 +41,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// The values used when no config file is given, and for every key a file leaves out.
     public static let defaults = ServerConfig(
         logLevel: .info,
+        logFormat: .text,
         listen: ListenAddress(family: .ipv4, host: "127.0.0.1", port: 5678),
         tls: nil,
         tlsMinVersion: .v1_3,

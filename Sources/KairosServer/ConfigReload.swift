@@ -29,7 +29,7 @@ final class ConfigReload {
         "fsyncOnPersist": "database.fsync_on_persist", "framerate": "database.framerate",
         "compressionInterval": "database.compression_interval", "shellPath": "shell.path", "shellArgs": "shell.args",
         "httpListen": "http.listen", "telemetry": "telemetry", "runnerConcurrency": "runner.concurrency",
-        "runnerTimeoutMs": "runner.timeout_ms",
+        "runnerTimeoutMs": "runner.timeout_ms", "logFormat": "log.format",
     ]
 
     func reload() {

@@ -1,15 +1,19 @@
 import Glibc
+import KairosConfig
+import KairosSystem
 import Logging
 
-/// Writes `[LEVEL] message` lines to stderr (SPEC §8.6). One `write` per line so lines from
-/// different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
+/// Writes one line per record to stderr, as `LogLine` formats it (`<time> [LEVEL] message`, or
+/// JSON). One `write` per line so lines from different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
 /// every copy, so a reload changes it for all threads at once.
 public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let levels: LogLevelSwitch
+    private let json: Bool
 
-    public init(levels: LogLevelSwitch) {
+    public init(levels: LogLevelSwitch, format: LogFormat = .text) {
         self.levels = levels
+        self.json = format == .json
     }
 
     public var logLevel: Logger.Level {
@@ -28,11 +32,10 @@ public struct StderrLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         if silent { return }
-        var line = "[\(Self.label(event.level))] \(event.message)"
-        if let extra = event.metadata, !extra.isEmpty {
-            line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        }
-        line += "\n"
+        let now = Clock.wallNanoseconds()
+        let line = json
+            ? LogLine.json(timeNs: now, level: event.level, message: "\(event.message)", metadata: event.metadata)
+            : LogLine.text(timeNs: now, level: event.level, message: "\(event.message)", metadata: event.metadata)
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { raw in
             var offset = 0
@@ -41,15 +44,6 @@ public struct StderrLogHandler: LogHandler {
                 if written <= 0 { return }
                 offset += written
             }
-        }
-    }
-
-    static func label(_ level: Logger.Level) -> String {
-        switch level {
-        case .trace, .debug: "DEBUG"
-        case .info, .notice: "INFO"
-        case .warning: "WARN"
-        case .error, .critical: "ERROR"
         }
     }
 }

@@ -25,7 +25,7 @@ struct ServerCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let levels = LogLevelSwitch(settings.logLevel)
-        LoggingSystem.bootstrap { _ in StderrLogHandler(levels: levels) }
+        LoggingSystem.bootstrap { _ in StderrLogHandler(levels: levels, format: settings.logFormat) }
         let logger = Logger(label: "kairos")
         logger.info("config: \(config ?? "default")")
         logger.info("log level: \(settings.logLevel)")

@@ -41,6 +41,29 @@ import Testing
         #expect(server.terminate(signal: SIGTERM) == 0)
     }
 
+    @Test func textLogLinesCarryAnRFC3339Time() throws {
+        let server = try ServerProcess()
+        #expect(server.terminate() == 0)
+        let lines = server.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        let shape = try Regex(#"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \[(ERROR|WARN|INFO|DEBUG)\] "#)
+        for line in lines { #expect(line.firstMatch(of: shape) != nil, "\(line)") }
+    }
+
+    @Test func jsonLogLinesParseAsObjects() throws {
+        let server = try ServerProcess(log: "level = \"debug\"\nformat = \"json\"")
+        _ = try TestClient(port: server.port)
+        #expect(ServerProcess.eventually { server.stderr.contains("client connected") })
+        #expect(server.terminate() == 0)
+        let lines = server.stderr.split(separator: "\n")
+        #expect(lines.count >= 4)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?.keys.sorted() == ["level", "message", "time"], "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"level\":\"info\",\"message\":\"listening on 127.0.0.1:\(server.port)\"") })
+    }
+
     @Test func sigintExitsZero() throws {
         let server = try ServerProcess()
         #expect(server.terminate(signal: SIGINT) == 0)

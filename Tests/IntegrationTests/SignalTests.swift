@@ -101,9 +101,11 @@ import Testing
 
         kill(server.pid, SIGUSR1)
         #expect(ServerProcess.eventually { server.stderr.contains("requests_ring=") })
-        let status = server.stderr.split(separator: "\n").filter { $0.hasPrefix("[INFO] status: ") }
+        let status: [Substring] = server.stderr.split(separator: "\n").compactMap { line in
+            line.firstRange(of: "[INFO] status: ").map { line[$0.upperBound...] }
+        }
         #expect(status.count == 4)
-        let fields = status.flatMap { $0.dropFirst("[INFO] status: ".count).split(separator: " ") }.map(String.init)
+        let fields = status.flatMap { $0.split(separator: " ") }.map(String.init)
         #expect(fields.map { $0.prefix { $0 != "=" } } == [
             "uptime_ns", "connections", "jobs_total", "jobs_planned", "jobs_triggered", "jobs_executed",
             "jobs_failed", "rules_total", "executions_pending", "executions_inflight", "persistence", "compression",

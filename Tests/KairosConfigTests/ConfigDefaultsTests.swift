@@ -150,6 +150,18 @@ import KairosConfig
         }
     }
 
+    @Test func logFormats() throws {
+        #expect(try ConfigLoader.parse(toml: "", checkShellPath: false).logFormat == .text)
+        #expect(try ConfigLoader.parse(toml: "[log]\nformat = \"json\"", checkShellPath: false).logFormat == .json)
+        #expect(try ConfigLoader.parse(toml: "[log]\nformat = \"text\"", checkShellPath: false).logFormat == .text)
+        do {
+            _ = try ConfigLoader.parse(toml: "[log]\nformat = \"xml\"", checkShellPath: false)
+            Issue.record("format = \"xml\" was accepted")
+        } catch {
+            #expect("\(error)".contains("log.format"))
+        }
+    }
+
     @Test func emptyShellArgs() throws {
         let config = try ConfigLoader.parse(toml: "[shell]\nargs = []", checkShellPath: false)
         #expect(config.shellArgs == [])

@@ -57,14 +57,15 @@ final class ServerProcess: @unchecked Sendable {
     init(
         extraConfig: String = "", database: String? = nil, controller: String = "",
         directory: URL? = nil, port: UInt16? = nil, host: String = "127.0.0.1", waitForReady: Bool = true,
-        descriptorLimit: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]
+        descriptorLimit: Int? = nil, arguments: [String] = [], environment: [String: String] = [:],
+        log: String = "level = \"debug\""
     ) throws {
         self.host = host
         self.directory = try directory ?? Self.makeDirectory()
         self.port = try port ?? Self.freePort()
         let config = """
             [log]
-            level = "debug"
+            \(log)
 
             [controller]
             listen = "\(host.contains(":") ? "[\(host)]" : host):\(self.port)"

@@ -1,0 +1,70 @@
+import Glibc
+import Logging
+
+/// How a log record becomes one line of stderr: `text` (`<time> [LEVEL] message key=value...`)
+/// or `json` (one object per line, for journald, Loki and the like). Time is RFC 3339 in UTC
+/// with milliseconds.
+enum LogLine {
+    static func text(timeNs: Int64, level: Logger.Level, message: String, metadata: Logger.Metadata?) -> String {
+        var line = "\(timestamp(timeNs)) [\(label(level))] \(message)"
+        if let metadata, !metadata.isEmpty {
+            line += " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        return line + "\n"
+    }
+
+    /// `{"time":…,"level":…,"message":…}` then metadata keys in name order, every value a string.
+    static func json(timeNs: Int64, level: Logger.Level, message: String, metadata: Logger.Metadata?) -> String {
+        var line = "{\"time\":\"\(timestamp(timeNs))\",\"level\":\"\(label(level).lowercased())\",\"message\":"
+        appendQuoted(message, to: &line)
+        for (key, value) in (metadata ?? [:]).sorted(by: { $0.key < $1.key }) where !["time", "level", "message"].contains(key) {
+            line += ","
+            appendQuoted(key, to: &line)
+            line += ":"
+            appendQuoted("\(value)", to: &line)
+        }
+        return line + "}\n"
+    }
+
+    static func label(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace, .debug: "DEBUG"
+        case .info, .notice: "INFO"
+        case .warning: "WARN"
+        case .error, .critical: "ERROR"
+        }
+    }
+
+    /// `2026-12-07T12:46:32.123Z`.
+    static func timestamp(_ ns: Int64) -> String {
+        var seconds = time_t(ns >= 0 ? ns / 1_000_000_000 : (ns - 999_999_999) / 1_000_000_000)
+        let millis = Int((ns - Int64(seconds) * 1_000_000_000) / 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(millis, 3))Z"
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped (RFC 8259).
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
