@@ -159,12 +159,12 @@ final class ServerProcess: @unchecked Sendable {
         stderrPipe.fileHandleForReading.readabilityHandler = nil
     }
 
-    /// Runs the binary with `arguments` to completion (CLI tests).
-    static func runCLI(_ arguments: [String], directory: URL? = nil, timeout: Double = 20) throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    /// Runs the binary (or `executable`) with `arguments` to completion (CLI tests).
+    static func runCLI(
+        _ arguments: [String], directory: URL? = nil, timeout: Double = 20, executable: String = binaryPath
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         // Files rather than pipes: nothing has to drain them while the process runs.
