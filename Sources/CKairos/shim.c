@@ -130,9 +130,10 @@ int ckairos_spawnattr_setsigdefault_all(posix_spawnattr_t *attr) {
     return posix_spawnattr_setsigdefault(attr, &set);
 }
 int ckairos_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
-                         const posix_spawnattr_t *attr, char *const argv[]) {
-    return posix_spawnp(pid, file, actions, attr, argv, environ);
+                         const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
+    return posix_spawnp(pid, file, actions, attr, argv, envp);
 }
+char *const *ckairos_environ(void) { return environ; }
 
 long ckairos_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 long ckairos_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_min_proto_version(ctx, version); }

@@ -4,8 +4,9 @@ import KairosProtocol
 extension SchedulerCore {
     /// Processes every planned job with execution <= now, ascending time, FIFO among equal times:
     /// the longest-prefix rule → `triggered` and an Execution to `emit`; no rule → `failed`,
-    /// journaled as a status-3 job entry (K9). A job whose SET is not durable yet waits.
-    public func tick(now: Int64, _ emit: (Execution) -> Void) {
+    /// journaled as a status-3 job entry (K9), and its id handed to `unmatched` for the log.
+    /// A job whose SET is not durable yet waits.
+    public func tick(now: Int64, unmatched: (Bytes) -> Void = { _ in }, _ emit: (Execution) -> Void) {
         advanceDurability(to: journal.progress.durableThrough)
         let speculativeFrom = undo.firstSpeculativeGeneration
         while let top = due.peek, top.execution <= now {
@@ -20,9 +21,12 @@ extension SchedulerCore {
             latenessSamples.record(lateness.overflow ? .max : lateness.partialValue)
             if let winner = rules.match(record.id) {
                 jobs.setStatus(top.slot, .triggered)
-                emit(Execution(jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution))
+                emit(Execution(
+                    jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution,
+                    ruleID: winner.id))
             } else {
                 jobs.setStatus(top.slot, .failed)
+                unmatched(record.id)
                 journalFinished(record.id, execution: record.execution, status: .failed)
             }
         }

@@ -85,8 +85,11 @@ public struct Execution: Sendable, Equatable {
     public var runner: RunnerSpec
     /// The job's execution time (ns since the epoch), given to network runners as payload.
     public var scheduledAt: Int64
+    /// The rule that matched: for the outcome log line and `KAIROS_RULE_ID`.
+    public var ruleID: Bytes
 
-    public init(jobID: Bytes, generation: UInt64, runner: RunnerSpec, scheduledAt: Int64) {
+    public init(jobID: Bytes, generation: UInt64, runner: RunnerSpec, scheduledAt: Int64, ruleID: Bytes = []) {
+        self.ruleID = ruleID
         self.jobID = jobID
         self.generation = generation
         self.runner = runner

@@ -1,17 +1,18 @@
 import KairosProtocol
 
-/// A C `argv`: NUL-terminated copies of the arguments in one allocation, and the
+/// A C `argv` (or `envp`): NUL-terminated copies of the strings in one allocation, and the
 /// NULL-terminated pointer array into it. Lives only for the duration of one spawn.
 struct ArgumentVector: ~Copyable {
     private let storage: UnsafeMutablePointer<CChar>
     /// `argv[0]`, `argv[1]`, ..., `nil`.
     let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
-    /// The arguments must be non-empty and free of NUL bytes (`LaunchPlan` guarantees both).
-    init(_ arguments: [Bytes]) {
-        precondition(!arguments.isEmpty && !arguments.contains(where: { $0.contains(0) }))
+    /// The strings must be free of NUL bytes, and an argv non-empty (`LaunchPlan` and
+    /// `RunEnvironment` guarantee both).
+    init(_ arguments: [Bytes], allowEmpty: Bool = false) {
+        precondition((allowEmpty || !arguments.isEmpty) && !arguments.contains(where: { $0.contains(0) }))
         let total = arguments.reduce(0) { $0 + $1.count + 1 }
-        storage = .allocate(capacity: total)
+        storage = .allocate(capacity: max(1, total))
         pointers = .allocate(capacity: arguments.count + 1)
         var offset = 0
         for (index, argument) in arguments.enumerated() {

@@ -19,11 +19,16 @@ enum KillReason: Equatable {
 struct RunningChild {
     let jobID: Bytes
     let generation: UInt64
+    let ruleID: Bytes
     let pid: pid_t
     let pidfd: FileDescriptor
-    /// Read end of the stderr pipe while it is open (awf only).
-    var stderr: FileDescriptor?
-    var capture = StderrCapture()
+    /// Monotonic start, for the run's duration.
+    let startedAt: Int64
+    /// Wall-clock start minus the job's execution time.
+    let latenessNs: Int64
+    /// Read end of the stdout/stderr pipe while it is open.
+    var output: FileDescriptor?
+    var capture = OutputCapture()
     /// Set once SIGKILL was sent, so it is sent once and the log can say why the run died.
     var killed: KillReason?
 }
@@ -86,12 +91,12 @@ struct ChildTable {
     }
 }
 
-/// What an epoll token refers to: the runner's doorbell, a child's pidfd or its stderr pipe,
+/// What an epoll token refers to: the runner's doorbell, a child's pidfd or its output pipe,
 /// or a descriptor a network client registered.
 enum PollTarget: Equatable {
     case doorbell
     case exit(ChildToken)
-    case stderr(ChildToken)
+    case output(ChildToken)
     case network(client: UInt8, key: UInt32)
 
     private static let networkFlag: UInt64 = 1 << 63
@@ -103,7 +108,7 @@ enum PollTarget: Equatable {
             self = .network(client: UInt8(truncatingIfNeeded: token >> 32), key: UInt32(truncatingIfNeeded: token))
         } else {
             let child = ChildToken(slot: UInt32(truncatingIfNeeded: token >> 1) & 0x7fff_ffff, generation: UInt32(truncatingIfNeeded: token >> 32))
-            self = token & 1 == 0 ? .exit(child) : .stderr(child)
+            self = token & 1 == 0 ? .exit(child) : .output(child)
         }
     }
 
@@ -114,7 +119,7 @@ enum PollTarget: Equatable {
         switch self {
         case .doorbell: UInt64.max
         case .exit(let child): UInt64(child.generation) << 32 | UInt64(child.slot) << 1
-        case .stderr(let child): UInt64(child.generation) << 32 | UInt64(child.slot) << 1 | 1
+        case .output(let child): UInt64(child.generation) << 32 | UInt64(child.slot) << 1 | 1
         case .network(let client, let key): Self.networkFlag | UInt64(client) << 32 | UInt64(key)
         }
     }

@@ -4,8 +4,7 @@ import KairosProtocol
 /// so that executions that cannot run never occupy a place in the waiting line.
 enum LaunchPlan: Equatable, Sendable {
     /// Spawn `argv`; `argv[0]` is also the file, searched in `PATH` when it has no `/`.
-    /// `captureStderr` pipes the child's stderr back for debug logging (awf only, SPEC §5.6).
-    case process(argv: [Bytes], captureStderr: Bool)
+    case process(argv: [Bytes])
     /// An http, redis or amqp run, handed to that kind's network client (K20).
     case network(NetworkKind)
     /// An argument holds a NUL byte, which no C argv can carry: a failure to start.
@@ -18,7 +17,6 @@ enum LaunchPlan: Equatable, Sendable {
     /// (SPEC §5.5): no argument, no environment variable. `awfProgram` is `awf` except in tests.
     static func make(for runner: RunnerSpec, config: RunnerConfig, awfProgram: Bytes = Self.awf) -> LaunchPlan {
         let argv: [Bytes]
-        var captureStderr = false
         switch runner {
         case .shell(let command):
             argv = [Array(config.shellPath.utf8)] + config.shellArgs.map { Array($0.utf8) } + [command]
@@ -31,11 +29,10 @@ enum LaunchPlan: Equatable, Sendable {
                 words.append(input)
             }
             argv = words
-            captureStderr = true
         case .http, .amqp, .redis:
             return .network(NetworkKind(runner)!)
         }
         if argv.contains(where: { $0.contains(0) }) { return .invalidArgument }
-        return .process(argv: argv, captureStderr: captureStderr)
+        return .process(argv: argv)
     }
 }

@@ -8,28 +8,30 @@ package struct SpawnedChild {
     package let pid: pid_t
     /// Becomes readable when the child exits; closing it never affects the child.
     package let pidfd: FileDescriptor
-    /// Read end (non-blocking) of the child's stderr pipe, when stderr is captured.
-    package let stderr: FileDescriptor?
+    /// Read end (non-blocking) of the pipe the child's stdout and stderr both write to.
+    package let output: FileDescriptor?
 }
 
 /// How the pool starts a process: `ProcessSpawner.spawn`, or a test's wrapper around it that
 /// fails on demand (EMFILE and the like).
-package typealias Spawner = @Sendable (_ argv: [Bytes], _ captureStderr: Bool) throws(Errno) -> SpawnedChild
+package typealias Spawner = @Sendable (_ argv: [Bytes], _ environment: [Bytes]) throws(Errno) -> SpawnedChild
 
 /// Starts process runners with posix_spawnp (never fork: the server is multi-threaded and
 /// large, and vfork-style spawning neither copies page tables nor runs atfork handlers).
 package enum ProcessSpawner {
     /// `spawn` as a `Spawner`, what the pool uses unless a test injects another.
-    package static let standard: Spawner = { argv, capture throws(Errno) in
-        try spawn(argv, captureStderr: capture)
+    package static let standard: Spawner = { argv, environment throws(Errno) in
+        try spawn(argv, environment: environment)
     }
 
-    /// Spawns `argv` with stdin/stdout (and stderr unless captured) on /dev/null, the server's
-    /// environment and working directory, an empty signal mask and default dispositions (the
-    /// server blocks SIGINT/SIGTERM for its signalfd, and a blocked mask would be inherited),
-    /// in a process group of its own so a timeout can kill everything the run started.
-    package static func spawn(_ argv: [Bytes], captureStderr: Bool) throws(Errno) -> SpawnedChild {
+    /// Spawns `argv` with stdin on /dev/null, stdout and stderr on one pipe (read by the pool
+    /// for the log), `environment` (`NAME=value` entries), the server's working directory, an
+    /// empty signal mask and default dispositions (the server blocks SIGINT/SIGTERM for its
+    /// signalfd, and a blocked mask would be inherited), in a process group of its own so a
+    /// timeout can kill everything the run started.
+    package static func spawn(_ argv: [Bytes], environment: [Bytes], captureOutput: Bool = true) throws(Errno) -> SpawnedChild {
         let arguments = ArgumentVector(argv)
+        let variables = ArgumentVector(environment, allowEmpty: true)
         var actions = posix_spawn_file_actions_t()
         try SystemCall.positive("posix_spawn_file_actions_init", ckairos_spawn_file_actions_init(&actions))
         defer { _ = ckairos_spawn_file_actions_destroy(&actions) }
@@ -38,38 +40,39 @@ package enum ProcessSpawner {
         defer { _ = ckairos_spawnattr_destroy(&attributes) }
 
         try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0))
-        try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0))
         let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP
         try SystemCall.positive("posix_spawnattr_setflags", ckairos_spawnattr_setflags(&attributes, Int16(flags)))
         try SystemCall.positive("posix_spawnattr_setsigmask", ckairos_spawnattr_setsigmask_empty(&attributes))
         try SystemCall.positive("posix_spawnattr_setsigdefault", ckairos_spawnattr_setsigdefault_all(&attributes))
         try SystemCall.positive("posix_spawnattr_setpgroup", ckairos_spawnattr_setpgroup(&attributes, 0))
 
-        var stderrPipe: (read: FileDescriptor, write: FileDescriptor)?
-        if captureStderr {
+        var outputPipe: (read: FileDescriptor, write: FileDescriptor)?
+        if captureOutput {
             // Both ends close on exec; adddup2 gives the child a copy on fd 2 without the flag.
             var ends: [CInt] = [-1, -1]
             _ = try SystemCall.run("pipe2") { ckairos_pipe2(&ends, O_CLOEXEC) }
-            stderrPipe = (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
+            outputPipe = (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
         }
-        defer { stderrPipe?.write.close() }
+        defer { outputPipe?.write.close() }
         do throws(Errno) {
-            if let pipe = stderrPipe {
+            if let pipe = outputPipe {
+                try SystemCall.positive("adddup2", ckairos_spawn_file_actions_adddup2(&actions, pipe.write.rawValue, 1))
                 try SystemCall.positive("adddup2", ckairos_spawn_file_actions_adddup2(&actions, pipe.write.rawValue, 2))
                 // Only our end is non-blocking: the flag lives on the open file description,
-                // and the child's stderr must stay a normal blocking descriptor.
+                // and the child's stdout and stderr must stay normal blocking descriptors.
                 let current = try SystemCall.run("fcntl") { ckairos_fcntl_int(pipe.read.rawValue, F_GETFL, 0) }
                 _ = try SystemCall.run("fcntl") { ckairos_fcntl_int(pipe.read.rawValue, F_SETFL, current | O_NONBLOCK) }
             } else {
+                try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0))
                 try SystemCall.positive("addopen", ckairos_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0))
             }
             var pid: pid_t = 0
             try SystemCall.positive(
-                "posix_spawnp", ckairos_posix_spawnp(&pid, arguments.file, &actions, &attributes, arguments.pointers))
+                "posix_spawnp", ckairos_posix_spawnp(&pid, arguments.file, &actions, &attributes, arguments.pointers, variables.pointers))
             let pidfd = try openPidfd(pid)
-            return SpawnedChild(pid: pid, pidfd: pidfd, stderr: stderrPipe?.read)
+            return SpawnedChild(pid: pid, pidfd: pidfd, output: outputPipe?.read)
         } catch {
-            stderrPipe?.read.close()
+            outputPipe?.read.close()
             throw error
         }
     }

@@ -9,13 +9,23 @@ import Synchronization
 /// An execution waiting for a pool slot: a process to spawn or a network call to make.
 struct QueuedRun {
     enum Work {
-        case process(argv: [Bytes], captureStderr: Bool)
-        case network(NetworkKind, RunnerSpec, scheduledAt: Int64)
+        case process(argv: [Bytes])
+        case network(NetworkKind, RunnerSpec)
     }
 
     let jobID: Bytes
     let generation: UInt64
+    let ruleID: Bytes
+    /// The job's execution time (ns since the epoch).
+    let scheduledAt: Int64
     let work: Work
+
+    var kind: String {
+        switch work {
+        case .process: "process"
+        case .network(let kind, _): kind.description
+        }
+    }
 }
 
 /// The stop request `RunnerPool.shutdown` hands to the runner thread.
@@ -54,6 +64,7 @@ final class RunnerLoop: @unchecked Sendable {
     private let timeoutNs: Int64
     private let awfProgram: Bytes
     private let spawner: Spawner
+    private let environment = RunEnvironment.current()
 
     private var lifecycle = RunnerLifecycle()
     private var waiting = FIFOQueue<QueuedRun>()
@@ -182,11 +193,12 @@ final class RunnerLoop: @unchecked Sendable {
             break  // the next turn disarms it and pops the ring
         case .exit(let token):
             reap(token)
-        case .stderr(let token):
+        case .output(let token):
             children.update(token) { child in
-                guard let pipe = child.stderr, child.capture.read(from: pipe) else { return }
+                guard let pipe = child.output, child.capture.read(from: pipe) else { return }
+                poller.remove(pipe)
                 pipe.close()
-                child.stderr = nil
+                child.output = nil
             }
         case .network(let client, let key):
             network.handle(client: client, key: key, events: events)
@@ -209,18 +221,20 @@ final class RunnerLoop: @unchecked Sendable {
                 discarded += 1
                 continue
             }
-            let job = Self.text(execution.jobID)
+            let work: QueuedRun.Work
             switch LaunchPlan.make(for: execution.runner, config: config, awfProgram: awfProgram) {
-            case .process(let argv, let captureStderr):
-                waiting.append(QueuedRun(jobID: execution.jobID, generation: execution.generation, work: .process(argv: argv, captureStderr: captureStderr)))
-            case .network(let kind):
-                waiting.append(QueuedRun(
-                    jobID: execution.jobID, generation: execution.generation,
-                    work: .network(kind, execution.runner, scheduledAt: execution.scheduledAt)))
+            case .process(let argv): work = .process(argv: argv)
+            case .network(let kind): work = .network(kind, execution.runner)
             case .invalidArgument:
-                logger.warning("runner: job \(job) not started: an argument contains a NUL byte")
-                emit(execution.jobID, execution.generation, success: false)
+                let run = QueuedRun(
+                    jobID: execution.jobID, generation: execution.generation, ruleID: execution.ruleID,
+                    scheduledAt: execution.scheduledAt, work: .process(argv: []))
+                finish(run, success: false, detail: "not started: an argument contains a NUL byte", durationNs: nil)
+                continue
             }
+            waiting.append(QueuedRun(
+                jobID: execution.jobID, generation: execution.generation, ruleID: execution.ruleID,
+                scheduledAt: execution.scheduledAt, work: work))
         }
         if discarded > 0 { logger.debug("runner: shutting down, \(discarded) executions not started") }
         // A ring found full may mean the core holds more in its overflow queue: wake it so
@@ -248,20 +262,25 @@ final class RunnerLoop: @unchecked Sendable {
 
     private func start(_ run: QueuedRun) {
         switch run.work {
-        case .process(let argv, let captureStderr):
-            spawn(run, argv: argv, captureStderr: captureStderr)
-        case .network(let kind, let runner, let scheduledAt):
+        case .process(let argv):
+            spawn(run, argv: argv)
+        case .network(let kind, let runner):
             network.start(
-                jobID: run.jobID, generation: run.generation, kind: kind, runner: runner,
-                scheduledAt: scheduledAt, now: Clock.monotonicNanoseconds())
+                jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, kind: kind, runner: runner,
+                scheduledAt: run.scheduledAt, now: Clock.monotonicNanoseconds(), latenessNs: lateness(run))
         }
     }
 
-    private func spawn(_ run: QueuedRun, argv: [Bytes], captureStderr: Bool) {
+    private func lateness(_ run: QueuedRun) -> Int64 {
+        let late = Clock.wallNanoseconds().subtractingReportingOverflow(run.scheduledAt)
+        return late.overflow ? 0 : late.partialValue
+    }
+
+    private func spawn(_ run: QueuedRun, argv: [Bytes]) {
         let job = Self.text(run.jobID)
         let spawned: SpawnedChild
         do {
-            spawned = try spawner(argv, captureStderr)
+            spawned = try spawner(argv, environment.entries(jobID: run.jobID, ruleID: run.ruleID, scheduledAt: run.scheduledAt))
         } catch where SpawnBackoff.isTransient(error) {
             // Out of descriptors, processes or memory: nothing wrong with the run itself, so
             // it keeps its place and is tried again once the shortage may have passed.
@@ -271,16 +290,17 @@ final class RunnerLoop: @unchecked Sendable {
             return
         } catch {
             backoff.succeeded()
-            logger.warning("runner: job \(job): cannot start \(Self.text(argv[0])): \(error)")
-            emit(run.jobID, run.generation, success: false)
+            finish(run, success: false, detail: "cannot start \(Self.text(argv[0])): \(error)", durationNs: nil)
             return
         }
         backoff.succeeded()
-        let child = RunningChild(jobID: run.jobID, generation: run.generation, pid: spawned.pid, pidfd: spawned.pidfd, stderr: spawned.stderr)
+        let child = RunningChild(
+            jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, pid: spawned.pid, pidfd: spawned.pidfd,
+            startedAt: Clock.monotonicNanoseconds(), latenessNs: lateness(run), output: spawned.output)
         let token = children.insert(child)
         do {
             try poller.add(spawned.pidfd, events: Epoll.readable, data: PollTarget.exit(token).token)
-            if let pipe = spawned.stderr { try poller.add(pipe, events: Epoll.readable, data: PollTarget.stderr(token).token) }
+            if let pipe = spawned.output { try poller.add(pipe, events: Epoll.readable, data: PollTarget.output(token).token) }
         } catch {
             logger.error("runner: job \(job): cannot watch pid \(spawned.pid): \(error); killing it")
             reapUnwatched(token)
@@ -305,23 +325,39 @@ final class RunnerLoop: @unchecked Sendable {
         }
         guard var child = children.remove(token) else { return }
         child.pidfd.close()
-        if let pipe = child.stderr {
-            // Whatever the child wrote before exiting is already in the pipe.
+        if let pipe = child.output {
+            // What the child wrote before exiting is in the pipe, unless a process it started
+            // still holds the write end: only what is there now is read, never waited for.
             _ = child.capture.read(from: pipe)
+            poller.remove(pipe)
             pipe.close()
         }
         finish(child, exit: exit)
     }
 
     private func finish(_ child: RunningChild, exit: ChildExit?) {
-        let job = Self.text(child.jobID)
         let how = exit.map(\.description) ?? "unknown status"
         let why = child.killed == .timeout ? " after exceeding \(config.timeoutMs) ms" : ""
-        logger.debug("runner: job \(job) pid \(child.pid) ended: \(how)\(why)")
-        if !child.capture.bytes.isEmpty || child.capture.dropped > 0 {
-            logger.debug("runner: job \(job) stderr: \(child.capture.text)")
-        }
-        emit(child.jobID, child.generation, success: exit?.isSuccess ?? false)
+        logger.debug("runner: job \(Self.text(child.jobID)) pid \(child.pid) ended: \(how)\(why)")
+        let success = exit?.isSuccess ?? false
+        var report = RunReport(
+            jobID: child.jobID, kind: "process", success: success, detail: how + why, ruleID: child.ruleID,
+            durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs)
+        if !success { report.output = child.capture.text }
+        log(report)
+        emit(child.jobID, child.generation, success: success)
+    }
+
+    /// A run that ended without a child (it could not start): logged and reported failed.
+    private func finish(_ run: QueuedRun, success: Bool, detail: String, durationNs: Int64?) {
+        log(RunReport(
+            jobID: run.jobID, kind: run.kind, success: success, detail: detail, ruleID: run.ruleID,
+            durationNs: durationNs, latenessNs: lateness(run)))
+        emit(run.jobID, run.generation, success: success)
+    }
+
+    private func log(_ report: RunReport) {
+        if report.success { logger.info("\(report.line)") } else { logger.warning("\(report.line)") }
     }
 
     /// A child the epoll set could not take: killed and reaped on the spot.
@@ -332,7 +368,10 @@ final class RunnerLoop: @unchecked Sendable {
         var status: CInt = 0
         _ = try? SystemCall.run("waitpid") { ckairos_waitpid(child.pid, &status, 0) }
         child.pidfd.close()
-        child.stderr?.close()
+        child.output?.close()
+        log(RunReport(
+            jobID: child.jobID, kind: "process", success: false, detail: "could not be watched; killed", ruleID: child.ruleID,
+            durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
         emit(child.jobID, child.generation, success: false)
     }
 
@@ -359,7 +398,10 @@ final class RunnerLoop: @unchecked Sendable {
             guard let child = children.remove(token) else { continue }
             logger.warning("runner: pid \(child.pid) (job \(Self.text(child.jobID))) did not exit after SIGKILL; abandoned")
             child.pidfd.close()
-            child.stderr?.close()
+            child.output?.close()
+            log(RunReport(
+                jobID: child.jobID, kind: "process", success: false, detail: "did not exit after SIGKILL; abandoned",
+                ruleID: child.ruleID, durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
             emit(child.jobID, child.generation, success: false)
         }
     }
@@ -388,12 +430,9 @@ final class RunnerLoop: @unchecked Sendable {
 
     private func collectNetworkResults() {
         network.drainFinished { run in
-            let job = Self.text(run.jobID)
-            if run.result.success {
-                logger.debug("runner: job \(job) (\(run.kind)) executed: \(run.result.detail)")
-            } else {
-                logger.info("runner: job \(job) (\(run.kind)) failed: \(run.result.detail)")
-            }
+            log(RunReport(
+                jobID: run.jobID, kind: run.kind.description, success: run.result.success, detail: run.result.detail,
+                ruleID: run.ruleID, durationNs: run.durationNs, latenessNs: run.latenessNs))
             emit(run.jobID, run.generation, success: run.result.success)
         }
     }

@@ -135,7 +135,7 @@ final class CoreLoop {
         // Publishing first also returns parked due jobs whose SET became durable to the heap.
         worked = publish() || worked
         if let due = core.nextDueTime(), due <= now {
-            core.tick(now: now) { execution in runners.submit(execution) }
+            core.tick(now: now, unmatched: logUnmatched) { execution in runners.submit(execution) }
             worked = true
             _ = publish()
         }
@@ -162,6 +162,12 @@ final class CoreLoop {
         let delta = due - Clock.wallNanoseconds()
         if delta <= 0 { return 0 }
         return Int32(min((delta + 999_999) / 1_000_000, tickMs))
+    }
+
+    /// A due job no rule matches is recorded `failed` without running: say so, or an operator
+    /// sees only the status.
+    private func logUnmatched(_ jobID: Bytes) {
+        logger.warning("job \(String(decoding: jobID, as: UTF8.self)) is due but no rule matches it: recorded failed")
     }
 
     /// SIGUSR1: one screen of status, as `key=value` fields on a few lines: the STAT values,

@@ -23,6 +23,27 @@ import Testing
         #expect(try String(contentsOfFile: marker, encoding: .utf8) == "ran\n")
     }
 
+    /// What an operator reads after a run: one line with job, rule, outcome, exit status,
+    /// duration and lateness, and for a failure what the command printed; the command itself
+    /// learns which job fired it from its environment.
+    @Test func runsAreLoggedAndSeeTheirJobInTheEnvironment() throws {
+        let server = try ServerProcess()
+        let marker = server.directory.appendingPathComponent("env").path
+        let client = try TestClient(port: server.port)
+        try client.send(
+            "r1 RULE SET backup backup. shell \"echo $KAIROS_JOB_ID $KAIROS_RULE_ID $KAIROS_EXECUTION_NS > \(marker); echo oops >&2; exit 5\"\n"
+                + "r2 SET backup.db 1000000000\nr3 SET stray.1 1\n")
+        #expect(try client.receive("r1 OK\nr2 OK\nr3 OK\n") == "r1 OK\nr2 OK\nr3 OK\n")
+        #expect(try Self.waitForStatus(client, job: "backup.db", status: "failed"))
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "backup.db backup 1000000000\n")
+        #expect(ServerProcess.eventually {
+            server.stderr.contains("[WARN] runner: job backup.db (process) failed: exit status 5 (rule backup, ran ")
+                && server.stderr.contains(" late); output: oops\n")
+        })
+        #expect(try Self.waitForStatus(client, job: "stray.1", status: "failed"))
+        #expect(server.stderr.contains("[WARN] job stray.1 is due but no rule matches it: recorded failed\n"))
+    }
+
     @Test func failingCommandEndsFailedAndTrueEndsExecuted() throws {
         let server = try ServerProcess()
         let client = try TestClient(port: server.port)

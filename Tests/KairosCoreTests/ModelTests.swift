@@ -15,11 +15,11 @@ private struct NaiveScheduler {
         jobs[id] = Job(execution: execution, status: .planned, generation: generation)
     }
 
-    func match(_ job: Bytes) -> Rule? {
+    func match(_ job: Bytes) -> (id: Bytes, rule: Rule)? {
         rules.filter { ByteOrder.hasPrefix(job, $0.value.pattern) }
             .min { a, b in
                 a.value.pattern.count != b.value.pattern.count ? a.value.pattern.count > b.value.pattern.count : ByteOrder.compare(a.key, b.key) < 0
-            }?.value
+            }.map { ($0.key, $0.value) }
     }
 
     mutating func tick(_ now: Int64) -> [Execution] {
@@ -27,9 +27,9 @@ private struct NaiveScheduler {
             .sorted { ($0.value.execution, $0.value.generation) < ($1.value.execution, $1.value.generation) }
         var fired: [Execution] = []
         for (id, job) in due {
-            if let rule = match(id) {
+            if let (ruleID, rule) = match(id) {
                 jobs[id]!.status = .triggered
-                fired.append(Execution(jobID: id, generation: job.generation, runner: rule.runner, scheduledAt: job.execution))
+                fired.append(Execution(jobID: id, generation: job.generation, runner: rule.runner, scheduledAt: job.execution, ruleID: ruleID))
             } else {
                 jobs[id]!.status = .failed
             }

@@ -30,7 +30,7 @@ import Testing
         h.send("2", .set(job: b("ab"), execution: 8))
         h.collect()
         let fired = h.tick(at: 8)
-        #expect(fired == [Execution(jobID: b("ab"), generation: 2, runner: shell, scheduledAt: 8)])
+        #expect(fired == [Execution(jobID: b("ab"), generation: 2, runner: shell, scheduledAt: 8, ruleID: b("r"))])
         #expect(h.status("ab") == "s OK triggered 8\n")
     }
 

@@ -5,27 +5,27 @@ import Testing
 @Suite struct LaunchPlanTests {
     @Test func shellPutsTheCommandAfterTheConfiguredShell() {
         let plan = LaunchPlan.make(for: shell("echo hi; exit 3"), config: RunnerConfig())
-        #expect(plan == .process(argv: [bytes("/bin/sh"), bytes("-c"), bytes("echo hi; exit 3")], captureStderr: false))
+        #expect(plan == .process(argv: [bytes("/bin/sh"), bytes("-c"), bytes("echo hi; exit 3")]))
 
         let custom = RunnerConfig(shellPath: "bash", shellArgs: ["--noprofile", "-ec"])
         #expect(
             LaunchPlan.make(for: shell("true"), config: custom)
-                == .process(argv: [bytes("bash"), bytes("--noprofile"), bytes("-ec"), bytes("true")], captureStderr: false))
+                == .process(argv: [bytes("bash"), bytes("--noprofile"), bytes("-ec"), bytes("true")]))
     }
 
     @Test func directPassesArgumentsVerbatim() {
         let raw: Bytes = [0x24, 0xff, 0x3b, 0x20]  // "$", a non-UTF-8 byte, ";", " "
         let plan = LaunchPlan.make(for: .direct(executable: bytes("tool"), args: [raw, []]), config: RunnerConfig())
-        #expect(plan == .process(argv: [bytes("tool"), raw, []], captureStderr: false))
+        #expect(plan == .process(argv: [bytes("tool"), raw, []]))
     }
 
     @Test func awfRunsTheWorkflowWithOneInputFlagPerInput() {
         let plan = LaunchPlan.make(for: .awf(workflow: bytes("deploy"), inputs: [bytes("env=prod"), bytes("v=2")]), config: RunnerConfig())
         let expected: [Bytes] = ["awf", "run", "deploy", "--input", "env=prod", "--input", "v=2"].map(bytes)
-        #expect(plan == .process(argv: expected, captureStderr: true))
+        #expect(plan == .process(argv: expected))
         #expect(
             LaunchPlan.make(for: .awf(workflow: bytes("w"), inputs: []), config: RunnerConfig())
-                == .process(argv: ["awf", "run", "w"].map(bytes), captureStderr: true))
+                == .process(argv: ["awf", "run", "w"].map(bytes)))
     }
 
     @Test func networkRunnersAreUnavailable() {

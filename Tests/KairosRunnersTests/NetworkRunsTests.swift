@@ -84,14 +84,14 @@ private func http(_ url: String = "http://127.0.0.1:1/") -> RunnerSpec { .http(m
         let harness = try Harness(networkFactory: factory(.answer, record))
         #expect(harness.run(http()) == true)
         #expect(record.started.withLock { $0 } == [bytes("job")])
-        #expect(harness.log.all.contains("[DEBUG] runner: job job (http) executed: pipe answered"))
+        #expect(harness.log.all.contains { $0.hasPrefix("[INFO] runner: job job (http) executed: pipe answered (rule rule, ran ") })
     }
 
     @Test func aClientThatFailsAtOnceEndsTheRunFailed() throws {
         let record = PipeClient.Record()
         let harness = try Harness(networkFactory: factory(.refuseAtOnce, record))
         #expect(harness.run(http()) == false)
-        #expect(harness.log.all.contains("[INFO] runner: job job (http) failed: refused at once"))
+        #expect(harness.log.all.contains { $0.hasPrefix("[WARN] runner: job job (http) failed: refused at once (rule rule, ran ") })
     }
 
     @Test func aKindWithoutAClientFailsAndSaysSoOnce() throws {
@@ -120,7 +120,7 @@ private func http(_ url: String = "http://127.0.0.1:1/") -> RunnerSpec { .http(m
         let harness = try Harness(RunnerConfig(timeoutMs: 100), networkFactory: factory(.hang, record))
         #expect(harness.run(http()) == false)
         #expect(record.cancelled.withLock { $0 } == [1])
-        #expect(harness.log.all.contains("[INFO] runner: job job (http) failed: exceeded 100 ms"))
+        #expect(harness.log.all.contains { $0.hasPrefix("[WARN] runner: job job (http) failed: exceeded 100 ms (rule rule, ran ") })
     }
 
     @Test func shutdownCancelsRunsAfterTheGraceAndClosesTheClient() throws {
@@ -137,7 +137,7 @@ private func http(_ url: String = "http://127.0.0.1:1/") -> RunnerSpec { .http(m
     }
 
     @Test func pollTokensOfChildrenAndClientsNeverCollide() {
-        let child = PollTarget.stderr(ChildToken(slot: 0x7fff_ffff, generation: 0x7fff_ffff))
+        let child = PollTarget.output(ChildToken(slot: 0x7fff_ffff, generation: 0x7fff_ffff))
         #expect(PollTarget(token: child.token) == child)
         let client = PollTarget.network(client: 2, key: UInt32.max)
         #expect(PollTarget(token: client.token) == client)

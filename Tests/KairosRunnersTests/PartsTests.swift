@@ -34,7 +34,7 @@ import Testing
     @Test func pollTokensRoundTrip() {
         // Generations wrap at 31 bits: the top bit of a token marks network clients.
         let child = ChildToken(slot: 0x7fff_fffe, generation: 0x7fff_ffff)
-        for target in [PollTarget.doorbell, .exit(child), .stderr(child), .exit(ChildToken(slot: 0, generation: 1))] {
+        for target in [PollTarget.doorbell, .exit(child), .output(child), .exit(ChildToken(slot: 0, generation: 1))] {
             #expect(PollTarget(token: target.token) == target)
         }
         #expect(PollTarget.exit(child).token != PollTarget.doorbell.token)
@@ -42,7 +42,9 @@ import Testing
 
     @Test func childTableRejectsStaleTokens() {
         var table = ChildTable()
-        let child = RunningChild(jobID: bytes("a"), generation: 1, pid: 1, pidfd: .init(rawValue: -1), stderr: nil)
+        let child = RunningChild(
+            jobID: bytes("a"), generation: 1, ruleID: bytes("r"), pid: 1, pidfd: .init(rawValue: -1), startedAt: 0, latenessNs: 0,
+            output: nil)
         let first = table.insert(child)
         #expect(table.remove(first)?.jobID == bytes("a"))
         let second = table.insert(child)
@@ -52,14 +54,41 @@ import Testing
         #expect(table.count == 1 && table.tokens == [second])
     }
 
-    @Test func stderrCaptureKeepsFourKiBAndCountsTheRest() {
-        var capture = StderrCapture()
-        let chunk = [UInt8](repeating: 0x61, count: 3000)
-        chunk.withUnsafeBytes { capture.append($0) }
-        chunk.withUnsafeBytes { capture.append($0) }
-        #expect(capture.bytes == [UInt8](repeating: 0x61, count: 4096))
-        #expect(capture.dropped == 6000 - 4096)
-        #expect(capture.text.hasSuffix(" [1904 more bytes dropped]"))
+    @Test func outputCaptureKeepsTheLastFourKiBAndCountsTheRest() {
+        var capture = OutputCapture()
+        for index in 0..<10 {
+            // 1,000 bytes of one letter per chunk: a, b, c, ... j.
+            [UInt8](repeating: 0x61 + UInt8(index), count: 1000).withUnsafeBytes { capture.append($0) }
+        }
+        #expect(Array(capture.tail) == [UInt8](repeating: 0x66, count: 96) + (0x67...0x6a).flatMap { [UInt8](repeating: $0, count: 1000) })
+        #expect(capture.droppedBeforeTail == 10_000 - 4096)
+        #expect(capture.text.hasPrefix("[5904 earlier bytes dropped] ffff"))
+        #expect(capture.text.hasSuffix("jjjj"))
+
+        var short = OutputCapture()
+        Array("boom\n\n".utf8).withUnsafeBytes { short.append($0) }
+        #expect(short.text == "boom")
+    }
+
+    @Test func runReportLineCarriesEverythingAnOperatorAsksFirst() {
+        var report = RunReport(
+            jobID: bytes("backup.db"), kind: "process", success: false, detail: "exit status 3", ruleID: bytes("backup"),
+            durationNs: 12_345_678, latenessNs: 449_999)
+        report.output = "disk full"
+        #expect(report.line == "runner: job backup.db (process) failed: exit status 3 (rule backup, ran 12.3 ms, 0.4 ms late); output: disk full")
+        let never = RunReport(
+            jobID: bytes("h.1"), kind: "http", success: true, detail: "HTTP 204", ruleID: bytes("h"), durationNs: nil,
+            latenessNs: -5)
+        #expect(never.line == "runner: job h.1 (http) executed: HTTP 204 (rule h, 0.0 ms late)")
+    }
+
+    @Test func runEnvironmentAddsTheJobAndOverridesInheritedValues() {
+        let environment = RunEnvironment(inherited: ["PATH=/bin", "KAIROS_JOB_ID=stale", "KAIROS_JOB_IDX=kept"].map(bytes))
+        #expect(environment.entries(jobID: bytes("a.1"), ruleID: bytes("a"), scheduledAt: -7) == [
+            "PATH=/bin", "KAIROS_JOB_IDX=kept", "KAIROS_JOB_ID=a.1", "KAIROS_RULE_ID=a", "KAIROS_EXECUTION_NS=-7",
+        ].map(bytes))
+        // An id with a NUL byte cannot be an environment value: that variable is left out.
+        #expect(environment.entries(jobID: [0x61, 0, 0x62], ruleID: bytes("a"), scheduledAt: 1).count == 4)
     }
 
     @Test func lifecycleWaitsForGraceThenKillsThenAbandons() {

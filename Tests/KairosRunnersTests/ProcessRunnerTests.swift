@@ -57,7 +57,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: marker))
     }
 
-    @Test func standardStreamsAreDevNull() throws {
+    @Test func stdinIsDevNullAndStdoutAndStderrShareTheOutputPipe() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         signal(SIGPIPE, SIG_IGN)
@@ -68,31 +68,62 @@ import Testing
         // Builtins only: while a forked child runs, dash blocks every signal in itself.
         let shellStreams = """
             exec 3> '\(probe)'
-            for fd in 0 1 2; do if [ /proc/$$/fd/$fd -ef /dev/null ]; then echo null >&3; else echo other >&3; fi; done
+            if [ /proc/$$/fd/0 -ef /dev/null ]; then echo null >&3; else echo other >&3; fi
+            if [ /proc/$$/fd/1 -ef /proc/$$/fd/2 ]; then echo shared >&3; else echo apart >&3; fi
+            case $(readlink /proc/$$/fd/1) in pipe:*) echo pipe >&3;; *) echo other >&3;; esac
             while read -r key value; do case $key in SigBlk:|SigIgn:) echo "$key $value" >&3;; esac; done < /proc/$$/status
             """
         #expect(harness.run(shell(shellStreams)) == true)
         let lines = try String(contentsOfFile: probe, encoding: .utf8).split(separator: "\n")
         try #require(lines.count == 5)
-        #expect(lines[0..<4] == ["null", "null", "null", "SigBlk: 0000000000000000"])
+        #expect(lines[0..<4] == ["null", "shared", "pipe", "SigBlk: 0000000000000000"])
         // The server ignores SIGPIPE; its children must not. (glibc's posix_spawn leaves its two
         // internal real-time signals, 32 and 33, ignored: only the 31 standard ones are checked.)
         let ignored = try #require(UInt64(lines[4].dropFirst("SigIgn: ".count), radix: 16))
         #expect(ignored & 0x7fff_ffff == 0)  // bit n-1 is signal n
     }
 
+    @Test func runsSeeTheirJobRuleAndTimeInTheEnvironment() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let probe = directory.appendingPathComponent("env").path
+        let harness = try Harness()
+        let generation = harness.submit(
+            shell("printf '%s|%s|%s|%s' \"$KAIROS_JOB_ID\" \"$KAIROS_RULE_ID\" \"$KAIROS_EXECUTION_NS\" \"${PATH:+path}\" > '\(probe)'"),
+            id: "backup.db 1", rule: "backup.", scheduledAt: -42)
+        #expect(harness.awaitOutcomes(1).first { $0.generation == generation }?.success == true)
+        #expect(try String(contentsOfFile: probe, encoding: .utf8) == "backup.db 1|backup.|-42|path")
+    }
+
+    @Test func everyRunEndsWithOneOutcomeLine() throws {
+        let harness = try Harness()
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        harness.submit(shell("echo fine"), id: "ok.1", rule: "ok.", scheduledAt: now)
+        harness.submit(shell("echo to-stdout; echo to-stderr >&2; exit 2"), id: "bad.1", rule: "bad.", scheduledAt: now)
+        #expect(harness.awaitOutcomes(2).count == 2)
+        let outcomes = harness.log.all.filter { $0.contains("runner: job ") && $0.contains(" (process) ") }
+        try #require(outcomes.count == 2)
+        let ok = try #require(outcomes.first { $0.contains("ok.1") })
+        let bad = try #require(outcomes.first { $0.contains("bad.1") })
+        let shape = try Regex(#"^\[INFO\] runner: job ok\.1 \(process\) executed: exit status 0 \(rule ok\., ran \d+\.\d ms, \d+\.\d ms late\)$"#)
+        #expect(ok.firstMatch(of: shape) != nil, "\(ok)")
+        #expect(bad.hasPrefix("[WARN] runner: job bad.1 (process) failed: exit status 2 (rule bad., ran "))
+        #expect(bad.hasSuffix(" late); output: to-stdout\nto-stderr"))
+    }
+
     @Test func missingExecutableFails() throws {
         let harness = try Harness()
         #expect(harness.run(direct("kairos-no-such-program-\(UInt32.random(in: 0...UInt32.max))")) == false)
         #expect(harness.run(direct("/nonexistent/dir/tool")) == false)
-        #expect(harness.log.all.contains { $0.hasPrefix("[WARN] runner: job job: cannot start /nonexistent/dir/tool: ") })
+        #expect(harness.log.all.contains { $0.hasPrefix("[WARN] runner: job job (process) failed: cannot start /nonexistent/dir/tool: ") })
         #expect(harness.stats.executionsInflight.load(ordering: .relaxed) == 0)
     }
 
     @Test func argumentWithNulFailsWithoutStarting() throws {
         let harness = try Harness()
         #expect(harness.run(.direct(executable: bytes("true"), args: [[0x61, 0x00]])) == false)
-        #expect(harness.log.all == ["[WARN] runner: job job not started: an argument contains a NUL byte"])
+        #expect(harness.log.all.count == 1)
+        #expect(harness.log.all.first?.hasPrefix("[WARN] runner: job job (process) failed: not started: an argument contains a NUL byte (rule rule, ") == true)
     }
 
     @Test func networkRunnersFailWithAWarning() throws {
@@ -107,13 +138,13 @@ import Testing
             ExecutionOutcome(jobID: bytes("r.1"), generation: 3, success: false),
         ])
         // Sorted: the warnings come as each kind is first seen, the failures once the turn ends.
-        #expect(harness.log.all.sorted() == [
-            "[WARN] runner http is not available in this build",
-            "[INFO] runner: job h.1 (http) failed: runner http is not available in this build",
-            "[WARN] runner amqp is not available in this build",
-            "[INFO] runner: job a.1 (amqp) failed: runner amqp is not available in this build",
-            "[WARN] runner redis is not available in this build",
-            "[INFO] runner: job r.1 (redis) failed: runner redis is not available in this build",
+        #expect(harness.log.all.map { $0.prefix { $0 != "(" } + ($0.contains(" (rule rule, ") ? "" : " no rule") }.sorted() == [
+            "[WARN] runner http is not available in this build no rule",
+            "[WARN] runner: job h.1 ",
+            "[WARN] runner amqp is not available in this build no rule",
+            "[WARN] runner: job a.1 ",
+            "[WARN] runner redis is not available in this build no rule",
+            "[WARN] runner: job r.1 ",
         ].sorted())
     }
 
@@ -126,18 +157,16 @@ import Testing
         let harness = try Harness(awfProgram: bytes(script))
         #expect(harness.run(.awf(workflow: bytes("deploy"), inputs: [bytes("env=prod"), bytes("a b")])) == false)
         #expect(try String(contentsOfFile: marker, encoding: .utf8) == "run\ndeploy\n--input\nenv=prod\n--input\na b\n")
-        #expect(harness.log.all.contains("[DEBUG] runner: job job stderr: workflow deploy broke\n"))
+        #expect(harness.log.all.contains { $0.hasPrefix("[WARN] runner: job job (process) failed: exit status 4 (rule rule, ") && $0.hasSuffix("; output: workflow deploy broke") })
     }
 
-    @Test func awfStderrBeyondFourKiBIsDrainedNotKept() throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("noisy-awf").path
+    @Test func outputBeyondFourKiBIsDrainedAndOnlyItsTailKept() throws {
+        let harness = try Harness()
         // 200 KiB is far more than a pipe holds: the child only exits if the pool keeps reading.
-        try writeExecutable(script, "#!/bin/sh\nhead -c 204800 /dev/zero | tr '\\0' e >&2\n")
-        let harness = try Harness(awfProgram: bytes(script))
-        #expect(harness.run(.awf(workflow: bytes("w"), inputs: [])) == true)
-        let expected = "[DEBUG] runner: job job stderr: " + String(repeating: "e", count: 4096) + " [\(204800 - 4096) more bytes dropped]"
-        #expect(harness.log.all.contains(expected))
+        #expect(harness.run(shell("head -c 204800 /dev/zero | tr '\\0' e; echo; echo last words >&2; exit 1")) == false)
+        let line = try #require(harness.log.all.first { $0.contains(" failed: exit status 1 ") })
+        let tail = String(repeating: "e", count: 4096 - "\nlast words\n".utf8.count) + "\nlast words"
+        #expect(line.hasSuffix("; output: [\(204800 + 12 - 4096) earlier bytes dropped] " + tail))
+        #expect(harness.run(shell("head -c 204800 /dev/zero")) == true)
     }
 }

@@ -23,7 +23,7 @@ import Testing
         var attemptTimes: [Int64] { attempts.withLock { $0 } }
 
         var spawner: Spawner {
-            { argv, capture throws(Errno) in
+            { argv, environment throws(Errno) in
                 self.attempts.withLock { $0.append(Clock.monotonicNanoseconds()) }
                 let fail = self.remaining.withLock { left -> Bool in
                     guard left > 0 else { return false }
@@ -31,7 +31,7 @@ import Testing
                     return true
                 }
                 if fail { throw self.error }
-                return try ProcessSpawner.spawn(argv, captureStderr: capture)
+                return try ProcessSpawner.spawn(argv, environment: environment)
             }
         }
     }

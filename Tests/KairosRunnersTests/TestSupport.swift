@@ -74,11 +74,12 @@ final class Harness {
 
     deinit { pool.shutdown(graceMs: 0) }
 
-    /// Submits `runner` for job `id`; the returned generation identifies its outcome.
+    /// Submits `runner` for job `id` of rule `rule`, due at `scheduledAt` (ns since the epoch);
+    /// the returned generation identifies its outcome.
     @discardableResult
-    func submit(_ runner: RunnerSpec, id: String = "job") -> UInt64 {
+    func submit(_ runner: RunnerSpec, id: String = "job", rule: String = "rule", scheduledAt: Int64 = 0) -> UInt64 {
         nextGeneration += 1
-        pool.submit(Execution(jobID: Array(id.utf8), generation: nextGeneration, runner: runner, scheduledAt: 0))
+        pool.submit(Execution(jobID: Array(id.utf8), generation: nextGeneration, runner: runner, scheduledAt: scheduledAt, ruleID: Array(rule.utf8)))
         return nextGeneration
     }
 

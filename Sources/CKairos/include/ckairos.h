@@ -82,9 +82,11 @@ int ckairos_spawnattr_destroy(posix_spawnattr_t *attr);
 int ckairos_spawnattr_setflags(posix_spawnattr_t *attr, short flags);
 int ckairos_spawnattr_setsigmask_empty(posix_spawnattr_t *attr);
 int ckairos_spawnattr_setsigdefault_all(posix_spawnattr_t *attr);
-/// posix_spawnp with the current environment; returns 0 or a positive error number (posix_spawn's own convention).
+/// posix_spawnp with the environment `envp`; returns 0 or a positive error number (posix_spawn's own convention).
 int ckairos_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
-                         const posix_spawnattr_t *attr, char *const argv[]);
+                         const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
+/// The process environment (`environ`), NULL-terminated.
+char *const *ckairos_environ(void);
 
 // MARK: OpenSSL (macros and variadics become functions)
 long ckairos_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);

@@ -9,15 +9,23 @@ final class NetworkRuns {
     private struct Inflight {
         let jobID: Bytes
         let generation: UInt64
+        let ruleID: Bytes
         let kind: NetworkKind
+        /// Monotonic start.
+        let startedAt: Int64
+        let latenessNs: Int64
     }
 
     /// A run that ended, waiting to become an `ExecutionOutcome`.
     struct Finished {
         let jobID: Bytes
         let generation: UInt64
+        let ruleID: Bytes
         let kind: NetworkKind
         let result: NetworkResult
+        /// nil when the run never reached a client.
+        let durationNs: Int64?
+        let latenessNs: Int64
     }
 
     private let factory: NetworkClientFactory
@@ -47,14 +55,19 @@ final class NetworkRuns {
 
     /// Hands a run to its kind's client, making the client on first use. A kind without a
     /// client finishes the run `failed` at once.
-    func start(jobID: Bytes, generation: UInt64, kind: NetworkKind, runner: RunnerSpec, scheduledAt: Int64, now: Int64) {
+    func start(
+        jobID: Bytes, generation: UInt64, ruleID: Bytes, kind: NetworkKind, runner: RunnerSpec, scheduledAt: Int64,
+        now: Int64, latenessNs: Int64
+    ) {
         guard let client = client(for: kind) else {
-            finished.append(Finished(jobID: jobID, generation: generation, kind: kind, result: .failed(missing[Int(kind.rawValue)] ?? "not available")))
+            finished.append(Finished(
+                jobID: jobID, generation: generation, ruleID: ruleID, kind: kind,
+                result: .failed(missing[Int(kind.rawValue)] ?? "not available"), durationNs: nil, latenessNs: latenessNs))
             return
         }
         let id = nextID
         nextID &+= 1
-        inflight[id] = Inflight(jobID: jobID, generation: generation, kind: kind)
+        inflight[id] = Inflight(jobID: jobID, generation: generation, ruleID: ruleID, kind: kind, startedAt: now, latenessNs: latenessNs)
         if timeoutNs > 0 { deadlines.append((at: now + timeoutNs, id: id)) }
         client.start(NetworkCall(id: id, jobID: jobID, scheduledAt: scheduledAt, runner: runner))
     }
@@ -83,7 +96,13 @@ final class NetworkRuns {
     /// A client's report. Ids already cancelled or reported are ignored.
     private func completed(_ id: UInt64, _ result: NetworkResult) {
         guard let run = inflight.removeValue(forKey: id) else { return }
-        finished.append(Finished(jobID: run.jobID, generation: run.generation, kind: run.kind, result: result))
+        finish(run, result)
+    }
+
+    private func finish(_ run: Inflight, _ result: NetworkResult) {
+        finished.append(Finished(
+            jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, kind: run.kind, result: result,
+            durationNs: Clock.monotonicNanoseconds() - run.startedAt, latenessNs: run.latenessNs))
     }
 
     /// Readiness for a descriptor that client `index` registered.
@@ -119,7 +138,7 @@ final class NetworkRuns {
     private func cancel(_ id: UInt64, because reason: String) {
         guard let run = inflight.removeValue(forKey: id) else { return }
         clients[Int(run.kind.rawValue)]?.cancel(id)
-        finished.append(Finished(jobID: run.jobID, generation: run.generation, kind: run.kind, result: .failed(reason)))
+        finish(run, .failed(reason))
     }
 
     private func nextDeadline() -> Int64? {
