@@ -67,8 +67,11 @@ public struct TLSSession: ~Copyable {
             if TLSSession.isAddressLiteral(serverName) {
                 return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1
             }
+            // SSL_set_tlsext_host_name is a macro over SSL_ctrl, which copies the name.
             return SSL_set1_host(ssl, serverName) == 1
-                && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: serverName)) == 1
+                && serverName.withCString { name in
+                    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name)) == 1
+                }
         }
     }
 
