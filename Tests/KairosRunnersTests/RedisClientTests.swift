@@ -167,22 +167,54 @@ import Testing
     }
 
     @Test func aServerThatNeverAnswersTimesOut() throws {
-        // A listener that never accepts: the kernel completes the connect, nobody reads.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { Glibc.close(fd) }
-        var address = loopback(0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        listen(fd, 8)
-        let port = UInt16(bigEndian: address.sin_port)
+        let silent = try SilentListener()
         let driver = try RedisDriver(timeoutMs: 200)
         let started = Date()
-        let id = driver.start("redis://127.0.0.1:\(port)", job: bytes("j"))
+        let id = driver.start("redis://127.0.0.1:\(silent.port)", job: bytes("j"))
         #expect(driver.wait(for: [id], within: 5))
-        #expect(driver.result(id) == .failed("redis://127.0.0.1:\(port)/0: no reply within 200 ms"))
+        #expect(driver.result(id) == .failed("redis://127.0.0.1:\(silent.port)/0: no reply within 200 ms"))
         #expect(Date().timeIntervalSince(started) < 2)
+        #expect(driver.openSockets == 0)
+    }
+
+    @Test func aHungServerDoesNotSlowRunsToAnother() throws {
+        let silent = try SilentListener()
+        let server = try RedisServer()
+        let driver = try RedisDriver()
+        let hung = driver.start("redis://127.0.0.1:\(silent.port)", job: bytes("j.1"))
+        let started = Date()
+        let fine = (0..<100).map { driver.start("redis://127.0.0.1:\(server.port)", job: bytes("j.\($0)")) }
+        #expect(driver.wait(for: fine, within: 5))
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(driver.result(hung) == nil)
+        #expect(driver.openSockets == 2)
+    }
+
+    @Test func aPeerThatDoesNotSpeakRESPFailsTheRun() throws {
+        let silent = try SilentListener()
+        let driver = try RedisDriver()
+        let id = driver.start("redis://127.0.0.1:\(silent.port)", job: bytes("j"))
+        driver.idle(for: 0.05)
+        let peer = silent.accept()
+        defer { Glibc.close(peer) }
+        _ = Glibc.write(peer, "HTTP/1.1 400 Bad Request\r\n\r\n", 28)
+        #expect(driver.wait(for: [id], within: 5))
+        #expect(driver.result(id)?.success == false)
+        #expect(driver.result(id)?.detail.hasPrefix("redis://127.0.0.1:\(silent.port)/0: redis protocol error: ") == true)
+        #expect(driver.openSockets == 0)
+    }
+
+    @Test func failuresLeaveNoSocketsAndCloseReleasesTheRest() throws {
+        let server = try RedisServer()
+        let driver = try RedisDriver()
+        let refusedPort = try freeLoopbackPort()
+        let refused = driver.start("redis://127.0.0.1:\(refusedPort)", job: bytes("j.1"))
+        let wrongPassword = driver.start("redis://:nope@127.0.0.1:\(server.port)", job: bytes("j.2"))
+        let fine = driver.start("redis://127.0.0.1:\(server.port)", job: bytes("j.3"))
+        #expect(driver.wait(for: [refused, wrongPassword, fine]))
+        #expect(driver.openSockets == 1)
+        driver.close()
+        #expect(driver.openSockets == 0)
     }
 
     @Test func badURLsAndUnknownHostsFailWithAClearDetail() throws {

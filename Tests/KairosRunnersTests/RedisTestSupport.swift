@@ -180,6 +180,29 @@ func canConnect(_ port: UInt16) -> Bool {
     } == 0
 }
 
+/// A loopback listener that never accepts: connects complete (the kernel's backlog), nobody reads.
+final class SilentListener {
+    let fd: CInt
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = loopback(0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        guard bound, listen(fd, 8) == 0 else { throw RedisTestFailure(description: "listener setup failed") }
+    }
+
+    /// Accepts one pending connection (blocking); the caller closes it.
+    func accept() -> CInt { Glibc.accept(fd, nil, nil) }
+
+    deinit { Glibc.close(fd) }
+}
+
 /// A loopback port nobody listens on right now.
 func freeLoopbackPort() throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -269,6 +292,8 @@ final class RedisDriver {
     }
 
     func result(_ id: UInt64) -> NetworkResult? { results[id] }
+
+    var openSockets: Int { client.openSockets }
 
     func close() { client.close() }
 }

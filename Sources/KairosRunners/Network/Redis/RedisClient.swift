@@ -83,6 +83,9 @@ final class RedisClient: NetworkClient {
         for connection in connections.values { connection.tick(now: now) }
     }
 
+    /// Sockets open now (tests check that failures leave none behind).
+    var openSockets: Int { bySocketKey.count }
+
     func close() {
         live.removeAll()
         for connection in connections.values { connection.shutDown() }
