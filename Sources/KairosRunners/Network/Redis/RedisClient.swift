@@ -34,22 +34,23 @@ final class RedisClient: NetworkClient {
             context.complete(call.id, .failed("not a redis run"))
             return
         }
-        let endpoint: RedisEndpoint
-        do {
-            endpoint = try RedisEndpoint.parse(url)
-        } catch {
-            context.complete(call.id, .failed("invalid redis URL \(RedisEndpoint.redacted(unparsed: url)): \(error)"))
-            return
-        }
         guard Self.commands.contains(command) else {
             context.complete(call.id, .failed("unsupported redis command \(String(decoding: command, as: UTF8.self))"))
             return
         }
-        let connection = connections[url] ?? {
-            let made = RedisConnection(endpoint: endpoint, owner: self, io: io)
-            connections[url] = made
-            return made
-        }()
+        let connection: RedisConnection
+        if let existing = connections[url] {
+            connection = existing
+        } else {
+            // Parsed once per URL: the connection keeps the result.
+            do {
+                connection = RedisConnection(endpoint: try RedisEndpoint.parse(url), owner: self, io: io)
+            } catch {
+                context.complete(call.id, .failed("invalid redis URL \(RedisEndpoint.redacted(unparsed: url)): \(error)"))
+                return
+            }
+            connections[url] = connection
+        }
         live.insert(call.id)
         connection.start(RedisPending(id: call.id, command: RESP.command([command, key, call.jobID]), reopened: false),
                          now: Clock.monotonicNanoseconds())
