@@ -155,7 +155,7 @@ final class RedisConnection {
                     fd.close()
                     throw error
                 }
-                if connected { established(socket, now: now) } else { phase = .connecting(socket, since: since) }
+                if connected { established(socket, since: since, now: now) } else { phase = .connecting(socket, since: since) }
                 return
             } catch {
                 if addresses.isEmpty {
@@ -169,8 +169,9 @@ final class RedisConnection {
         failAll("\(endpoint.redacted): connect: \(lastError.map { "\($0)" } ?? "no address")")
     }
 
-    /// TCP is up: start TLS, or go straight to AUTH/SELECT.
-    private func established(_ socket: Socket, now: Int64) {
+    /// TCP is up: start TLS (still under the open bound that began at `since`), or go straight
+    /// to AUTH/SELECT.
+    private func established(_ socket: Socket, since: Int64, now: Int64) {
         guard endpoint.tls else {
             setUp(socket, now: now)
             return
@@ -182,7 +183,7 @@ final class RedisConnection {
             breakDown("\(endpoint.redacted): \(error)", reopen: false, now: now)
             return
         }
-        phase = .handshaking(socket, since: now)
+        phase = .handshaking(socket, since: since)
         pump(socket, now: now)
     }
 
@@ -218,7 +219,7 @@ final class RedisConnection {
                 dropSocket()
                 connectNext(now: now, since: since, lastError: error)
             } else if events & Epoll.writable != 0 || events & Epoll.hangup != 0 {
-                established(socket, now: now)
+                established(socket, since: since, now: now)
             }
         case .handshaking(let socket, _) where socket.key == key: pump(socket, now: now)
         case .settingUp(let socket) where socket.key == key: pump(socket, now: now)
