@@ -128,6 +128,20 @@ import Testing
         #expect(driver.result(second) == .failed("redis://127.0.0.1:\(server.port)/0: connect: Connection refused"))
     }
 
+    /// Containers without IPv6 have no ::1 to bind.
+    @Test(.enabled(if: ipv6LoopbackAvailable())) func anIPv6LiteralInBracketsConnects() throws {
+        let server = try RedisServer(arguments: ["--bind", "127.0.0.1", "::1"])
+        let driver = try RedisDriver()
+        let id = driver.start("redis://[::1]:\(server.port)/1", "SET", key: "k", job: bytes("j.6"))
+        #expect(driver.wait(for: [id]))
+        #expect(driver.result(id) == .succeeded("OK"))
+        let check = try server.raw()
+        let selected = bytes("+OK\r\n")
+        #expect(try check.call(["SELECT", "1"], expecting: selected) == selected)
+        let value = bytes("$3\r\nj.6\r\n")
+        #expect(try check.call(["GET", "k"], expecting: value) == value)
+    }
+
     @Test func noServerFailsAtOnce() throws {
         let port = try freeLoopbackPort()
         let driver = try RedisDriver()
