@@ -29,7 +29,11 @@ let package = Package(
             name: "CKairos",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // hiredis's RESP encoder and reply parser for the redis runner (Debian libhiredis-dev).
+        .systemLibrary(name: "CKairosRedis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
+        // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
+        .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
@@ -40,12 +44,15 @@ let package = Package(
         ),
         .target(
             name: "KairosReactor",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "KairosRunners",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -33,7 +33,9 @@ enum RuleParser {
             return .amqp(dsn: tokens.token(first), exchange: tokens.token(first + 1), routingKey: tokens.token(first + 2))
         }
         if tokens.tokenEquals(kindIndex, "redis") {
-            guard argumentCount >= 3, tokens.tokenHasPrefix(first, "redis://"), isRedisCommand(tokens, first + 1)
+            // `rediss://` (TLS) is a Kairos addition (K20); the reference accepts `redis://` only.
+            guard argumentCount >= 3, tokens.tokenHasPrefix(first, "redis://") || tokens.tokenHasPrefix(first, "rediss://"),
+                  isRedisCommand(tokens, first + 1)
             else { return nil }
             return .redis(url: tokens.token(first), command: tokens.token(first + 1), key: tokens.token(first + 2))
         }

@@ -92,7 +92,9 @@ struct RuleParserTests {
         RuleCase("redis redis://h/0 LPUSH q extra", .redis(url: b("redis://h/0"), command: b("LPUSH"), key: b("q"))),
         RuleCase("redis redis://h/0 SET k", .redis(url: b("redis://h/0"), command: b("SET"), key: b("k"))),
         RuleCase("redis redis://h/0 publish k", nil),
-        RuleCase("redis rediss://h PUBLISH k", nil),
+        // K20: rediss:// (TLS) is accepted; other schemes still are not.
+        RuleCase("redis rediss://h PUBLISH k", .redis(url: b("rediss://h"), command: b("PUBLISH"), key: b("k"))),
+        RuleCase("redis redisx://h PUBLISH k", nil),
         RuleCase("redis http://h PUBLISH k", nil),
         RuleCase("redis REDIS://h PUBLISH k", nil),
     ]

@@ -1,4 +1,5 @@
 import CKairos
+import Glibc
 
 /// Where a session stands after the reactor fed it ciphertext.
 public enum TLSProgress: Equatable, Sendable {
@@ -30,7 +31,7 @@ public struct TLSSession: ~Copyable {
     /// Encrypted output at which `writePlaintext` stops consuming, so a slow socket makes the
     /// owner hold plaintext (which it can account for) instead of this session growing. The
     /// reactor holds at most this much ciphertext per connection too (`encryptOutput`).
-    static let sendLimit = 64 * 1024
+    package static let sendLimit = 64 * 1024
     /// Plaintext per `SSL_write`/`SSL_read`: one full TLS record.
     public static let recordSize = 16 * 1024
 
@@ -50,6 +51,31 @@ public struct TLSSession: ~Copyable {
 
     /// A server session using `context`'s certificate and settings.
     public init(context: TLSContext) throws(TLSError) {
+        try self.init(context: context) { ssl in
+            SSL_set_accept_state(ssl)
+            return true
+        }
+    }
+
+    /// A client session (made from `TLSContext(clientTrusting:)`) that verifies the peer's
+    /// certificate chain and that it was issued for `serverName`: a DNS name (also sent as SNI)
+    /// or a literal IPv4/IPv6 address (matched against the certificate's IP entries; no SNI,
+    /// which RFC 6066 forbids for addresses).
+    public init(clientContext context: TLSContext, serverName: String) throws(TLSError) {
+        try self.init(context: context) { ssl in
+            SSL_set_connect_state(ssl)
+            if TLSSession.isAddressLiteral(serverName) {
+                return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1
+            }
+            // SSL_set_tlsext_host_name is a macro over SSL_ctrl, which copies the name.
+            return SSL_set1_host(ssl, serverName) == 1
+                && serverName.withCString { name in
+                    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name)) == 1
+                }
+        }
+    }
+
+    private init(context: TLSContext, role: (OpaquePointer) -> Bool) throws(TLSError) {
         ERR_clear_error()
         guard let ssl = SSL_new(context.handle) else { throw .draining(.setupFailed) }
         guard let input = TLSMemoryBIO.make() else {
@@ -63,10 +89,18 @@ public struct TLSSession: ~Copyable {
         }
         SSL_set0_rbio(ssl, input)
         SSL_set0_wbio(ssl, output)
-        SSL_set_accept_state(ssl)
+        guard role(ssl) else {
+            SSL_free(ssl)
+            throw .draining(.setupFailed)
+        }
         self.ssl = ssl
         self.input = input
         self.output = output
+    }
+
+    private static func isAddressLiteral(_ host: String) -> Bool {
+        var probe = in6_addr()
+        return inet_pton(AF_INET, host, &probe) == 1 || inet_pton(AF_INET6, host, &probe) == 1
     }
 
     deinit { SSL_free(ssl) }

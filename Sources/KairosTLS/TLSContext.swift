@@ -13,7 +13,7 @@ public enum TLSVersion: Sendable {
 public final class TLSContext: @unchecked Sendable {
     /// The `SSL_CTX`. Each `SSL` created from it holds its own reference, so sessions may outlive
     /// this object.
-    let handle: OpaquePointer
+    package let handle: OpaquePointer
 
     /// Loads the full certificate chain (leaf first, then intermediates) from `certificatePath`
     /// and the PEM private key from `privateKeyPath`, and checks that the key belongs to the leaf.
@@ -30,6 +30,29 @@ public final class TLSContext: @unchecked Sendable {
         {
             SSL_CTX_free(context)
             throw failure
+        }
+        handle = context
+    }
+
+    /// A client context for outgoing connections (the redis runner's `rediss://`, K20): TLS 1.2
+    /// or later, peer verification required. Trust comes from `caFile` (a PEM bundle) when given,
+    /// else from OpenSSL's default locations, i.e. the system store, which the `SSL_CERT_FILE` and
+    /// `SSL_CERT_DIR` environment variables override as for any OpenSSL program.
+    public init(clientTrusting caFile: String? = nil) throws(TLSError) {
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(TLS_client_method()) else { throw .draining(.setupFailed) }
+        _ = ckairos_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        ERR_clear_error()
+        let trusted = if let caFile {
+            SSL_CTX_load_verify_locations(context, caFile, nil) == 1
+        } else {
+            SSL_CTX_set_default_verify_paths(context) == 1
+        }
+        guard ckairos_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1, trusted else {
+            let error = TLSError.draining(caFile == nil ? .setupFailed : .certificateLoadFailed)
+            SSL_CTX_free(context)
+            throw error
         }
         handle = context
     }
