@@ -10,36 +10,65 @@ struct RedisTestFailure: Error, CustomStringConvertible {
 }
 
 /// A real `redis-server` on 127.0.0.1 for one test, stopped by PID when released.
+///
+/// A port found free may be taken by another test's server before this one binds it; then
+/// this server exits while the other answers on the port. So readiness means "the server on
+/// the port reports our process id", checked through a user of its own (`--user default off`
+/// tests leave no other way in); on a mismatch the start is retried on new ports.
 final class RedisServer {
     let port: UInt16
     /// The TLS port when started with `tls`; `port` stays plaintext for checks.
     let tlsPort: UInt16?
-    private let process = Process()
+    private let process: Process
     private let directory: URL
+    static let checkUser = ["kairos-check", "kairos-check"]
 
     init(arguments: [String] = [], tls: RedisTLSFiles? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try freeLoopbackPort()
-        var all = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path]
-        if let tls {
-            let tlsPort = try freeLoopbackPort()
-            self.tlsPort = tlsPort
-            all += ["--tls-port", String(tlsPort), "--tls-cert-file", tls.certificate, "--tls-key-file", tls.key,
-                    "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"]
-        } else {
-            tlsPort = nil
+        for _ in 0..<5 {
+            let port = try freeLoopbackPort()
+            var all = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
+                       "--user", Self.checkUser[0], "on", ">" + Self.checkUser[1], "~*", "&*", "+@all"]
+            var tlsPort: UInt16?
+            if let tls {
+                let chosen = try freeLoopbackPort()
+                tlsPort = chosen
+                all += ["--tls-port", String(chosen), "--tls-cert-file", tls.certificate, "--tls-key-file", tls.key,
+                        "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"]
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+            process.arguments = all + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let pid = Int(process.processIdentifier)
+            var ours = false
+            _ = eventually(within: 10) {
+                guard process.isRunning else { return true }
+                guard let raw = try? RawRedis(port: port),
+                      (try? raw.call(["AUTH"] + Self.checkUser, expecting: bytes("+OK\r\n"))) == bytes("+OK\r\n"),
+                      let reported = try? raw.info("process_id")
+                else { return false }
+                ours = reported == pid && (tlsPort.map { canConnect($0) } ?? true)
+                // Counters start at zero for the test, as if nobody had looked.
+                if ours { _ = try? raw.call(["CONFIG", "RESETSTAT"], expecting: bytes("+OK\r\n")) }
+                return true
+            }
+            if ours {
+                self.port = port
+                self.tlsPort = tlsPort
+                self.process = process
+                return
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
         }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = all + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let ready = eventually(within: 10) { (try? RawRedis(port: port)) != nil && (tlsPort.map { canConnect($0) } ?? true) }
-        guard ready else {
-            stop()
-            throw RedisTestFailure(description: "redis-server did not start on port \(port)")
-        }
+        try? FileManager.default.removeItem(at: directory)
+        throw RedisTestFailure(description: "redis-server did not start on a port of its own after 5 attempts")
     }
 
     var pid: Int32 { process.processIdentifier }
