@@ -9,7 +9,7 @@ DEBUG_BIN := .build/debug/kairos
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, and the real peer servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
-	redis-server rabbitmq-server nginx-light python3
+	redis-server rabbitmq-server nginx-light python3 libedit-dev
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -53,6 +53,14 @@ let package = Package(
             dependencies: ["KairosProtocol", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
+        // libedit (Debian libedit-dev) for `kairos cli`'s interactive line editing and history.
+        .systemLibrary(name: "CKairosEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // `kairos cli`: connect, TLS, AUTH, pipelined requests correlated by id, answer formatting.
+        .target(
+            name: "KairosClient",
+            dependencies: ["KairosProtocol", "KairosConfig", "CKairos", "CKairosEdit"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KairosServer",
             dependencies: [
@@ -64,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosServer", "KairosStore", "KairosConfig",
+                "KairosServer", "KairosStore", "KairosConfig", "KairosClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,6 +97,7 @@ let package = Package(
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
         .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
+        .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["KairosSystem", "CKairos"],
