@@ -25,14 +25,17 @@ public final class ClientSession {
     private var writeWaitsForRead = false
     /// The server wrote a bare `ERROR` outside AUTH: it requires AUTH and is closing.
     private var refusedWithoutAuth = false
+    /// Added to "the server closed the connection": a plain client on a TLS port sees just that.
+    private let closeHint: String
 
     /// Sentinel requests are cheap GETs sent after the last command: their answer proves that
     /// every earlier request without an answer was dropped, without waiting for a timeout.
     static let sentinelJob = Array("kairos-cli.sentinel".utf8)
 
-    init(transport: any Transport, timeoutMilliseconds: Int) {
+    init(transport: any Transport, timeoutMilliseconds: Int, closeHint: String = "") {
         self.transport = transport
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.closeHint = closeHint
     }
 
     /// Connects as `options` say and authenticates; `warn` gets notices that are not errors.
@@ -47,7 +50,8 @@ public final class ClientSession {
             TCPConnector.setNonBlocking(descriptor, true)
             transport = PlainTransport(descriptor: descriptor)
         }
-        let session = ClientSession(transport: transport, timeoutMilliseconds: options.timeoutMilliseconds)
+        let hint = options.tls ? "" : " (if it speaks TLS, add --tls)"
+        let session = ClientSession(transport: transport, timeoutMilliseconds: options.timeoutMilliseconds, closeHint: hint)
         if let secret { try session.authenticate(secret, warn: warn) }
         return session
     }
@@ -82,14 +86,8 @@ public final class ClientSession {
         var sentinelAnswered = false
         while !sentinelAnswered {
             var events: [AnswerEvent] = []
-            switch step(input: nil, events: &events) {
-            case .progress: break
-            case .inputReady: break
-            case .timedOut: throw ClientError("no answer to AUTH within \(timeoutMilliseconds) ms")
-            case .closed:
-                if answer == false { throw ClientError("authentication refused: the server does not know this secret") }
-                throw ClientError("the server closed the connection during AUTH")
-            }
+            let result = step(input: nil, events: &events)
+            // Lines first: a refusal arrives together with the close that follows it.
             for event in events {
                 switch event {
                 case .bare(let ok):
@@ -99,6 +97,13 @@ public final class ClientSession {
                     sentinelAnswered = true
                 default: break
                 }
+            }
+            switch result {
+            case .progress, .inputReady: break
+            case .timedOut: throw ClientError("no answer to AUTH within \(timeoutMilliseconds) ms")
+            case .closed:
+                if sentinelAnswered { break }
+                throw ClientError("the server closed the connection during AUTH\(closeHint)")
             }
         }
         if answer == nil { warn("the server does not use AUTH; the secret was ignored") }
@@ -154,7 +159,7 @@ public final class ClientSession {
             case .closed:
                 let reason = refusedWithoutAuth
                     ? "the server requires AUTH (use --auth SECRET or --auth-file-token NAME)"
-                    : "the server closed the connection"
+                    : "the server closed the connection\(closeHint)"
                 for event in assembler.abandonAll(.connectionLost(reason)) where !isSentinel(event, sentinel) { sink.handle(event) }
                 return .closed
             }

@@ -23,6 +23,14 @@ final class TLSTransport: Transport {
             _ = ckairos_close(descriptor)
             throw ClientError("TLS: cannot create a context: \(Self.drainErrors())")
         }
+        // SSL_new copies the context's verify mode, versions and modes: set them first.
+        do {
+            try Self.configure(context, settings)
+        } catch {
+            SSL_CTX_free(context)
+            _ = ckairos_close(descriptor)
+            throw error
+        }
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
             _ = ckairos_close(descriptor)
@@ -42,7 +50,7 @@ final class TLSTransport: Transport {
         _ = ckairos_close(descriptor)
     }
 
-    private func configure(_ settings: Settings) throws(ClientError) {
+    private static func configure(_ context: OpaquePointer, _ settings: Settings) throws(ClientError) {
         _ = ckairos_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION)
         // Partial writes let the pipeline hand over what fits and carry on reading answers.
         _ = ckairos_SSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
@@ -55,6 +63,12 @@ final class TLSTransport: Transport {
                 throw ClientError("TLS: cannot load the system certificate store: \(Self.drainErrors())")
             }
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        }
+    }
+
+    /// The name the certificate must carry, and SNI.
+    private func configure(_ settings: Settings) throws(ClientError) {
+        if !settings.insecure {
             let checked: CInt
             if Self.isIPAddress(settings.host) {
                 checked = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), settings.host)
