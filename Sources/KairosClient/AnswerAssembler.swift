@@ -49,6 +49,9 @@ public struct AnswerAssembler: Sendable {
 
     public init() {}
 
+    /// Entries held, finished ones included (tests check that memory follows the window).
+    var storedEntries: Int { entries.count }
+
     /// Requests (and refusals) not yet finished.
     public var outstanding: Int { entries.count - head }
 
