@@ -1,0 +1,240 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `kairos cli` against the real server: answers and exit codes, the no-answer messages,
+/// `--pipe` at scale, `stat --json`, TLS verification and AUTH.
+@Suite struct CLITests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `kairos cli <arguments>` with `input` on stdin (a file, so it is not a TTY).
+    static func cli(_ arguments: [String], input: String = "", directory: URL? = nil, timeout: Double = 60) throws -> Run {
+        let scratch = try ServerProcess.makeDirectory()
+        let inURL = scratch.appendingPathComponent("stdin")
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        try input.write(to: inURL, atomically: true, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath)
+        process.arguments = ["cli"] + arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let stdin = try FileHandle(forReadingFrom: inURL)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        process.standardInput = stdin
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let finished = ServerProcess.eventually(timeout: timeout) { !process.isRunning }
+        if !finished { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try stdin.close()
+        try out.close()
+        try err.close()
+        let text = { (url: URL) in String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
+        return Run(status: finished ? process.terminationStatus : -1, stdout: text(outURL), stderr: text(errURL))
+    }
+
+    // MARK: Plain
+
+    @Test func commandsPrintAnswersWithoutIds() throws {
+        let server = try ServerProcess()
+        let port = ["-p", "\(server.port)"]
+        let set = try Self.cli(port + ["SET", "backup.daily", "2026-12-24T18:00:00Z"])
+        #expect(set.status == 0 && set.stdout == "OK\n" && set.stderr == "")
+        let get = try Self.cli(port + ["get", "backup.daily"])
+        #expect(get.status == 0 && get.stdout == "OK planned 1798135200000000000\n")
+        let offset = try Self.cli(port + ["SET", "backup.weekly", "2026-12-24T19:30:00.5+01:30"])
+        #expect(offset.status == 0)
+        let query = try Self.cli(port + ["QUERY", "backup."])
+        #expect(query.status == 0)
+        #expect(query.stdout == "backup.daily planned 1798135200000000000\nbackup.weekly planned 1798135200500000000\nOK\n")
+        let rule = try Self.cli(port + ["RULE", "SET", "r.1", "backup.", "shell", "echo \"done\""])
+        #expect(rule.status == 0 && rule.stdout == "OK\n")
+        let rules = try Self.cli(port + ["LISTRULES"])
+        #expect(rules.status == 0 && rules.stdout.hasSuffix("\nOK\n") && rules.stdout.hasPrefix("r.1 backup. shell "))
+        let missing = try Self.cli(port + ["REMOVE", "nothing"])
+        #expect(missing.status == 1 && missing.stdout == "ERROR\n" && missing.stderr == "")
+    }
+
+    @Test func malformedRequestsGetTheNoAnswerMessage() throws {
+        let server = try ServerProcess()
+        let port = ["-p", "\(server.port)"]
+        let unknown = try Self.cli(port + ["FOO", "bar"])
+        #expect(unknown.status == 1 && unknown.stdout == "")
+        #expect(unknown.stderr == "kairos cli: no answer to \"FOO bar\" (the server does not answer malformed requests)\n")
+        let bareGet = try Self.cli(port + ["GET"])
+        #expect(bareGet.status == 1)
+        #expect(bareGet.stderr == "kairos cli: no answer to \"GET\" (the server does not answer malformed requests)\n")
+        let badTime = try Self.cli(port + ["SET", "a", "2026-02-30T00:00:00Z"])
+        #expect(badTime.status == 1 && badTime.stdout == "")
+        #expect(badTime.stderr == "kairos cli: invalid timestamp 2026-02-30T00:00:00Z: a field is out of range\n")
+    }
+
+    /// A listener that never accepts: the kernel completes the handshake and takes the request,
+    /// and nothing ever answers.
+    @Test func silenceEndsAfterTheTimeout() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        #expect(bound && listen(fd, 4) == 0)
+        let port = UInt16(bigEndian: address.sin_port)
+        let started = Date()
+        let run = try Self.cli(["-p", "\(port)", "--timeout-ms", "300", "STAT"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(run.status == 1 && run.stdout == "")
+        #expect(run.stderr == "kairos cli: no answer to \"STAT\" within 300 ms (the server does not answer malformed requests)\n")
+        #expect(elapsed >= 0.3 && elapsed < 10)
+    }
+
+    @Test func usageErrorsAndRefusedConnections() throws {
+        let usage = try Self.cli(["-p", "0", "STAT"])
+        #expect(usage.status == 2 && usage.stderr == "kairos cli: -p 0: expected a port number from 1 to 65535\n")
+        let port = try ServerProcess.freePort()
+        let refused = try Self.cli(["-p", "\(port)", "STAT"])
+        #expect(refused.status == 1 && refused.stderr == "kairos cli: cannot connect to 127.0.0.1:\(port): Connection refused\n")
+        let help = try Self.cli(["--help"])
+        #expect(help.status == 0 && help.stdout.hasPrefix("usage: kairos cli [options] [COMMAND [ARG ...]]\n"))
+    }
+
+    @Test func statAsJSON() throws {
+        let server = try ServerProcess()
+        let run = try Self.cli(["-p", "\(server.port)", "stat", "--json"])
+        #expect(run.status == 0 && run.stderr == "")
+        #expect(run.stdout.hasSuffix("}\n") && run.stdout.filter { $0 == "\n" }.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(object?.count == 15)
+        #expect(object?["connections"] as? Int == 1)
+        #expect(object?["persistence"] as? String == "memory")
+        #expect(object?["framerate"] as? Int == 512)
+        // The server's order: each key's position in the text.
+        let keys = ["uptime_ns", "connections", "jobs_total", "jobs_planned", "jobs_triggered", "jobs_executed", "jobs_failed",
+            "rules_total", "executions_pending", "executions_inflight", "persistence", "compression", "auth_enabled",
+            "tls_enabled", "framerate"]
+        let positions = keys.map { run.stdout.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil })
+        #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
+    }
+
+    // MARK: --pipe
+
+    @Test func pipeTenThousandCommandsInOrder() throws {
+        let server = try ServerProcess()
+        var input = ""
+        var expected = ""
+        for index in 0..<5_000 {
+            input += "SET job.\(index) \(1_900_000_000_000_000_000 + index)\nGET job.\(index)\n"
+            expected += "OK\nOK planned \(1_900_000_000_000_000_000 + index)\n"
+        }
+        let started = Date()
+        let run = try Self.cli(["-p", "\(server.port)", "--pipe"], input: input)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(run.status == 0 && run.stderr == "")
+        #expect(run.stdout == expected)
+        // One round trip per line would take far longer; pipelined, a debug build needs about a second.
+        #expect(elapsed < 20)
+        let count = try Self.cli(["-p", "\(server.port)", "stat", "--json"])
+        #expect(count.stdout.contains("\"jobs_total\":5000,"))
+    }
+
+    @Test func pipeKeepsOrderAroundDroppedAndRefusedLines() throws {
+        let server = try ServerProcess()
+        let input = "SET a 5\nFOO\n\nGET \"open\nGET a\nSET b 2026-13-01T00:00:00Z\nQUERY\nGET\n"
+        // Without a TTY and without a command, stdin is read as with --pipe.
+        let run = try Self.cli(["-p", "\(server.port)"], input: input)
+        #expect(run.status == 1)
+        #expect(run.stdout == "OK\n(no answer)\n(not sent)\nOK planned 5\n(not sent)\na planned 5\nOK\n(no answer)\n")
+        #expect(run.stderr == """
+            kairos cli: no answer to "FOO" (the server does not answer malformed requests)
+            kairos cli: line 4: unterminated quote (a " opens a token that must be closed on the same line)
+            kairos cli: line 6: invalid timestamp 2026-13-01T00:00:00Z: a field is out of range
+            kairos cli: no answer to "GET" (the server does not answer malformed requests)
+
+            """)
+    }
+
+    // MARK: TLS and AUTH
+
+    @Test func tlsVerifiesTheCertificateAndName() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let (certificate, key) = try TestCertificate.make(in: directory)
+        let server = try ServerProcess(controller: "tls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\n", directory: directory)
+        let port = ["-p", "\(server.port)"]
+        let trusted = try Self.cli(port + ["-h", "localhost", "--tls", "--cacert", certificate, "GET", "none"])
+        #expect(trusted.status == 1 && trusted.stdout == "ERROR\n" && trusted.stderr == "")
+        let stat = try Self.cli(port + ["-h", "localhost", "--tls", "--cacert", certificate, "stat", "--json"])
+        #expect(stat.status == 0 && stat.stdout.contains("\"tls_enabled\":1,"))
+        // The certificate names localhost, not 127.0.0.1.
+        let wrongName = try Self.cli(port + ["--tls", "--cacert", certificate, "STAT"])
+        #expect(wrongName.status == 1 && wrongName.stdout == "")
+        #expect(wrongName.stderr.hasPrefix("kairos cli: TLS: the server's certificate was not accepted: IP address mismatch"))
+        // Self-signed and not in the system store.
+        let untrusted = try Self.cli(port + ["-h", "localhost", "--tls", "STAT"])
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.hasPrefix("kairos cli: TLS: the server's certificate was not accepted: self-signed certificate"))
+        let insecure = try Self.cli(port + ["--tls", "--insecure", "SET", "a", "2026-12-24T18:00:00Z"])
+        #expect(insecure.status == 0 && insecure.stdout == "OK\n")
+        let plain = try Self.cli(port + ["--timeout-ms", "3000", "STAT"])
+        #expect(plain.status == 1)
+    }
+
+    static let tokens = """
+        [token.deploy]
+        secret = "sk deploy"
+        namespace = "deploy."
+
+        [token.admin]
+        secret = "sk_admin"
+        namespace = "*"
+
+        """
+
+    @Test func authValidRefusedAndNamespaces() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let path = directory.appendingPathComponent("tokens.toml").path
+        try Self.tokens.write(toFile: path, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(controller: "auth_file = \"\(path)\"\n", directory: directory)
+        let port = ["-p", "\(server.port)"]
+        // A secret with a space goes quoted.
+        let allowed = try Self.cli(port + ["--auth", "sk deploy", "SET", "deploy.x", "2026-12-24T18:00:00Z"])
+        #expect(allowed.status == 0 && allowed.stdout == "OK\n" && allowed.stderr == "")
+        let denied = try Self.cli(port + ["--auth", "sk deploy", "SET", "backup.x", "1"])
+        #expect(denied.status == 1 && denied.stdout == "ERROR\n")
+        let fromFile = try Self.cli(port + ["--auth-file-token", "admin", "--auth-file", path, "QUERY"])
+        #expect(fromFile.status == 0 && fromFile.stdout == "deploy.x planned 1798135200000000000\nOK\n")
+        // The default auth file is tokens.toml in the working directory.
+        let defaultFile = try Self.cli(port + ["--auth-file-token", "admin", "GET", "deploy.x"], directory: directory)
+        #expect(defaultFile.status == 0 && defaultFile.stdout == "OK planned 1798135200000000000\n")
+        let refused = try Self.cli(port + ["--auth", "wrong", "STAT"])
+        #expect(refused.status == 1 && refused.stdout == "")
+        #expect(refused.stderr == "kairos cli: authentication refused: the server does not know this secret\n")
+        let missing = try Self.cli(port + ["STAT"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "kairos cli: the server requires AUTH (use --auth SECRET or --auth-file-token NAME) before answering \"STAT\"\n")
+        let unknownToken = try Self.cli(port + ["--auth-file-token", "nobody", "--auth-file", path, "STAT"])
+        #expect(unknownToken.status == 1 && unknownToken.stderr == "kairos cli: --auth-file-token: auth file \(path) has no [token.nobody]\n")
+        // Secrets never reach the output.
+        for run in [allowed, denied, fromFile, refused] {
+            #expect(!run.stdout.contains("sk") && !run.stderr.contains("sk deploy") && !run.stderr.contains("wrong"))
+        }
+    }
+
+    @Test func authAgainstAServerWithoutAuthWarns() throws {
+        let server = try ServerProcess()
+        let run = try Self.cli(["-p", "\(server.port)", "--auth", "anything", "GET", "none"])
+        #expect(run.status == 1 && run.stdout == "ERROR\n")
+        #expect(run.stderr == "kairos cli: the server does not use AUTH; the secret was ignored\n")
+    }
+}
