@@ -237,4 +237,47 @@ import Testing
         #expect(run.status == 1 && run.stdout == "ERROR\n")
         #expect(run.stderr == "kairos cli: the server does not use AUTH; the secret was ignored\n")
     }
+
+    // MARK: Interactive
+
+    /// util-linux `script` gives the client a pseudo-terminal, so it prompts; the commands
+    /// arrive as typed lines and `quit` ends the session.
+    @Test func interactivePromptTableAndHistory() throws {
+        let server = try ServerProcess()
+        let home = try ServerProcess.makeDirectory()
+        let process = Process()
+        // coreutils timeout ends a hung session, so the read below cannot wait forever.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["30", "/usr/bin/script", "-qec", "\(ServerProcess.binaryPath) cli -p \(server.port)", "/dev/null"]
+        process.environment = ["HOME": home.path, "TERM": "dumb", "PATH": "/usr/bin:/bin"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("set q 2026-12-24T18:00:00Z\nget q\nFOO\nstat\nhelp\nquit\n".utf8))
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        let prompt = "127.0.0.1:\(server.port)> "
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("\(prompt)set q 2026-12-24T18:00:00Z\nOK\n\(prompt)get q\nOK planned 1798135200000000000\n"))
+        #expect(text.contains("\(prompt)FOO\nkairos cli: no answer to \"FOO\" (the server does not answer malformed requests)\n"))
+        // The table: keys padded to the longest (executions_inflight, 19 bytes, plus 2), numbers
+        // right-aligned to one column, words left-aligned where the numbers start.
+        let lines = text.split(separator: "\n").map(String.init)
+        let numeric = ["connections", "jobs_total", "rules_total", "executions_inflight", "framerate"].compactMap { key in
+            lines.first { $0.hasPrefix(key + " ") }
+        }
+        #expect(numeric.count == 5)
+        #expect(Set(numeric.map(\.count)).count == 1)
+        #expect(numeric.allSatisfy { $0.hasSuffix(" 1") || $0.hasSuffix(" 0") || $0.hasSuffix(" 512") })
+        #expect(lines.contains("persistence          memory") && lines.contains("compression          idle"))
+        #expect(text.contains("Commands (request ids are added for you"))
+        #expect(text.hasSuffix("\(prompt)quit\n"))
+        let history = try String(contentsOf: home.appendingPathComponent(".kairos_cli_history"), encoding: .utf8)
+        // libedit's history file escapes spaces as \040.
+        #expect(history.contains("get\\040q\n") && history.contains("stat\n"))
+    }
 }
