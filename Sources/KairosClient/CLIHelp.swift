@@ -20,7 +20,8 @@ public enum CLIHelp {
                                    prefer --auth-file-token)
           --auth-file-token NAME   send the secret of [token.NAME] from the auth file
           --auth-file PATH         the auth file for --auth-file-token (default tokens.toml)
-          --timeout-ms N           how long to wait for an answer (default 2000)
+          --timeout-ms N           how long to wait for the connection, the TLS handshake
+                                   and each answer (default 2000)
           --pipe                   read commands from stdin and pipeline them
           --json                   with stat: print STAT as one JSON object
           --help                   show this help
@@ -48,7 +49,7 @@ public enum CLIHelp {
           REMOVERULE <rule>
           LISTRULES                           every rule
           STAT                                server counters, as a table
-        Local: help, quit, exit (or Ctrl-D).
+        Local: help; auth <secret> (reconnect and authenticate); quit, exit (or Ctrl-D).
 
         """
 }

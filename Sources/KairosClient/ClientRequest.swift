@@ -129,8 +129,10 @@ public struct ClientRequest: Equatable, Sendable {
         return quoted
     }
 
-    /// The command as typed back to the user in messages.
+    /// The command as typed back to the user in messages; an `AUTH` line's secret is hidden.
     public var text: String {
-        tokens.map { String(decoding: Self.encode($0), as: UTF8.self) }.joined(separator: " ")
+        let words = tokens.map { String(decoding: Self.encode($0), as: UTF8.self) }
+        if words.first?.uppercased() == "AUTH" && words.count > 1 { return words[0] + " ***" }
+        return words.joined(separator: " ")
     }
 }

@@ -21,6 +21,8 @@ public final class ClientSession {
     private var outgoing: [UInt8] = []
     private var outgoingOffset = 0
     private var partialLine: [UInt8] = []
+    /// Reused for every read.
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
     /// The write said it needs the socket readable first (TLS); don't poll for writable till then.
     private var writeWaitsForRead = false
     /// The server wrote a bare `ERROR` outside AUTH: it requires AUTH and is closing.
@@ -194,7 +196,7 @@ public final class ClientSession {
         if outgoingOffset < outgoing.count && !writeWaitsForRead { entries[0].events |= Int16(POLLOUT) }
         if let input { entries.append(pollfd(fd: input, events: Int16(POLLIN), revents: 0)) }
         let ready = poll(&entries, nfds_t(entries.count), waiting ? CInt(timeoutMilliseconds) : -1)
-        if ready < 0 { return .progress }  // EINTR: go round again
+        if ready < 0 { return errno == EINTR ? .progress : .closed }
         if ready == 0 { return waiting ? .timedOut : .progress }
         let socket = entries[0].revents
         if socket & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
@@ -210,7 +212,6 @@ public final class ClientSession {
 
     /// Reads until the transport would block; false when the connection is gone.
     private func readAvailable(_ events: inout [AnswerEvent]) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let result = chunk.withUnsafeMutableBytes { transport.read(into: $0) }
             switch result {

@@ -4,9 +4,9 @@ import Glibc
 /// The prompt of `kairos cli` on a terminal: libedit's line editing and a history file, one
 /// command at a time, STAT as a table. A lost connection is reopened for the next command.
 struct InteractiveShell {
-    let options: CLIOptions
+    var options: CLIOptions
 
-    func run() -> Int32 {
+    mutating func run() -> Int32 {
         let printer = AnswerPrinter(statStyle: .table, placeholders: false)
         let history = Self.historyPath()
         if let history { _ = read_history(history) }
@@ -36,6 +36,20 @@ struct InteractiveShell {
                 continue
             default: break
             }
+            if let secret = Self.authSecret(trimmed) {
+                // AUTH belongs at the start of a connection: open a new one with this secret.
+                var trial = options
+                trial.authentication = .secret(secret)
+                do {
+                    session = try ClientSession.connect(trial, warn: printer.report)
+                    options = trial
+                    AnswerPrinter.writeAll(1, Array("OK\n".utf8))
+                } catch {
+                    // The old connection (if any) and credentials stay.
+                    printer.report(error.description)
+                }
+                continue
+            }
             let step: SourceStep
             do {
                 guard let request = try ClientRequest.fromLine(Array(trimmed.utf8)) else { continue }
@@ -61,6 +75,14 @@ struct InteractiveShell {
         }
         AnswerPrinter.writeAll(1, Array("\n".utf8))
         return 0
+    }
+
+    /// The secret of a typed `auth <secret>` (any case, quotes as in the protocol), or nil.
+    static func authSecret(_ line: String) -> String? {
+        guard line.lowercased().hasPrefix("auth "),
+            let request = try? ClientRequest.fromLine(Array(line.utf8)), request.tokens.count == 2
+        else { return nil }
+        return String(decoding: request.tokens[1], as: UTF8.self)
     }
 
     /// `$HOME/.kairos_cli_history`, or none without a home.

@@ -20,7 +20,8 @@ public enum KairosCLI {
             AnswerPrinter.writeAll(1, Array((CLIHelp.usage + "\n" + CLIHelp.commands).utf8))
             return 0
         case .interactive:
-            return InteractiveShell(options: options).run()
+            var shell = InteractiveShell(options: options)
+            return shell.run()
         case .command(let words):
             let printer = AnswerPrinter(statStyle: options.json ? .json : .lines, placeholders: false)
             let step: SourceStep

@@ -60,4 +60,13 @@ import Testing
         #expect(throws: RequestError.tooLong(4_106)) { try ClientRequest.fromArguments(["GET", long]) }
         #expect(try ClientRequest.fromArguments(["GET", String(repeating: "x", count: 4_000)]).tokens.count == 2)
     }
+
+    @Test func messagesNeverShowAnAuthSecret() throws {
+        #expect(try ClientRequest.fromLine(Array("auth \"my secret\"".utf8))?.text == "auth ***")
+        #expect(try ClientRequest.fromArguments(["GET", "a b"]).text == "GET \"a b\"")
+        #expect(InteractiveShell.authSecret("AUTH \"my secret\"") == "my secret")
+        #expect(InteractiveShell.authSecret("auth s3") == "s3")
+        #expect(InteractiveShell.authSecret("author x") == nil)
+        #expect(InteractiveShell.authSecret("auth a b") == nil)
+    }
 }
