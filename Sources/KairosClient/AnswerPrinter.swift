@@ -1,5 +1,3 @@
-import Glibc
-
 /// Prints answers as `kairos cli` shows them: answer lines without the request id on stdout,
 /// problems on stderr, STAT as a table or JSON when asked. Counts the commands that failed.
 public final class AnswerPrinter: AnswerSink {
@@ -105,16 +103,8 @@ public final class AnswerPrinter: AnswerSink {
         stdoutBuffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes everything unless the reader went away (EPIPE is ignored with SIGPIPE).
+    /// stdout and stderr writes, for the interactive shell and usage errors too.
     static func writeAll(_ descriptor: CInt, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { return }
-                offset += count
-            }
-        }
+        ClientIO.writeAll(descriptor, bytes)
     }
 }

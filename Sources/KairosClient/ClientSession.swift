@@ -195,8 +195,8 @@ public final class ClientSession {
         var entries = [pollfd(fd: transport.descriptor, events: Int16(POLLIN), revents: 0)]
         if outgoingOffset < outgoing.count && !writeWaitsForRead { entries[0].events |= Int16(POLLOUT) }
         if let input { entries.append(pollfd(fd: input, events: Int16(POLLIN), revents: 0)) }
-        let ready = poll(&entries, nfds_t(entries.count), waiting ? CInt(timeoutMilliseconds) : -1)
-        if ready < 0 { return errno == EINTR ? .progress : .closed }
+        let ready = ClientIO.poll(&entries, timeoutMilliseconds: waiting ? CInt(timeoutMilliseconds) : -1)
+        if ready < 0 { return ready == -EINTR ? .progress : .closed }
         if ready == 0 { return waiting ? .timedOut : .progress }
         let socket = entries[0].revents
         if socket & Int16(POLLIN | POLLHUP | POLLERR) != 0 {

@@ -86,10 +86,11 @@ public struct LineSource: RequestSource {
 
     public mutating func readMore() {
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        let count = chunk.withUnsafeMutableBytes { ClientIO.read(descriptor, into: $0) }
         if count > 0 {
             buffer += chunk[..<count]
-        } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+        } else if count != -Int(EAGAIN) {
+            // The end, or an error reading stdin: either way no more commands come.
             atEnd = true
         }
     }

@@ -32,30 +32,25 @@ final class PlainTransport: Transport {
     deinit { _ = ckairos_close(descriptor) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
+        let count = ClientIO.read(descriptor, into: buffer)
+        if count > 0 { return .transferred(count) }
+        return count == 0 ? .closed : Self.failure(-count, wouldBlock: .wouldBlock(wantsWrite: false))
+    }
+
+    /// `KairosCLI.main` ignores SIGPIPE, so a server that closed shows up as EPIPE here.
+    func write(_ bytes: UnsafeRawBufferPointer) -> TransportResult {
         while true {
-            let count = ckairos_read(descriptor, buffer.baseAddress, buffer.count)
-            if count > 0 { return .transferred(count) }
-            if count == 0 { return .closed }
-            switch CInt(-count) {
-            case EINTR: continue
-            case EAGAIN: return .wouldBlock(wantsWrite: false)
-            case ECONNRESET: return .closed
-            case let code: return .failed(String(cString: strerror(code)))
-            }
+            let count = ckairos_write(descriptor, bytes.baseAddress, bytes.count)
+            if count >= 0 { return .transferred(count) }
+            if count != -Int(EINTR) { return Self.failure(-count, wouldBlock: .wouldBlock(wantsWrite: true)) }
         }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) -> TransportResult {
-        while true {
-            // send with MSG_NOSIGNAL: a server that closed must not kill the client with SIGPIPE.
-            let count = send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            if count >= 0 { return .transferred(count) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return .wouldBlock(wantsWrite: true)
-            case EPIPE, ECONNRESET: return .closed
-            case let code: return .failed(String(cString: strerror(code)))
-            }
+    private static func failure(_ code: Int, wouldBlock: TransportResult) -> TransportResult {
+        switch CInt(code) {
+        case EAGAIN: return wouldBlock
+        case EPIPE, ECONNRESET: return .closed
+        case let code: return .failed(String(cString: strerror(code)))
         }
     }
 }

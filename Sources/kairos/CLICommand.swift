@@ -6,7 +6,9 @@ import KairosClient
 struct CLICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cli",
-        abstract: "A client: send commands to a server (see kairos cli --help)."
+        abstract: "A client: send commands to a server (see kairos cli --help).",
+        // -h is the host there.
+        helpNames: [.long]
     )
 
     @Argument(parsing: .captureForPassthrough, help: "Options and command; see kairos cli --help.")
