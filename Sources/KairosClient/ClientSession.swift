@@ -124,9 +124,26 @@ public final class ClientSession {
 
     /// Sends every command of `source`, keeping at most `window` outstanding, and reports each
     /// answer to `sink` in command order.
+    ///
+    /// Whenever the source runs dry (end of input, or stdin has nothing yet) with requests
+    /// outstanding, a sentinel follows them: a dropped request is then reported as soon as the
+    /// sentinel's answer arrives, and a script that pauses between lines is not mistaken for a
+    /// silent server.
     public func run(_ source: inout some RequestSource, window: Int = 1_000, sink: some AnswerSink) -> RunEnd {
         var sourceEnded = false
-        var sentinel: Int?
+        var sentinels: Set<Int> = []
+        var lastQueuedIsSentinel = false
+        func queueSentinelIfNeeded() {
+            guard assembler.outstanding > 0, !lastQueuedIsSentinel else { return }
+            sentinels.insert(queueSentinel())
+            lastQueuedIsSentinel = true
+        }
+        func deliver(_ events: [AnswerEvent]) {
+            for event in events {
+                if case .finished(let sequence, _) = event, sentinels.remove(sequence) != nil { continue }
+                sink.handle(event)
+            }
+        }
         while true {
             var wantsInput: CInt?
             while !sourceEnded, wantsInput == nil, assembler.outstanding < window, outgoing.count - outgoingOffset < 262_144 {
@@ -134,43 +151,37 @@ public final class ClientSession {
                 case .request(let request):
                     let sequence = assembler.expect(request.shape)
                     outgoing += request.line(id: AnswerAssembler.id(sequence))
+                    lastQueuedIsSentinel = false
                     sink.sent(sequence, request)
                 case .refused(let message):
-                    for event in assembler.refuse(message).events { sink.handle(event) }
+                    deliver(assembler.refuse(message).events)
                 case .needsInput(let descriptor):
                     wantsInput = descriptor
+                    queueSentinelIfNeeded()
                 case .end:
                     sourceEnded = true
-                    if assembler.outstanding > 0 { sentinel = queueSentinel() }
+                    queueSentinelIfNeeded()
                 }
             }
             if sourceEnded && assembler.outstanding == 0 { return .complete }
             sink.flush()
             var events: [AnswerEvent] = []
             let result = step(input: wantsInput, events: &events)
-            for event in events {
-                if case .finished(let sequence, _) = event, sequence == sentinel { continue }
-                sink.handle(event)
-            }
+            deliver(events)
             switch result {
             case .progress: break
             case .inputReady: source.readMore()
             case .timedOut:
-                for event in assembler.abandonAll(.timedOut(timeoutMilliseconds)) where !isSentinel(event, sentinel) { sink.handle(event) }
+                deliver(assembler.abandonAll(.timedOut(timeoutMilliseconds)))
                 return .timedOut
             case .closed:
                 let reason = refusedWithoutAuth
                     ? "the server requires AUTH (use --auth SECRET or --auth-file-token NAME)"
                     : "the server closed the connection\(closeHint)"
-                for event in assembler.abandonAll(.connectionLost(reason)) where !isSentinel(event, sentinel) { sink.handle(event) }
+                deliver(assembler.abandonAll(.connectionLost(reason)))
                 return .closed
             }
         }
-    }
-
-    private func isSentinel(_ event: AnswerEvent, _ sentinel: Int?) -> Bool {
-        if case .finished(let sequence, _) = event { return sequence == sentinel }
-        return false
     }
 
     private func queueSentinel() -> Int {

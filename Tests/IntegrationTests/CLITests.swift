@@ -165,6 +165,59 @@ import Testing
             """)
     }
 
+    /// A script that pauses longer than the timeout between lines is not a silent server: the
+    /// dropped line is reported at once (the client follows it with a request of its own), and
+    /// the pause ends nothing.
+    @Test func pipeReportsDropsAtOnceAndSurvivesPauses() throws {
+        let server = try ServerProcess()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath)
+        process.arguments = ["cli", "-p", "\(server.port)", "--timeout-ms", "200", "--pipe"]
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data("SET a 4102444800000000000\nFOO\n".utf8))
+        // Both answers arrive while stdin stays open (an empty read means the client exited).
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).hasSuffix("(no answer)\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        #expect(String(decoding: seen, as: UTF8.self) == "OK\n(no answer)\n")
+        usleep(600_000)  // the pause under test: three timeouts long
+        input.fileHandleForWriting.write(Data("GET a\n".utf8))
+        try input.fileHandleForWriting.close()
+        seen.append(output.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(String(decoding: seen, as: UTF8.self) == "OK\n(no answer)\nOK planned 4102444800000000000\n")
+        #expect(stderr == "kairos cli: no answer to \"FOO\" (the server does not answer malformed requests)\n")
+        #expect(process.terminationStatus == 1)
+    }
+
+    /// Long listings over TLS while more requests stream in: partial TLS writes and the server's
+    /// listing flow control must not stall the pipeline.
+    @Test func pipeOverTLSWithLongListings() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let (certificate, key) = try TestCertificate.make(in: directory)
+        let server = try ServerProcess(controller: "tls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\n", directory: directory)
+        var input = ""
+        for index in 0..<3_000 { input += "SET job.\(index) \(1_900_000_000_000_000_000 + index)\n" }
+        for index in 0..<3_000 { input += (index % 300 == 0 ? "QUERY job.\n" : "") + "GET job.\(index)\n" }
+        let run = try Self.cli(["-p", "\(server.port)", "--tls", "--insecure", "--pipe"], input: input)
+        #expect(run.status == 0 && run.stderr == "")
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        // 3,000 OKs, 10 listings of 3,000 jobs and an OK, 3,000 GET answers, and the final empty piece.
+        #expect(lines.count == 3_000 + 10 * 3_001 + 3_000 + 1)
+        #expect(lines.last == "" && lines[lines.count - 2] == "OK planned \(1_900_000_000_000_000_000 + 2_999)")
+        #expect(lines[3_000] == "job.0 planned 1900000000000000000")
+    }
+
     // MARK: TLS and AUTH
 
     @Test func tlsVerifiesTheCertificateAndName() throws {
