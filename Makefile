@@ -7,7 +7,8 @@ DEBUG_BIN := .build/debug/kairos
 .PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
-# network runners' client libraries, and the real peer servers the integration tests start.
+# network runners' client libraries, libedit (kairos cli's line editing), and the real peer
+# servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
 	redis-server rabbitmq-server nginx-light python3 libedit-dev
 deps:
