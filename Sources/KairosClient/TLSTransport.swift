@@ -45,6 +45,9 @@ final class TLSTransport: Transport {
     }
 
     deinit {
+        // close_notify, so the server sees an orderly end; one try, the socket is non-blocking.
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
         SSL_free(ssl)
         SSL_CTX_free(context)
         _ = ckairos_close(descriptor)
