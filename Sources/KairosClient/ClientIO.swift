@@ -18,6 +18,17 @@ enum ClientIO {
         }
     }
 
+    /// One send(2) with MSG_NOSIGNAL, retried on EINTR: bytes sent or -errno. A closed peer is
+    /// EPIPE, never SIGPIPE, whatever the process's signal settings.
+    static func send(_ descriptor: CInt, _ buffer: UnsafeRawBufferPointer) -> Int {
+        while true {
+            let count = Glibc.send(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+            if count >= 0 { return count }
+            let code = errno
+            if code != EINTR { return -Int(code) }
+        }
+    }
+
     /// Writes everything unless the reader went away (SIGPIPE is ignored, so that is EPIPE).
     static func writeAll(_ descriptor: CInt, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in

@@ -28,7 +28,11 @@ struct InteractiveShell {
             let trimmed = line.trimmingSpaces
             guard !trimmed.isEmpty else { continue }
             // A secret typed at the prompt should not land in the history file.
-            if !trimmed.lowercased().hasPrefix("auth") { add_history(trimmed) }
+            if !trimmed.lowercased().hasPrefix("auth") {
+                add_history(trimmed)
+                // Saved at once: Ctrl-C ends the process without running the defer below.
+                if let history { _ = write_history(history) }
+            }
             switch trimmed.lowercased() {
             case "quit", "exit": return 0
             case "help", "?":

@@ -37,13 +37,9 @@ final class PlainTransport: Transport {
         return count == 0 ? .closed : Self.failure(-count, wouldBlock: .wouldBlock(wantsWrite: false))
     }
 
-    /// `KairosCLI.main` ignores SIGPIPE, so a server that closed shows up as EPIPE here.
     func write(_ bytes: UnsafeRawBufferPointer) -> TransportResult {
-        while true {
-            let count = ckairos_write(descriptor, bytes.baseAddress, bytes.count)
-            if count >= 0 { return .transferred(count) }
-            if count != -Int(EINTR) { return Self.failure(-count, wouldBlock: .wouldBlock(wantsWrite: true)) }
-        }
+        let count = ClientIO.send(descriptor, bytes)
+        return count >= 0 ? .transferred(count) : Self.failure(-count, wouldBlock: .wouldBlock(wantsWrite: true))
     }
 
     private static func failure(_ code: Int, wouldBlock: TransportResult) -> TransportResult {
