@@ -66,7 +66,7 @@ public struct LineSource: RequestSource {
                 if !skippingLongLine {
                     skippingLongLine = true
                     lineNumber += 1
-                    return .refused("line \(lineNumber): \(RequestError.tooLong(Tokenizer.requestLimit + 1))")
+                    return .refused("line \(lineNumber): request longer than \(Tokenizer.requestLimit) bytes (the server would close the connection)")
                 }
             }
             if atEnd {
