@@ -12,7 +12,7 @@ import Testing
         // Written from another thread: the input may be larger than the pipe buffer.
         let writer = fds[1]
         let bytes = input
-        let thread = Thread { ClientIO.writeAll(writer, bytes); close(writer) }
+        let thread = WriterThread { ClientIO.writeAll(writer, bytes); close(writer) }
         thread.start()
         defer { close(fds[0]) }
         var source = LineSource(descriptor: fds[0])
@@ -56,7 +56,7 @@ import Testing
 }
 
 /// A plain pthread, so the writer needs no Foundation.
-final class Thread: @unchecked Sendable {
+final class WriterThread: @unchecked Sendable {
     private var handle = pthread_t()
     private let body: () -> Void
 
@@ -65,7 +65,7 @@ final class Thread: @unchecked Sendable {
     func start() {
         let box = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&handle, nil, { raw in
-            let thread = Unmanaged<Thread>.fromOpaque(raw!).takeRetainedValue()
+            let thread = Unmanaged<WriterThread>.fromOpaque(raw!).takeRetainedValue()
             thread.body()
             return nil
         }, box)
