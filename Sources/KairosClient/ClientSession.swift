@@ -27,6 +27,8 @@ public final class ClientSession {
     private var writeWaitsForRead = false
     /// The server wrote a bare `ERROR` outside AUTH: it requires AUTH and is closing.
     private var refusedWithoutAuth = false
+    /// The peer sent a line longer than any answer; the connection was given up.
+    private var garbled = false
     /// Added to "the server closed the connection": a plain client on a TLS port sees just that.
     private let closeHint: String
 
@@ -175,9 +177,12 @@ public final class ClientSession {
                 deliver(assembler.abandonAll(.timedOut(timeoutMilliseconds)))
                 return .timedOut
             case .closed:
-                let reason = refusedWithoutAuth
-                    ? "the server requires AUTH (use --auth SECRET or --auth-file-token NAME)"
-                    : "the server closed the connection\(closeHint)"
+                let reason =
+                    garbled
+                    ? "the server sent a line longer than 1 MiB (is it a Kairos server?)"
+                    : refusedWithoutAuth
+                        ? "the server requires AUTH (use --auth SECRET or --auth-file-token NAME)"
+                        : "the server closed the connection\(closeHint)"
                 deliver(assembler.abandonAll(.connectionLost(reason)))
                 return .closed
             }
@@ -234,6 +239,11 @@ public final class ClientSession {
                     start = index + 1
                 }
                 partialLine += chunk[start..<count]
+                // No answer line is anywhere near this long: a peer that is not a Kairos server.
+                if partialLine.count > 1 << 20 {
+                    garbled = true
+                    return false
+                }
             case .wouldBlock(let wantsWrite):
                 if wantsWrite { writeWaitsForRead = false }
                 return true

@@ -98,4 +98,24 @@ import Testing
             .finished(sequence: 1, .connectionLost("the server closed the connection (hint)")),
         ])
     }
+
+    @Test func anEndlessLineIsGivenUp() throws {
+        let (client, server) = socketPair()
+        defer { close(server) }
+        var session: ClientSession? = ClientSession(transport: PlainTransport(descriptor: client), timeoutMilliseconds: 3_600_000)
+        var source = ListSource([.request(try ClientRequest.fromArguments(["STAT"]))])
+        let recorder = Recorder()
+        // Sends until the client's end closes (EPIPE via MSG_NOSIGNAL ends the loop).
+        let writer = WriterThread {
+            let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: 65_536)
+            while garbage.withUnsafeBytes({ ClientIO.send(server, $0) }) > 0 {}
+        }
+        writer.start()
+        #expect(session?.run(&source, sink: recorder) == .closed)
+        session = nil  // closes the client's end, which ends the writer
+        writer.join()
+        #expect(recorder.events == [
+            .finished(sequence: 1, .connectionLost("the server sent a line longer than 1 MiB (is it a Kairos server?)")),
+        ])
+    }
 }
