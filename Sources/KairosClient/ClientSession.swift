@@ -32,8 +32,9 @@ public final class ClientSession {
     /// Added to "the server closed the connection": a plain client on a TLS port sees just that.
     private let closeHint: String
 
-    /// Sentinel requests are cheap GETs sent after the last command: their answer proves that
-    /// every earlier request without an answer was dropped, without waiting for a timeout.
+    /// Sentinel requests are cheap GETs of this job, sent whenever the pipeline runs out of
+    /// commands: the server answers in order, so their answer proves that every earlier request
+    /// still without one was dropped, without waiting for a timeout.
     static let sentinelJob = Array("kairos-cli.sentinel".utf8)
 
     init(transport: any Transport, timeoutMilliseconds: Int, closeHint: String = "") {
