@@ -7,9 +7,10 @@ DEBUG_BIN := .build/debug/kairos
 .PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
-# network runners' client libraries, and the real peer servers the integration tests start.
+# network runners' client libraries, libedit (kairos cli's line editing), and the real peer
+# servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
-	redis-server rabbitmq-server nginx-light python3 systemd
+	redis-server rabbitmq-server nginx-light python3 systemd libedit-dev
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

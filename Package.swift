@@ -60,6 +60,14 @@ let package = Package(
             dependencies: ["KairosProtocol", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
+        // libedit (Debian libedit-dev) for `kairos cli`'s interactive line editing and history.
+        .systemLibrary(name: "CKairosEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // `kairos cli`: connect, TLS, AUTH, pipelined requests correlated by id, answer formatting.
+        .target(
+            name: "KairosClient",
+            dependencies: ["KairosProtocol", "KairosConfig", "CKairos", "CKairosEdit"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KairosServer",
             dependencies: [
@@ -71,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosServer", "KairosStore", "KairosConfig",
+                "KairosServer", "KairosStore", "KairosConfig", "KairosClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +104,7 @@ let package = Package(
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
         .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
+        .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
         .testTarget(
             name: "KairosServerTests",
             dependencies: ["KairosServer", .product(name: "Logging", package: "swift-log")],

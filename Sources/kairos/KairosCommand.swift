@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import KairosClient
 
 /// `kairos [server] [-c PATH]`, `kairos dump ...`, `kairos --version` (SPEC §8.4, K18).
 @main
@@ -10,7 +11,7 @@ struct KairosCommand: ParsableCommand {
         commandName: "kairos",
         abstract: "A time-based job scheduler server, wire-compatible with ztick.",
         version: "kairos \(version)",
-        subcommands: [ServerCommand.self, DumpCommand.self],
+        subcommands: [ServerCommand.self, DumpCommand.self, CLICommand.self],
         defaultSubcommand: ServerCommand.self
     )
 
@@ -21,6 +22,10 @@ struct KairosCommand: ParsableCommand {
         if arguments.first == "-v" {
             print("kairos \(version)")
             Glibc.exit(0)
+        }
+        // `kairos cli` parses its own arguments: its -h is the host, as in redis-cli.
+        if arguments.first == "cli" {
+            Glibc.exit(KairosCLI.main(Array(arguments.dropFirst())))
         }
         do {
             var command = try parseAsRoot(arguments)

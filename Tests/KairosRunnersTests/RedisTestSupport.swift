@@ -62,10 +62,7 @@ final class RedisServer {
                 self.process = process
                 return
             }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-            }
-            process.waitUntilExit()
+            Self.kill(process)
         }
         try? FileManager.default.removeItem(at: directory)
         throw RedisTestFailure(description: "redis-server did not start on a port of its own after 5 attempts")
@@ -74,11 +71,25 @@ final class RedisServer {
     var pid: Int32 { process.processIdentifier }
 
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        Self.kill(process)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// SIGKILL, then reaps the pid itself for at most 10 s. Foundation's `waitUntilExit` was
+    /// seen to wait forever for a killed server (its exit unnoticed, the zombie unreaped) when
+    /// many processes ended at once; a stuck test run costs more than a late reap.
+    static func kill(_ process: Process) {
+        let pid = process.processIdentifier
+        guard pid > 0 else { return }
+        Glibc.kill(pid, SIGKILL)
+        var status: CInt = 0
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            // Reaped here, or already by Foundation (ECHILD), or Foundation saw the exit.
+            if reaped == pid || (reaped < 0 && errno == ECHILD) || !process.isRunning { return }
+            usleep(2_000)
+        }
     }
 
     deinit { stop() }
