@@ -29,6 +29,11 @@ let package = Package(
             name: "CKairos",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // rabbitmq-c for the amqp runner (K20), with wrappers for its variadic login; no logic.
+        .target(
+            name: "CKairosAMQP",
+            linkerSettings: [.linkedLibrary("rabbitmq"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
@@ -45,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "KairosRunners",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", "CKairosAMQP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -87,11 +92,11 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
-        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["KairosSystem", "CKairos"],
+            dependencies: ["KairosSystem", "CKairos", "CKairosAMQP"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
