@@ -46,20 +46,22 @@ final class AMQPConnection {
     private var nextTag: UInt64 = 1
 
     /// Connects, logs in and opens the confirm channel. `caFile`: PEM bundle for amqps://
-    /// (nil = the system trust store).
-    init(address: AMQPAddress, connectTimeoutMs: Int, rpcTimeoutMs: Int, caFile: String?) throws(AMQPFailure) {
+    /// (nil = the system trust store). `watchdog` learns the socket as soon as it exists (before
+    /// the login, which may block), so an abort can reach it.
+    init(address: AMQPAddress, connectTimeoutMs: Int, rpcTimeoutMs: Int, caFile: String?, watchdog: AMQPWatchdog) throws(AMQPFailure) {
         self.address = address
         guard let state = amqp_new_connection() else { throw .connection("out of memory") }
         self.state = state
         do throws(AMQPFailure) {
-            try connect(connectTimeoutMs: connectTimeoutMs, rpcTimeoutMs: rpcTimeoutMs, caFile: caFile)
+            try connect(connectTimeoutMs: connectTimeoutMs, rpcTimeoutMs: rpcTimeoutMs, caFile: caFile, watchdog: watchdog)
         } catch {
+            if socket >= 0 { watchdog.release(socket) }
             amqp_destroy_connection(state)
             throw error
         }
     }
 
-    private func connect(connectTimeoutMs: Int, rpcTimeoutMs: Int, caFile: String?) throws(AMQPFailure) {
+    private func connect(connectTimeoutMs: Int, rpcTimeoutMs: Int, caFile: String?, watchdog: AMQPWatchdog) throws(AMQPFailure) {
         let where_ = "\(address.host):\(address.port)"
         guard let sock = address.tls ? amqp_ssl_socket_new(state) : amqp_tcp_socket_new(state) else {
             throw .connection("cannot create a socket for \(where_)")
@@ -78,6 +80,7 @@ final class AMQPConnection {
         let opened = amqp_socket_open_noblock(sock, address.host, Int32(address.port), &connectBound)
         guard opened == 0 else { throw .connection("connect to \(where_): \(Self.status(opened))") }
         socket = amqp_get_sockfd(state)
+        guard watchdog.adopt(socket) else { throw .connection("aborted") }
         var rpcBound = Self.timeval(ms: rpcTimeoutMs)
         _ = amqp_set_handshake_timeout(state, &rpcBound)
         _ = amqp_set_rpc_timeout(state, &rpcBound)

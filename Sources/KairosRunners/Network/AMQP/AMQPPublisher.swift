@@ -74,10 +74,10 @@ final class AMQPPublisher {
             do {
                 connection = try self.connection(for: address)
             } catch {
-                fail(remaining, error.detail)
+                fail(remaining, watchdog.aborted ? "timed out (\(error.detail))" : error.detail)
                 return
             }
-            guard watchdog.adopt(connection.socket) else {
+            if reused && !watchdog.adopt(connection.socket) {
                 drop(address)
                 fail(remaining, "timed out")
                 return
@@ -190,7 +190,9 @@ final class AMQPPublisher {
 
     private func connection(for address: AMQPAddress) throws(AMQPFailure) -> AMQPConnection {
         if let connection = connections[address] { return connection }
-        let connection = try AMQPConnection(address: address, connectTimeoutMs: bounds.connectMs, rpcTimeoutMs: bounds.replyMs, caFile: caFile)
+        let connection = try AMQPConnection(
+            address: address, connectTimeoutMs: bounds.connectMs, rpcTimeoutMs: bounds.replyMs, caFile: caFile,
+            watchdog: watchdog)
         connections[address] = connection
         return connection
     }
