@@ -55,8 +55,8 @@ final class AMQPConnection {
         do throws(AMQPFailure) {
             try connect(connectTimeoutMs: connectTimeoutMs, rpcTimeoutMs: rpcTimeoutMs, caFile: caFile, watchdog: watchdog)
         } catch {
+            // Every stored property is set, so deinit runs and destroys the state.
             if socket >= 0 { watchdog.release(socket) }
-            amqp_destroy_connection(state)
             throw error
         }
     }

@@ -63,6 +63,7 @@ final class AMQPPublisher {
 
     /// K20: a reused connection that turns out broken is reopened once before the runs fail.
     private func publishWithOneReopen(_ publishes: [AMQPPublish]) {
+        defer { flush() }
         let address = publishes[0].address
         var remaining = publishes
         var reopened = false
@@ -97,7 +98,6 @@ final class AMQPPublisher {
             }
             flush()
         }
-        flush()
     }
 
     private enum Attempt {
