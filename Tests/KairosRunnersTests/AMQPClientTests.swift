@@ -128,7 +128,8 @@ final class AMQPDriver {
         defer { driver.close() }
         let result = try #require(driver.run(dsn: "amqp://guest:hunter2@127.0.0.1:\(node.port)", key: "k", job: "j"))
         #expect(!result.success)
-        #expect(result.detail.hasPrefix("login to 127.0.0.1:\(node.port) (vhost /): "))
+        #expect(result.detail == "login to 127.0.0.1:\(node.port) (vhost /): connection closed by the broker: "
+            + "403 ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.")
         #expect(!result.detail.contains("hunter2"))
     }
 
@@ -146,7 +147,7 @@ final class AMQPDriver {
         #expect(driver.run(dsn: dsn + "/", key: queue, job: "in-root") == .failed("returned by the broker (unroutable): 312 NO_ROUTE"))
         let missing = try #require(driver.run(dsn: dsn + "/no-such-vhost", key: queue, job: "x"))
         #expect(!missing.success)
-        #expect(missing.detail.hasPrefix("login to 127.0.0.1:\(node.port) (vhost no-such-vhost): "))
+        #expect(missing.detail == "login to 127.0.0.1:\(node.port) (vhost no-such-vhost): connection closed by the broker: 530 NOT_ALLOWED - vhost no-such-vhost not found")
     }
 
     @Test func percentEncodedCredentialsAreDecoded() throws {
@@ -184,7 +185,7 @@ final class AMQPDriver {
         let started = Date()
         let result = try #require(driver.run(dsn: "amqp://127.0.0.1:\(listener.port)", key: "k", job: "j", within: 10))
         #expect(!result.success)
-        #expect(result.detail.contains("timed out") || result.detail.contains("timeout"), "\(result.detail)")
+        #expect(result.detail == "login to 127.0.0.1:\(listener.port) (vhost /): request timed out")
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
@@ -219,8 +220,8 @@ final class AMQPDriver {
         #expect(try node.ctl(["close_all_connections", "kairos test"]).status == 0)
         #expect(driver.run(dsn: dsn, key: queue, job: "after-close") == .succeeded("broker ack"))
         #expect(try node.ctl(["stop_app"]).status == 0)
-        let stopped = try #require(driver.run(dsn: dsn, key: queue, job: "while-stopped"))
-        #expect(!stopped.success)
+        // The reused connection is broken, the one reopening attempt is refused.
+        #expect(driver.run(dsn: dsn, key: queue, job: "while-stopped") == .failed("connect to 127.0.0.1:\(node.port): a socket error occurred"))
         #expect(try node.ctl(["start_app"]).status == 0)
         #expect(driver.run(dsn: dsn, key: queue, job: "restarted") == .succeeded("broker ack"))
         #expect(try BrokerProbe(port: node.port).drain(queue).map { String(decoding: $0.body, as: UTF8.self) } == ["before", "after-close", "restarted"])

@@ -85,7 +85,7 @@ final class AMQPConnection {
         _ = amqp_set_handshake_timeout(state, &rpcBound)
         _ = amqp_set_rpc_timeout(state, &rpcBound)
         let login = ckairos_amqp_login_plain(state, address.vhost, 131_072, address.user, address.password)
-        if let problem = Self.problem(login) { throw .connection("login to \(where_) (vhost \(address.vhost)): \(problem)") }
+        if let problem = Self.problem(login) { throw .connection("login to \(where_) (vhost \(address.vhost)): \(problem.text)") }
         try openChannel()
     }
 

@@ -1,0 +1,134 @@
+// The integration tests' copy of KairosRunnersTests/RabbitNode.swift (test targets share no code);
+// its node has its own name and directory, so both suites may run in one process.
+import Foundation
+import Glibc
+
+/// A private RabbitMQ node for the test process: its own name, ports, epmd port and data
+/// directory. It takes seconds to start, so the process shares one (`RabbitNode.shared`) and
+/// stops it at exit: `rabbitmqctl stop`, then SIGKILL to the node's pid as a fallback.
+///
+/// As root the Debian scripts drop to the `rabbitmq` user, so the data directory is a 0777
+/// directory under /tmp, not inside a 0700 temporary tree.
+final class RabbitNode: Sendable {
+    let name: String
+    let port: UInt16
+    let directory: String
+    private let environment: [String: String]
+    private let server: Process
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    nonisolated(unsafe) private static var started: RabbitNode?
+    private static let lock = NSLock()
+    private static let startResult: Result<RabbitNode, Failure> = {
+        do {
+            let node = try RabbitNode()
+            started = node
+            atexit { RabbitNode.started?.stop() }
+            return .success(node)
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(Failure(description: "\(error)"))
+        }
+    }()
+
+    /// The process's node, started on first use.
+    static func shared() throws -> RabbitNode {
+        lock.lock()
+        defer { lock.unlock() }
+        return try startResult.get()
+    }
+
+    private init() throws {
+        let pid = getpid()
+        name = "kairos-test-\(pid)-it@localhost"
+        directory = "/tmp/kairos-rabbit-\(pid)-it"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o777)
+        port = try Self.freePort()
+        let dist = try Self.freePort()
+        let epmd = try Self.freePort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["RABBITMQ_NODENAME"] = name
+        environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1"
+        environment["RABBITMQ_NODE_PORT"] = String(port)
+        environment["RABBITMQ_DIST_PORT"] = String(dist)
+        environment["ERL_EPMD_PORT"] = String(epmd)
+        environment["RABBITMQ_MNESIA_BASE"] = directory + "/mnesia"
+        environment["RABBITMQ_LOG_BASE"] = directory + "/log"
+        environment["RABBITMQ_PID_FILE"] = directory + "/pid"
+        self.environment = environment
+        server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmq-server")
+        server.environment = environment
+        let output = FileHandle(forWritingAtPath: "/dev/null")
+        server.standardOutput = output
+        server.standardError = output
+        try server.run()
+        // `await_startup` fails at once while the node is not yet registered: ask again.
+        let deadline = Date().addingTimeInterval(90)
+        while true {
+            if (try? ctl(["await_startup", "--timeout", "10"]))?.status == 0 { break }
+            if Date() > deadline || !server.isRunning {
+                stop()
+                throw Failure(description: "rabbitmq node \(name) did not start")
+            }
+            usleep(300_000)
+        }
+    }
+
+    /// Runs `rabbitmqctl -n <node> args...`; bounded by its own `--timeout` where given.
+    @discardableResult
+    func ctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
+        process.arguments = ["-n", name] + arguments
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Stops the node (and its private epmd) by name, then by pid.
+    func stop() {
+        _ = try? ctl(["stop", "--timeout", "20"])
+        if let text = try? String(contentsOfFile: directory + "/pid", encoding: .utf8),
+           let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
+            kill(pid, SIGKILL)
+        }
+        if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        let epmd = Process()
+        epmd.executableURL = URL(fileURLWithPath: "/usr/bin/epmd")
+        epmd.arguments = ["-port", environment["ERL_EPMD_PORT"] ?? "0", "-kill"]
+        epmd.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        epmd.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if (try? epmd.run()) != nil { epmd.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(fd, pointer, length) == 0 else { return -1 }
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw Failure(description: "no free port") }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+}
