@@ -26,11 +26,13 @@ final class AMQPClient: NetworkClient {
         watchdogs = (0..<max(1, publishers)).map { _ in AMQPWatchdog() }
         try context.registrar.watch(results.doorbell.descriptor, events: Epoll.readable, key: Self.doorbellKey)
         let bounds = AMQPBounds(timeoutMs: context.config.timeoutMs)
+        let (queue, results, caFile) = (queue, results, context.config.httpCAFile)
         for watchdog in watchdogs {
-            let publisher = AMQPPublisher(queue: queue, results: results, watchdog: watchdog, bounds: bounds, caFile: context.config.httpCAFile)
-            let box = UncheckedSendable(publisher)
             do {
-                threads.append(try WorkerThread { box.value.run() })
+                // Only Sendable parts cross; the publisher (and its connections) is born on its thread.
+                threads.append(try WorkerThread {
+                    AMQPPublisher(queue: queue, results: results, watchdog: watchdog, bounds: bounds, caFile: caFile).run()
+                })
             } catch {
                 close()
                 throw error
@@ -88,11 +90,4 @@ final class AMQPClient: NetworkClient {
         context.registrar.unwatch(results.doorbell.descriptor)
         inflight.removeAll()
     }
-}
-
-/// Hands a value to exactly one other thread, which becomes its only user.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    // Safety: the publisher is created here and used only by the thread it is given to.
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
