@@ -210,6 +210,28 @@ final class AMQPDriver {
         #expect(driver.result(id) == nil)
     }
 
+    @Test func amqpsVerifiesTheBrokerAgainstTheConfiguredCA() throws {
+        let queue = uniqueQueue("kairos-tls")
+        let probe = try BrokerProbe(port: node.port)
+        try probe.declareQueue(queue)
+        let driver = try AMQPDriver(RunnerConfig(httpCAFile: node.caFile))
+        defer { driver.close() }
+        #expect(driver.run(dsn: "amqps://localhost:\(node.tlsPort)", key: queue, job: "over-tls") == .succeeded("broker ack"))
+        #expect(try probe.drain(queue) == [BrokerProbe.Message(body: Array("over-tls".utf8), deliveryMode: 2)])
+        // The certificate names `localhost` only.
+        #expect(driver.run(dsn: "amqps://127.0.0.1:\(node.tlsPort)", key: queue, job: "wrong-name")
+            == .failed("connect to 127.0.0.1:\(node.tlsPort): SSL hostname verification failed"))
+        #expect(try probe.drain(queue).isEmpty)
+    }
+
+    @Test func amqpsRefusesABrokerTheSystemStoreDoesNotKnow() throws {
+        let driver = try AMQPDriver()
+        defer { driver.close() }
+        let result = try #require(driver.run(dsn: "amqps://localhost:\(node.tlsPort)", key: "k", job: "untrusted"))
+        #expect(!result.success)
+        #expect(result.detail == "connect to localhost:\(node.tlsPort): SSL peer cert verification failed")
+    }
+
     /// Last: restarts the broker's application, so every open connection breaks.
     @Test func aBrokenReusedConnectionIsReopenedOnceAndAStoppedBrokerFails() throws {
         let queue = uniqueQueue("kairos-reopen")

@@ -12,6 +12,9 @@ import Glibc
 final class RabbitNode: Sendable {
     let name: String
     let port: UInt16
+    /// The amqps listener: a certificate for `localhost` only, signed by `caFile`.
+    let tlsPort: UInt16
+    let caFile: String
     let directory: String
     private let environment: [String: String]
     private let server: Process
@@ -50,6 +53,20 @@ final class RabbitNode: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o777)
         port = try Self.freePort()
+        tlsPort = try Self.freePort()
+        caFile = directory + "/ca.pem"
+        try Self.makeCertificates(in: directory)
+        let config = """
+            listeners.ssl.1 = 127.0.0.1:\(tlsPort)
+            ssl_options.cacertfile = \(directory)/ca.pem
+            ssl_options.certfile = \(directory)/server.pem
+            ssl_options.keyfile = \(directory)/server.key
+            ssl_options.verify = verify_none
+            ssl_options.fail_if_no_peer_cert = false
+
+            """
+        try config.write(toFile: directory + "/rabbitmq.conf", atomically: true, encoding: .utf8)
+        chmod(directory + "/rabbitmq.conf", 0o644)
         let dist = try Self.freePort()
         let epmd = try Self.freePort()
         var environment = ProcessInfo.processInfo.environment
@@ -61,6 +78,7 @@ final class RabbitNode: Sendable {
         environment["RABBITMQ_MNESIA_BASE"] = directory + "/mnesia"
         environment["RABBITMQ_LOG_BASE"] = directory + "/log"
         environment["RABBITMQ_PID_FILE"] = directory + "/pid"
+        environment["RABBITMQ_CONFIG_FILE"] = directory + "/rabbitmq.conf"
         self.environment = environment
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmq-server")
@@ -112,6 +130,31 @@ final class RabbitNode: Sendable {
         epmd.standardError = FileHandle(forWritingAtPath: "/dev/null")
         if (try? epmd.run()) != nil { epmd.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A throwaway CA and a server certificate for DNS name `localhost` (no IP address), made
+    /// with the openssl command; readable by the `rabbitmq` user.
+    private static func makeCertificates(in directory: String) throws {
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=kairos test CA",
+             "-keyout", "\(directory)/ca.key", "-out", "\(directory)/ca.pem"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+             "-keyout", "\(directory)/server.key", "-out", "\(directory)/server.csr"],
+            ["x509", "-req", "-in", "\(directory)/server.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", "\(directory)/san.ext", "-out", "\(directory)/server.pem"],
+        ]
+        try "subjectAltName = DNS:localhost\n".write(toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+        for arguments in steps {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw Failure(description: "openssl \(arguments[0]) failed") }
+        }
+        for file in ["ca.pem", "server.pem", "server.key"] { chmod(directory + "/" + file, 0o644) }
     }
 
     static func freePort() throws -> UInt16 {
