@@ -102,6 +102,9 @@ final class AMQPDriver {
         #expect(results.allSatisfy { $0 == .succeeded("broker ack") })
         let bodies = try probe.drain(queue).map { String(decoding: $0.body, as: UTF8.self) }
         #expect(bodies.sorted() == (0..<200).map { "job.\($0)" }.sorted())
+        // Reused: at most one connection per publisher thread, plus the probe's.
+        let connections = try node.ctl(["list_connections", "--silent", "name"]).output.split(separator: "\n")
+        #expect(connections.count <= 3, "\(connections)")
     }
 
     @Test func anUnroutableMandatoryPublishFails() throws {
@@ -176,6 +179,25 @@ final class AMQPDriver {
         defer { driver.close() }
         #expect(driver.run(dsn: "amqp://127.0.0.1:\(port)", key: "k", job: "j")
             == .failed("connect to 127.0.0.1:\(port): a socket error occurred"))
+    }
+
+    @Test func anUnknownHostFails() throws {
+        let driver = try AMQPDriver()
+        defer { driver.close() }
+        #expect(driver.run(dsn: "amqp://u:p@no-such-host.invalid/", key: "k", job: "j", within: 60)
+            == .failed("connect to no-such-host.invalid:5672: hostname lookup failed"))
+    }
+
+    @Test func failedAttemptsCloseTheirSockets() throws {
+        let listener = try SilentListener()
+        let driver = try AMQPDriver(RunnerConfig(timeoutMs: 100), publishers: 1)
+        defer { driver.close() }
+        for job in 0..<3 {
+            let result = try #require(driver.run(dsn: "amqp://127.0.0.1:\(listener.port)", key: "k", job: "j\(job)", within: 10))
+            #expect(!result.success)
+        }
+        // Each attempt's connection waits in the backlog; the client must have closed all three.
+        for _ in 0..<3 { #expect(listener.acceptAndAwaitEOF(within: 5)) }
     }
 
     @Test func aPeerThatNeverAnswersTimesOut() throws {
@@ -273,6 +295,25 @@ final class SilentListener {
     }
 
     deinit { close(fd) }
+
+    /// Accepts one connection and reports whether the client has closed it (EOF within `seconds`).
+    func acceptAndAwaitEOF(within seconds: Double) -> Bool {
+        guard awaitReadable(fd, seconds) else { return false }
+        let connection = accept(fd, nil, nil)
+        guard connection >= 0 else { return false }
+        defer { close(connection) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while awaitReadable(connection, seconds) {
+            let count = read(connection, &buffer, buffer.count)
+            if count <= 0 { return count == 0 }
+        }
+        return false
+    }
+
+    private func awaitReadable(_ descriptor: Int32, _ seconds: Double) -> Bool {
+        var poll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return Glibc.poll(&poll, 1, Int32(seconds * 1000)) == 1
+    }
 
     /// Accepts one connection (and keeps it open, silent) once a client arrives.
     func awaitConnection(within seconds: Double) -> Bool {
