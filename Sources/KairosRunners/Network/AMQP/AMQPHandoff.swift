@@ -2,7 +2,6 @@ import Glibc
 import KairosProtocol
 import KairosSync
 import KairosSystem
-import Synchronization
 
 /// One publish handed from the runner thread to a publisher thread.
 struct AMQPPublish: Sendable {
@@ -88,7 +87,7 @@ final class AMQPWorkQueue: @unchecked Sendable {
 /// doorbell whose eventfd is registered with the runner's epoll set.
 final class AMQPResults: Sendable {
     let doorbell: Doorbell
-    private let pending = Mutex<[(id: UInt64, result: NetworkResult)]>([])
+    private let pending = AMQPLock<[(id: UInt64, result: NetworkResult)]>([])
 
     init() throws(Errno) {
         doorbell = try Doorbell()

@@ -1,5 +1,4 @@
 import CKairosAMQP
-import Synchronization
 
 /// What the runner thread knows about one publisher thread, so it can unblock it.
 ///
@@ -18,7 +17,7 @@ final class AMQPWatchdog: Sendable {
         var closing = false
     }
 
-    private let state = Mutex(State())
+    private let state = AMQPLock(State())
 
     // MARK: Publisher side
 
