@@ -18,6 +18,9 @@ final class RabbitNode: Sendable {
     let directory: String
     private let environment: [String: String]
     private let server: Process
+    /// The node's own port mapper, started in the foreground so it can be stopped by pid
+    /// (a node that finds none starts a daemon that outlives the tests).
+    private let epmd: Process
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -68,25 +71,44 @@ final class RabbitNode: Sendable {
         try config.write(toFile: directory + "/rabbitmq.conf", atomically: true, encoding: .utf8)
         chmod(directory + "/rabbitmq.conf", 0o644)
         let dist = try Self.freePort()
-        let epmd = try Self.freePort()
+        let epmdPort = try Self.freePort()
         var environment = ProcessInfo.processInfo.environment
         environment["RABBITMQ_NODENAME"] = name
         environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1"
         environment["RABBITMQ_NODE_PORT"] = String(port)
         environment["RABBITMQ_DIST_PORT"] = String(dist)
-        environment["ERL_EPMD_PORT"] = String(epmd)
+        environment["ERL_EPMD_PORT"] = String(epmdPort)
         environment["RABBITMQ_MNESIA_BASE"] = directory + "/mnesia"
         environment["RABBITMQ_LOG_BASE"] = directory + "/log"
         environment["RABBITMQ_PID_FILE"] = directory + "/pid"
         environment["RABBITMQ_CONFIG_FILE"] = directory + "/rabbitmq.conf"
         self.environment = environment
+        epmd = Process()
+        epmd.executableURL = URL(fileURLWithPath: "/usr/bin/epmd")
+        epmd.arguments = ["-port", String(epmdPort)]
+        epmd.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        epmd.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try epmd.run()
+        let listening = Date().addingTimeInterval(10)
+        while !Self.accepts(port: epmdPort) {
+            guard Date() < listening, epmd.isRunning else {
+                epmd.terminate()
+                throw Failure(description: "epmd did not start on port \(epmdPort)")
+            }
+            usleep(20_000)
+        }
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmq-server")
         server.environment = environment
         let output = FileHandle(forWritingAtPath: "/dev/null")
         server.standardOutput = output
         server.standardError = output
-        try server.run()
+        do {
+            try server.run()
+        } catch {
+            kill(epmd.processIdentifier, SIGKILL)
+            throw error
+        }
         // `await_startup` fails at once while the node is not yet registered: ask again.
         let deadline = Date().addingTimeInterval(90)
         while true {
@@ -123,12 +145,10 @@ final class RabbitNode: Sendable {
             kill(pid, SIGKILL)
         }
         if server.isRunning { kill(server.processIdentifier, SIGKILL) }
-        let epmd = Process()
-        epmd.executableURL = URL(fileURLWithPath: "/usr/bin/epmd")
-        epmd.arguments = ["-port", environment["ERL_EPMD_PORT"] ?? "0", "-kill"]
-        epmd.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        epmd.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        if (try? epmd.run()) != nil { epmd.waitUntilExit() }
+        if epmd.isRunning {
+            kill(epmd.processIdentifier, SIGKILL)
+            epmd.waitUntilExit()
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -155,6 +175,19 @@ final class RabbitNode: Sendable {
             guard process.terminationStatus == 0 else { throw Failure(description: "openssl \(arguments[0]) failed") }
         }
         for file in ["ca.pem", "server.pem", "server.key"] { chmod(directory + "/" + file, 0o644) }
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    private static func accepts(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     static func freePort() throws -> UInt16 {
