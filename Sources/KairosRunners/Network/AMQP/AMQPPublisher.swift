@@ -54,9 +54,13 @@ final class AMQPPublisher {
             }
             for exchange in order { publishWithOneReopen(byExchange[exchange]!) }
         }
+        // Close politely (brokers log abrupt closes), but within two seconds in all: past that,
+        // connections are just dropped, so many unresponsive brokers cannot stretch shutdown.
+        let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
         for connection in connections.values {
             watchdog.release(connection.socket)
-            connection.close(timeoutMs: 1000)
+            let remainingMs = Int((deadline - Clock.monotonicNanoseconds()) / 1_000_000)
+            if remainingMs > 0 { connection.close(timeoutMs: min(1000, remainingMs)) }
         }
         connections.removeAll()
     }
