@@ -31,6 +31,11 @@ let package = Package(
         ),
         // hiredis's RESP encoder and reply parser for the redis runner (Debian libhiredis-dev).
         .systemLibrary(name: "CKairosRedis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // rabbitmq-c for the amqp runner (K20), with wrappers for its variadic login; no logic.
+        .target(
+            name: "CKairosAMQP",
+            linkerSettings: [.linkedLibrary("rabbitmq"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
         // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
@@ -50,7 +55,7 @@ let package = Package(
         .target(
             name: "KairosRunners",
             dependencies: [
-                "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis",
+                "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis", "CKairosAMQP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -102,7 +107,7 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
-        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
         .testTarget(
@@ -112,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["KairosSystem", "CKairos"],
+            dependencies: ["KairosSystem", "CKairos", "CKairosAMQP"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

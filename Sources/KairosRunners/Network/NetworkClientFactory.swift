@@ -36,7 +36,7 @@ public struct NetworkClientFactory: Sendable {
         switch kind {
         case .http: nil
         case .redis: RedisClient(context)
-        case .amqp: nil
+        case .amqp: try AMQPClient(context)
         }
     }
 }
