@@ -29,6 +29,8 @@ let package = Package(
             name: "CKairos",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // libcurl's variadic setopt/getinfo as typed one-call wrappers (http runner, K20); no logic.
+        .target(name: "CKairosCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "KairosRunners",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", "CKairosCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosServer", "KairosStore", "KairosConfig",
+                "KairosServer", "KairosStore", "KairosConfig", "KairosProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
