@@ -89,7 +89,9 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
-        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(
+            name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
