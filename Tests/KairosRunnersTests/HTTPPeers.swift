@@ -132,7 +132,8 @@ final class TLSWebServer {
             error_log \(prefix)/error.log;
             events { worker_connections 256; }
             http {
-                access_log off;
+                log_format kairos '$connection $request';
+                access_log \(prefix)/access.log kairos;
                 client_body_temp_path \(prefix)/body;
                 proxy_temp_path \(prefix)/proxy;
                 fastcgi_temp_path \(prefix)/fastcgi;
@@ -160,6 +161,12 @@ final class TLSWebServer {
     deinit { stop() }
 
     func url(_ path: String) -> String { "https://127.0.0.1:\(port)\(path)" }
+
+    /// nginx's access log so far: `<connection serial> <request line>` per request.
+    var accessLog: [String] {
+        let text = (try? String(contentsOfFile: ca.directory.appendingPathComponent("access.log").path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
 
     func stop() {
         guard process.isRunning else { return }
