@@ -57,6 +57,9 @@ final class CurlEasy {
             { self.set(CURLOPT_NOSIGNAL, 1) },
             { self.set(CURLOPT_URL, bytes: request.url) },
             { self.set(CURLOPT_PROTOCOLS_STR, "http,https") },
+            // Straight to the host: an `http_proxy` in the server's environment must not
+            // reroute (or break) the webhooks.
+            { self.set(CURLOPT_PROXY, "") },
             { self.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1) },
             { self.set(CURLOPT_FOLLOWLOCATION, 0) },
             { self.set(CURLOPT_USERAGENT, shared.userAgent) },

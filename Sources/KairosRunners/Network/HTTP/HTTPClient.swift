@@ -210,10 +210,17 @@ final class HTTPClient: NetworkClient {
         if what & CURL_POLL_IN != 0 { events |= Epoll.readable }
         if what & CURL_POLL_OUT != 0 { events |= Epoll.writable }
         do {
-            if watched[socket] == nil {
-                try context.registrar.watch(fd, events: events, key: key)
-            } else {
+            do {
+                if watched[socket] == nil {
+                    try context.registrar.watch(fd, events: events, key: key)
+                } else {
+                    try context.registrar.change(fd, events: events, key: key)
+                }
+            } catch where error.rawValue == EEXIST {
                 try context.registrar.change(fd, events: events, key: key)
+            } catch where error.rawValue == ENOENT {
+                // The socket closed and its number came back without a REMOVE in between.
+                try context.registrar.watch(fd, events: events, key: key)
             }
             watched[socket] = events
         } catch {
