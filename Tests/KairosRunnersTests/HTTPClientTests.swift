@@ -71,6 +71,13 @@ import Testing
         #expect(result.detail.hasSuffix("Couldn't connect to server (POST \(url))"), "\(result.detail)")
     }
 
+    @Test(arguments: ["http://", "http://127.0.0.1:99999/x", "http://exa mple.com/"])
+    func aBadURLFailsAtRunTime(url: String) throws {
+        let driver = try HTTPClientDriver()
+        #expect(driver.run("GET", url) == .failed("URL using bad/illegal format or missing URL (GET \(url))"))
+        #expect(driver.watchedCount == 0)
+    }
+
     @Test func unknownHostFails() throws {
         let driver = try HTTPClientDriver()
         #expect(driver.run("GET", "http://kairos-test.invalid/x")
