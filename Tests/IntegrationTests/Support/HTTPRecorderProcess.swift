@@ -15,12 +15,13 @@ final class HTTPRecorderProcess {
         let body: String
     }
 
-    init() throws {
+    /// `tls`: certificate and key files; the recorder then speaks https.
+    init(tls: (certificate: String, key: String)? = nil) throws {
         let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = tests.appendingPathComponent("KairosRunnersTests/Fixtures/http-recorder.py").path
         directory = try ServerProcess.makeDirectory()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, directory.path]
+        process.arguments = ["python3", script, directory.path] + (tls.map { [$0.certificate, $0.key] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let portFile = directory.appendingPathComponent("port").path
@@ -38,6 +39,32 @@ final class HTTPRecorderProcess {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Makes a throwaway CA (ca.pem) and a certificate for 127.0.0.1 signed by it (server.pem,
+    /// server.key) in `directory`, with the openssl tool.
+    static func makeTestCA(in directory: URL) throws {
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n".write(
+            to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+        for arguments in [
+            ["req", "-x509"] + curve + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=kairos test CA"],
+            ["req"] + curve + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw ServerProcess.Failure(description: "openssl \(arguments.joined(separator: " ")) failed")
+            }
+        }
     }
 
     var requests: [Request] {

@@ -2,7 +2,9 @@
 """A webhook peer for the http runner's tests: records every request it receives, then answers
 as the request's path says.
 
-usage: http-recorder.py DIRECTORY
+usage: http-recorder.py DIRECTORY [CERT KEY]
+
+With CERT and KEY (PEM files) it speaks https instead of http.
 
 Listens on a free 127.0.0.1 port and writes it to DIRECTORY/port once it accepts. Each request
 is appended to DIRECTORY/requests.jsonl before it is answered, as one JSON object:
@@ -20,6 +22,7 @@ import json
 import os
 import signal
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -90,6 +93,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 server = Server(("127.0.0.1", 0), Recorder)
+if len(sys.argv) > 3:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 port_path = os.path.join(directory, "port")
 with open(port_path + ".tmp", "w") as out:
     out.write(str(server.server_address[1]))
