@@ -182,6 +182,21 @@ import Testing
         #expect(driver.results[late] == .failed("the http runner is closed"))
     }
 
+    @Test func faultsAndCloseLeaveNoDescriptorBehind() throws {
+        let recorder = try HTTPRecorder()
+        let driver = try HTTPClientDriver(limits: CurlEasy.Limits(connectMs: 1_000, totalMs: 300))
+        #expect(driver.run("GET", recorder.url("/truncate"))?.success == false)
+        #expect(driver.run("GET", recorder.url("/hang"))?.success == false)
+        #expect(driver.run("GET", recorder.url("/drop"))?.success == true)
+        #expect(driver.run("GET", recorder.url("/status/500"))?.success == false)
+        #expect(driver.run("GET", recorder.url("/kept"))?.success == true)
+        // Only the kept-alive connection of the last run is still open.
+        #expect(socketsConnected(toPort: recorder.port) == 1)
+        driver.client.close()
+        #expect(socketsConnected(toPort: recorder.port) == 0)
+        #expect(driver.watchedCount == 0)
+    }
+
     @Test func anUnsupportedMethodFailsWithoutTouchingTheNetwork() throws {
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()

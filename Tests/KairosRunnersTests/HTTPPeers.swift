@@ -209,3 +209,22 @@ private func loopback(port: Int) -> sockaddr_in {
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
     return address
 }
+
+/// This process's descriptors that are TCP sockets connected to 127.0.0.1:`port`: the
+/// connections a client holds to a peer, whatever state the peer left them in.
+func socketsConnected(toPort port: Int) -> Int {
+    var inodes = Set<String>()
+    let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+    let hex = String(port, radix: 16, uppercase: true)
+    let remote = "0100007F:" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    for line in table.split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: " ")
+        if fields.count > 9, fields[2] == remote { inodes.insert(String(fields[9])) }
+    }
+    let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return descriptors.filter { fd in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"),
+              target.hasPrefix("socket:[") else { return false }
+        return inodes.contains(String(target.dropFirst("socket:[".count).dropLast()))
+    }.count
+}
