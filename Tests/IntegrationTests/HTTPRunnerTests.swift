@@ -19,7 +19,7 @@ import Testing
                 ["Content-Type", "application/json"], ["Content-Length", "\(body.utf8.count)"],
             ],
             body: body)])
-        #expect(ServerProcess.eventually { server.stderr.contains("runner: job hook.1 (http) executed: HTTP 200 (POST http://127.0.0.1:\(recorder.port)/hook)") })
+        #expect(ServerProcess.eventually { server.stderr.contains("runner: job hook.1 (http) executed: POST http://127.0.0.1:\(recorder.port)/hook: HTTP 200") })
     }
 
     @Test func anErrorStatusEndsFailedAndTheLogMasksCredentials() throws {
@@ -30,7 +30,7 @@ import Testing
         #expect(try client.receive("r1 OK\nr2 OK\n") == "r1 OK\nr2 OK\n")
         #expect(try ExecutionTests.waitForStatus(client, job: "bad.1", status: "failed"))
         #expect(recorder.requests.map(\.requestLine) == ["GET /status/503 HTTP/1.1"])
-        let line = "runner: job bad.1 (http) failed: HTTP 503 (GET http://***@127.0.0.1:\(recorder.port)/status/503)"
+        let line = "runner: job bad.1 (http) failed: GET http://***@127.0.0.1:\(recorder.port)/status/503: HTTP 503"
         #expect(ServerProcess.eventually { server.stderr.contains(line) })
         #expect(!server.stderr.contains("hunter2"))
     }
@@ -64,7 +64,7 @@ import Testing
         try first.send(rule + "r2 SET tls.1 1\n")
         #expect(try first.receive("r1 OK\nr2 OK\n") == "r1 OK\nr2 OK\n")
         #expect(try ExecutionTests.waitForStatus(first, job: "tls.1", status: "failed"))
-        #expect(ServerProcess.eventually { untrusting.stderr.contains("runner: job tls.1 (http) failed: SSL certificate problem") })
+        #expect(ServerProcess.eventually { untrusting.stderr.contains("runner: job tls.1 (http) failed: POST \(url): SSL certificate problem") })
         #expect(recorder.requests.isEmpty)
 
         let ca = certificates.appendingPathComponent("ca.pem").path

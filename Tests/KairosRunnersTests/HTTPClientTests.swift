@@ -12,7 +12,7 @@ import Testing
     @Test func postSendsExactlyTheJSONBodyAndHeaders() throws {
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
-        #expect(driver.run("POST", recorder.url("/hook?a=1")) == .succeeded("HTTP 200 (POST \(recorder.url("/hook?a=1")))"))
+        #expect(driver.run("POST", recorder.url("/hook?a=1")) == .succeeded("POST \(recorder.url("/hook?a=1")): HTTP 200"))
         #expect(recorder.requests == [RecordedRequest(
             connection: 1, requestLine: "POST /hook?a=1 HTTP/1.1",
             headers: [
@@ -56,7 +56,7 @@ import Testing
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
         let url = recorder.url("/status/\(status)")
-        #expect(driver.run("POST", url) == NetworkResult(success: success, detail: "HTTP \(status) (POST \(url))"))
+        #expect(driver.run("POST", url) == NetworkResult(success: success, detail: "POST \(url): HTTP \(status)"))
         // A redirect is not followed: the recorder saw the one request only.
         #expect(recorder.requests.map(\.requestLine) == ["POST /status/\(status) HTTP/1.1"])
     }
@@ -67,21 +67,21 @@ import Testing
         let url = "http://127.0.0.1:\(port)/x"
         let result = try #require(driver.run("POST", url))
         #expect(!result.success)
-        #expect(result.detail.hasPrefix("Failed to connect to 127.0.0.1 port \(port)"), "\(result.detail)")
-        #expect(result.detail.hasSuffix("Couldn't connect to server (POST \(url))"), "\(result.detail)")
+        #expect(result.detail.hasPrefix("POST \(url): Failed to connect to 127.0.0.1 port \(port)"), "\(result.detail)")
+        #expect(result.detail.hasSuffix("Couldn't connect to server"), "\(result.detail)")
     }
 
     @Test(arguments: ["http://", "http://127.0.0.1:99999/x", "http://exa mple.com/"])
     func aBadURLFailsAtRunTime(url: String) throws {
         let driver = try HTTPClientDriver()
-        #expect(driver.run("GET", url) == .failed("URL using bad/illegal format or missing URL (GET \(url))"))
+        #expect(driver.run("GET", url) == .failed("GET \(url): URL using bad/illegal format or missing URL"))
         #expect(driver.watchedCount == 0)
     }
 
     @Test func unknownHostFails() throws {
         let driver = try HTTPClientDriver()
         #expect(driver.run("GET", "http://kairos-test.invalid/x")
-            == .failed("Could not resolve host: kairos-test.invalid (GET http://kairos-test.invalid/x)"))
+            == .failed("GET http://kairos-test.invalid/x: Could not resolve host: kairos-test.invalid"))
     }
 
     @Test func aServerThatNeverAnswersTimesOut() throws {
@@ -90,8 +90,7 @@ import Testing
         let started = Date()
         let result = try #require(driver.run("POST", recorder.url("/hang")))
         #expect(!result.success)
-        #expect(result.detail.hasPrefix("Operation timed out after "), "\(result.detail)")
-        #expect(result.detail.hasSuffix("(POST \(recorder.url("/hang")))"))
+        #expect(result.detail.hasPrefix("POST \(recorder.url("/hang")): Operation timed out after "), "\(result.detail)")
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
@@ -99,20 +98,20 @@ import Testing
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
         let url = recorder.url("/truncate")
-        #expect(driver.run("GET", url) == .failed("transfer closed with 90 bytes remaining to read (GET \(url))"))
+        #expect(driver.run("GET", url) == .failed("GET \(url): transfer closed with 90 bytes remaining to read"))
     }
 
     @Test func credentialsGoToTheServerButNotIntoTheDetail() throws {
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
         let url = "http://hook:s3cret@127.0.0.1:\(recorder.port)/status/503"
-        #expect(driver.run("POST", url) == .failed("HTTP 503 (POST http://***@127.0.0.1:\(recorder.port)/status/503)"))
+        #expect(driver.run("POST", url) == .failed("POST http://***@127.0.0.1:\(recorder.port)/status/503: HTTP 503"))
         // libcurl turns URL userinfo into Basic authentication.
         #expect(recorder.requests.first?.header("Authorization") == "Basic \(Data("hook:s3cret".utf8).base64EncodedString())")
         let refusedPort = try freeLoopbackPort()
         let refused = try #require(driver.run("GET", "http://hook:s3cret@127.0.0.1:\(refusedPort)/"))
         #expect(!refused.detail.contains("s3cret") && !refused.detail.contains("hook"))
-        #expect(refused.detail.hasSuffix("(GET http://***@127.0.0.1:\(refusedPort)/)"))
+        #expect(refused.detail.hasPrefix("GET http://***@127.0.0.1:\(refusedPort)/: "))
     }
 
     @Test func runsToTheSameHostShareOneConnection() throws {
@@ -201,7 +200,7 @@ import Testing
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
         let id = driver.start("PATCH", recorder.url("/x"))
-        #expect(driver.results[id] == .failed("unsupported method PATCH (PATCH \(recorder.url("/x")))"))
+        #expect(driver.results[id] == .failed("PATCH \(recorder.url("/x")): unsupported method PATCH"))
         #expect(recorder.requests.isEmpty)
     }
 }

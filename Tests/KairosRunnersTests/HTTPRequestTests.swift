@@ -71,12 +71,12 @@ import Testing
 
     @Test func twoHundredsSucceedEverythingElseFails() {
         for status in [200, 201, 204, 299] {
-            #expect(HTTPOutcome.response(status: status, target: "POST http://h/x") == .succeeded("HTTP \(status) (POST http://h/x)"))
+            #expect(HTTPOutcome.response(status: status, target: "POST http://h/x") == .succeeded("POST http://h/x: HTTP \(status)"))
         }
         for status in [0, 100, 199, 300, 301, 304, 404, 500, 503] {
-            #expect(HTTPOutcome.response(status: status, target: "GET http://h/x") == .failed("HTTP \(status) (GET http://h/x)"))
+            #expect(HTTPOutcome.response(status: status, target: "GET http://h/x") == .failed("GET http://h/x: HTTP \(status)"))
         }
-        #expect(HTTPOutcome.transport("Couldn't connect to server", target: "GET http://h/") == .failed("Couldn't connect to server (GET http://h/)"))
+        #expect(HTTPOutcome.transport("Couldn't connect to server", target: "GET http://h/") == .failed("GET http://h/: Couldn't connect to server"))
         #expect(HTTPOutcome.target(method: "PUT", url: bytes("http://u:p@h/x")) == "PUT http://***@h/x")
     }
 }
