@@ -94,6 +94,21 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
+    @Test func aHungRunDoesNotHoldUpOthers() throws {
+        let recorder = try HTTPRecorder()
+        let driver = try HTTPClientDriver()
+        let hung = driver.start("POST", recorder.url("/hang"))
+        let refusedPort = try freeLoopbackPort()
+        let others = [
+            driver.start("POST", recorder.url("/ok/1")), driver.start("GET", "http://127.0.0.1:\(refusedPort)/"),
+            driver.start("PUT", recorder.url("/ok/2")),
+        ]
+        let results = driver.awaitResults(others, within: 5)
+        #expect(results.map { $0?.success } == [true, false, true])
+        #expect(driver.results[hung] == nil)
+        driver.client.cancel(hung)
+    }
+
     @Test func aServerThatClosesMidResponseFails() throws {
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
