@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func connectionRefusedFails() throws {
-        let port = try freeLoopbackPort()
+        let port = try unusedHTTPPort()
         let driver = try HTTPClientDriver()
         let url = "http://127.0.0.1:\(port)/x"
         let result = try #require(driver.run("POST", url))
@@ -98,7 +98,7 @@ import Testing
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()
         let hung = driver.start("POST", recorder.url("/hang"))
-        let refusedPort = try freeLoopbackPort()
+        let refusedPort = try unusedHTTPPort()
         let others = [
             driver.start("POST", recorder.url("/ok/1")), driver.start("GET", "http://127.0.0.1:\(refusedPort)/"),
             driver.start("PUT", recorder.url("/ok/2")),
@@ -123,7 +123,7 @@ import Testing
         #expect(driver.run("POST", url) == .failed("POST http://***@127.0.0.1:\(recorder.port)/status/503: HTTP 503"))
         // libcurl turns URL userinfo into Basic authentication.
         #expect(recorder.requests.first?.header("Authorization") == "Basic \(Data("hook:s3cret".utf8).base64EncodedString())")
-        let refusedPort = try freeLoopbackPort()
+        let refusedPort = try unusedHTTPPort()
         let refused = try #require(driver.run("GET", "http://hook:s3cret@127.0.0.1:\(refusedPort)/"))
         #expect(!refused.detail.contains("s3cret") && !refused.detail.contains("hook"))
         #expect(refused.detail.hasPrefix("GET http://***@127.0.0.1:\(refusedPort)/: "))

@@ -123,7 +123,7 @@ final class TLSWebServer {
     init() throws {
         let directory = try makeTemporaryDirectory()
         ca = try TestCA(in: directory)
-        port = try freeLoopbackPort()
+        port = try unusedHTTPPort()
         let prefix = directory.path
         let config = """
             daemon off;
@@ -152,7 +152,7 @@ final class TLSWebServer {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
         process.arguments = ["-e", "\(prefix)/error.log", "-p", prefix, "-c", configPath]
         try process.run()
-        guard eventually(within: 15, { canConnect(port: port) }) else {
+        guard eventually(within: 15, { httpPortAccepts(port: port) }) else {
             stop()
             throw PeerFailure(description: "nginx did not start: \((try? String(contentsOfFile: "\(prefix)/error.log", encoding: .utf8)) ?? "")")
         }
@@ -178,10 +178,10 @@ final class TLSWebServer {
 }
 
 /// A loopback port nothing listens on right now.
-func freeLoopbackPort() throws -> Int {
+func unusedHTTPPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
-    var address = loopback(port: 0)
+    var address = httpLoopback(port: 0)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
@@ -193,16 +193,16 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-func canConnect(port: Int) -> Bool {
+func httpPortAccepts(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
-    var address = loopback(port: port)
+    var address = httpLoopback(port: port)
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
 
-private func loopback(port: Int) -> sockaddr_in {
+private func httpLoopback(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = UInt16(port).bigEndian
