@@ -40,6 +40,16 @@ import Testing
         #expect(result.detail.hasPrefix("GET \(nginx.url("/")): SSL certificate problem"), "\(result.detail)")
     }
 
+    @Test func aCertificateForAnotherHostNameFails() throws {
+        let nginx = try TLSWebServer()
+        let driver = try HTTPClientDriver(RunnerConfig(httpCAFile: nginx.ca.caFile))
+        // The certificate names IP 127.0.0.1 only; `localhost` reaches the same server.
+        let url = "https://localhost:\(nginx.port)/hook"
+        let result = try #require(driver.run("POST", url))
+        #expect(!result.success)
+        #expect(result.detail.hasPrefix("POST \(url): SSL: no alternative certificate subject name matches target host name 'localhost'"), "\(result.detail)")
+    }
+
     @Test func aMissingCAFileFailsTheRunWithCurlsReason() throws {
         let nginx = try TLSWebServer()
         let driver = try HTTPClientDriver(RunnerConfig(httpCAFile: "/nonexistent/ca.pem"))
