@@ -4,13 +4,13 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
+.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro bench-b8-http clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
 # servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
-	redis-server rabbitmq-server nginx-light python3 systemd libedit-dev
+	redis-server rabbitmq-server nginx-light python3 systemd libedit-dev wrk
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -44,6 +44,11 @@ test-tsan: deps
 
 bench: deps
 	Benchmarks/run-bench.sh
+	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
+
+# B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
+bench-b8-http: deps release
+	nice Benchmarks/b8-http.sh
 
 bench-quick: deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh

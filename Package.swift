@@ -36,6 +36,8 @@ let package = Package(
             name: "CKairosAMQP",
             linkerSettings: [.linkedLibrary("rabbitmq"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // libcurl's variadic setopt/getinfo as typed one-call wrappers (http runner, K20); no logic.
+        .target(name: "CKairosCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
         // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
@@ -56,7 +58,7 @@ let package = Package(
             name: "KairosRunners",
             dependencies: [
                 "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis", "CKairosAMQP",
-                .product(name: "Logging", package: "swift-log"),
+                "CKairosCurl", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -84,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosServer", "KairosStore", "KairosConfig", "KairosClient",
+                "KairosServer", "KairosStore", "KairosConfig", "KairosClient", "KairosProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -107,7 +109,9 @@ let package = Package(
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
-        .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(
+            name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One function per section: check its keys, then read each one over the defaults.
 extension ConfigLoader {
     /// Millisecond settings end up in poll/epoll timeouts, which take an Int32.
@@ -116,13 +122,34 @@ extension ConfigLoader {
     }
 
     static func applyRunner(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
-        try section.checkKeys(allowed: ["concurrency", "timeout_ms"])
+        try section.checkKeys(allowed: ["concurrency", "timeout_ms", "http_ca_file"])
         if let concurrency = try section.integer("concurrency", in: 1...4096) {
             config.runnerConcurrency = concurrency
         }
         if let timeout = try section.integer("timeout_ms", in: 0...millisecondLimit) {
             config.runnerTimeoutMs = timeout
         }
+        if let path = try section.string("http_ca_file", nonEmpty: true) {
+            try checkReadableFile(path, key: section.qualified("http_ca_file"))
+            config.runnerHTTPCAFile = path
+        }
+    }
+
+    /// A file the server reads later (a CA bundle): refused now, naming the key, rather than
+    /// failing every run that needs it.
+    static func checkReadableFile(_ path: String, key: String) throws(ConfigError) {
+        let reason: String
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            reason = String(cString: strerror(errno))
+        } else {
+            var info = stat()
+            let isDirectory = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            close(fd)
+            guard isDirectory else { return }
+            reason = "is a directory"
+        }
+        throw ConfigError.badValue(.invalidValue, key: key, value: TOMLText.quoted(path), expected: "expected a readable file: \(reason)")
     }
 
     private static func missingPair(missing: String, present: String) -> ConfigError {

@@ -37,6 +37,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var runnerConcurrency: Int
     /// `[runner] timeout_ms`: a run is killed after this long; 0 means no limit (K13).
     public var runnerTimeoutMs: Int
+    /// `[runner] http_ca_file`: PEM bundle https webhooks are verified against instead of the
+    /// system trust store (K20); nil = the system store. Checked readable at load.
+    public var runnerHTTPCAFile: String? = nil
 
     /// The values used when no config file is given, and for every key a file leaves out.
     public static let defaults = ServerConfig(

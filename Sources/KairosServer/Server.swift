@@ -97,7 +97,7 @@ public final class Server {
             runners = try RunnerPool(
                 config: RunnerConfig(
                     concurrency: config.runnerConcurrency, timeoutMs: config.runnerTimeoutMs,
-                    shellPath: config.shellPath, shellArgs: config.shellArgs),
+                    shellPath: config.shellPath, shellArgs: config.shellArgs, httpCAFile: config.runnerHTTPCAFile),
                 stats: stats, outcomeDoorbell: coreDoorbell, logger: logger)
             reactor = try Reactor(
                 listener: listener, config: reactorConfig, requests: requests, responses: responses,

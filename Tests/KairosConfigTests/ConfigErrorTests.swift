@@ -25,7 +25,7 @@ import KairosConfig
         Case(toml: "[http]\n\"odd key\" = 1", kind: .unknownKey, key: "http.\"odd key\"", value: nil,
              description: "error: UnknownKey: http.\"odd key\" (expected one of listen)"),
         Case(toml: "[runner]\nworkers = 2", kind: .unknownKey, key: "runner.workers", value: nil,
-             description: "error: UnknownKey: runner.workers (expected one of concurrency, timeout_ms)"),
+             description: "error: UnknownKey: runner.workers (expected one of concurrency, timeout_ms, http_ca_file)"),
         Case(toml: "log = \"info\"", kind: .invalidValue, key: "log", value: "\"info\"",
              description: "error: InvalidValue: log = \"info\" (expected a [log] section)"),
         Case(toml: "[[runner]]\nconcurrency = 2", kind: .invalidValue, key: "runner", value: "[{ concurrency = 2 }]",

@@ -126,18 +126,6 @@ import Testing
         #expect(harness.log.all.first?.hasPrefix("[WARN] runner: job job (process) failed: not started: an argument contains a NUL byte (rule rule, ") == true)
     }
 
-    @Test func networkRunnersFailWithAWarning() throws {
-        let harness = try Harness()
-        harness.submit(.http(method: bytes("GET"), url: bytes("http://127.0.0.1:9/")), id: "h.1")
-        let outcomes = harness.awaitOutcomes(1)
-        #expect(outcomes == [ExecutionOutcome(jobID: bytes("h.1"), generation: 1, success: false)])
-        // Sorted: the warnings come as each kind is first seen, the failures once the turn ends.
-        #expect(harness.log.all.map { $0.prefix { $0 != "(" } + ($0.contains(" (rule rule, ") ? "" : " no rule") }.sorted() == [
-            "[WARN] runner http is not available in this build no rule",
-            "[WARN] runner: job h.1 ",
-        ].sorted())
-    }
-
     @Test func awfGetsItsArgvAndStderrIsLogged() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

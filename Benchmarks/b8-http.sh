@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# B8 (issue 10), http part: JOBS jobs (default 10,000) due at one instant under an http POST rule
+# to a local nginx location that answers 204 (one worker process), executions per second from the
+# due instant to the last outcome, next to `wrk -c <concurrency>` POSTing the same body to the
+# same URL. Two bursts in one server, so the second shows whether memory grows per run.
+#
+#   B8_JOBS=N           jobs per burst (default 10000)
+#   B8_CONCURRENCY=N    [runner] concurrency and wrk -c (default 16, Kairos's default)
+#   KAIROS_BIN=PATH     the kairos binary (default .build/release/kairos)
+#
+# Every process is started on 127.0.0.1 with a free port and stopped by its PID on exit.
+# Prints a Markdown section for BENCHMARKS.md (`make bench` appends it).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KAIROS=${KAIROS_BIN:-$ROOT/.build/release/kairos}
+JOBS=${B8_JOBS:-10000}
+CONC=${B8_CONCURRENCY:-16}
+WORK=$(mktemp -d)
+PIDS=()
+
+log() { printf '[b8-http %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 12000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+wait_port() {
+    for _ in $(seq 1 150); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    log "nothing listens on port $1"
+    return 1
+}
+
+[[ -x $KAIROS ]] || { log "no kairos binary at $KAIROS (swift build -c release --product kairos)"; exit 1; }
+for tool in nginx wrk python3; do command -v "$tool" >/dev/null || { log "$tool is missing (make deps)"; exit 1; }; done
+
+# MARK: nginx, one worker, 204 for everything
+
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    # Kept-alive connections stay open for the whole run (nginx closes them after 1,000
+    # requests by default), for wrk and Kairos alike.
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / { return 204; }
+    }
+}
+EOF
+nginx -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+PIDS+=($!)
+wait_port "$NGINX_PORT"
+URL="http://127.0.0.1:$NGINX_PORT/hook"
+
+# MARK: wrk, the ceiling of this nginx for this request
+
+cat >"$WORK/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = '{"job_id":"b8.1","execution":1}'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+log "wrk -t2 -c$CONC -d5s POST $URL"
+WRK_RATE=$(wrk -t2 -c"$CONC" -d5s -s "$WORK/post.lua" "$URL" | awk '/^Requests\/sec:/ { print $2 }')
+
+# MARK: kairos
+
+KAIROS_PORT=$(free_port)
+cat >"$WORK/kairos.toml" <<EOF
+[log]
+level = "warn"
+[controller]
+listen = "127.0.0.1:$KAIROS_PORT"
+[database]
+persistence = "memory"
+[runner]
+concurrency = $CONC
+EOF
+"$KAIROS" server -c "$WORK/kairos.toml" 2>"$WORK/kairos.log" &
+KAIROS_PID=$!
+PIDS+=($KAIROS_PID)
+wait_port "$KAIROS_PORT"
+
+log "kairos: 2 bursts of $JOBS jobs, rule http POST $URL"
+RESULT=$(python3 - "$KAIROS_PORT" "$KAIROS_PID" "$JOBS" "$URL" <<'EOF'
+import socket, sys, time
+
+port, pid, jobs, url = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+conn = socket.create_connection(("127.0.0.1", port))
+reader = conn.makefile("rb")
+
+def rss():
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+def ask(lines):
+    conn.sendall("".join(lines).encode())
+    return [reader.readline() for _ in lines]
+
+def stat():
+    conn.sendall(b"p STAT\n")
+    values = {}
+    while True:
+        parts = reader.readline().decode().split()
+        if parts[1] == "OK":
+            return values
+        values[parts[1]] = parts[2]
+
+assert ask([f"r RULE SET b8 b8. http POST {url}\n"]) == [b"r OK\n"]
+figures = []
+for burst in (1, 2):
+    before = stat()
+    done_before = int(before["jobs_executed"]) + int(before["jobs_failed"])
+    failed_before = int(before["jobs_failed"])
+    due = time.time_ns() + 3_000_000_000
+    for start in range(0, jobs, 1000):
+        batch = [f"s SET b8.{burst}.{i} {due}\n" for i in range(start, min(jobs, start + 1000))]
+        assert all(line == b"s OK\n" for line in ask(batch))
+    rss_before = rss()
+    while time.time_ns() < due:
+        time.sleep(0.001)
+    deadline = time.monotonic() + 120
+    while True:
+        now = stat()
+        done = int(now["jobs_executed"]) + int(now["jobs_failed"]) - done_before
+        if done >= jobs or time.monotonic() > deadline:
+            break
+        time.sleep(0.002)
+    elapsed = (time.time_ns() - due) / 1e9
+    failed = int(now["jobs_failed"]) - failed_before
+    figures.append(f"{jobs / elapsed:.0f} {elapsed:.3f} {done} {failed} {rss_before} {rss()}")
+print(" ".join(figures))
+EOF
+)
+read -r RATE1 SECS1 DONE1 FAILED1 RSS_A1 RSS_B1 RATE2 SECS2 DONE2 FAILED2 RSS_A2 RSS_B2 <<<"$RESULT"
+
+ratio=$(python3 -c "print(f'{$RATE2 / $WRK_RATE:.2f}')")
+kib() { python3 -c "print(f'{$1 / 1024:.0f} KiB')"; }
+cat <<EOF
+
+## B8, http runner (issue 10)
+
+Written by \`Benchmarks/b8-http.sh\` ($(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\`).
+$JOBS jobs due at one instant, rule \`http POST\` to a local nginx (one worker, \`return 204\`);
+executions/s = jobs ÷ (last outcome seen by STAT polling every 2 ms − due instant). wrk POSTs the
+same JSON body to the same URL with as many connections as \`[runner] concurrency\`. RSS is the
+server's VmRSS once the burst's jobs are set (before) and once its last outcome is in (after).
+
+| Row | Measure | Kairos | Reference client | Kairos ÷ reference, target |
+|---|---|---|---|---|
+| B8 | http POST → nginx 204, $JOBS jobs, concurrency $CONC: burst 1 | $RATE1 executions/s ($SECS1 s, $DONE1 done, $FAILED1 failed) | wrk -t2 -c$CONC: $WRK_RATE req/s | $(python3 -c "print(f'{$RATE1 / $WRK_RATE:.2f}')")× |
+| B8 | … burst 2 (same server) | $RATE2 executions/s ($SECS2 s, $DONE2 done, $FAILED2 failed) | | ${ratio}× (target ≥ 0.5× wrk) |
+| B8 | … server RSS before → after burst 1 | $(kib "$RSS_A1") → $(kib "$RSS_B1") | | |
+| B8 | … server RSS before → after burst 2 | $(kib "$RSS_A2") → $(kib "$RSS_B2") | | flat across runs |
+EOF

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import KairosConfig
+
+/// `[runner] http_ca_file` (K20): the CA bundle https webhooks are verified against. A path the
+/// server could not read is refused at load, naming the key (K15).
+@Suite struct HTTPCAFileTests {
+    private func refusal(_ toml: String) -> String? {
+        do {
+            _ = try ConfigLoader.parse(toml: toml, checkShellPath: false)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func absentMeansTheSystemStore() throws {
+        #expect(try ConfigLoader.parse(toml: "[runner]\nconcurrency = 2\n", checkShellPath: false).runnerHTTPCAFile == nil)
+        #expect(ServerConfig.defaults.runnerHTTPCAFile == nil)
+    }
+
+    @Test func aReadableFileIsTaken() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-ca-\(UUID().uuidString).pem").path
+        try "-----BEGIN CERTIFICATE-----\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ConfigLoader.parse(toml: "[runner]\nhttp_ca_file = \"\(path)\"\n", checkShellPath: false)
+        #expect(config.runnerHTTPCAFile == path)
+    }
+
+    @Test func aMissingFileIsRefusedNamingTheKey() {
+        #expect(refusal("[runner]\nhttp_ca_file = \"/nonexistent/kairos-ca.pem\"\n")
+            == #"error: InvalidValue: runner.http_ca_file = "/nonexistent/kairos-ca.pem" (expected a readable file: No such file or directory)"#)
+    }
+
+    @Test func aDirectoryIsRefused() {
+        #expect(refusal("[runner]\nhttp_ca_file = \"/tmp\"\n")
+            == #"error: InvalidValue: runner.http_ca_file = "/tmp" (expected a readable file: is a directory)"#)
+    }
+
+    @Test func emptyAndNonStringValuesAreRefused() {
+        #expect(refusal("[runner]\nhttp_ca_file = \"\"\n") == #"error: InvalidValue: runner.http_ca_file = "" (expected a non-empty string)"#)
+        #expect(refusal("[runner]\nhttp_ca_file = 3\n") == "error: InvalidValue: runner.http_ca_file = 3 (expected a non-empty string)")
+    }
+}
