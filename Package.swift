@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
+        // The HTTP API's pure half: routing, JSON bodies, responses (K21). The reactor owns the sockets.
+        .target(name: "KairosHTTP", dependencies: ["KairosProtocol"], swiftSettings: strict),
         .target(
             name: "KairosStore",
             dependencies: ["KairosCore", "KairosProtocol", "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log")],
@@ -40,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "KairosReactor",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KairosProtocol", "KairosHTTP", "KairosSync", "KairosSystem", "CKairos", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -84,6 +86,7 @@ let package = Package(
 
         .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
+        .testTarget(name: "KairosHTTPTests", dependencies: ["KairosHTTP"], swiftSettings: strict),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),

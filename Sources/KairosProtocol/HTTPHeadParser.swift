@@ -166,7 +166,7 @@ public enum HTTPHeadParser {
     }
 
     /// ASCII case-insensitive comparison with a lowercase literal.
-    static func equalsIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ literal: String) -> Bool {
+    package static func equalsIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ literal: String) -> Bool {
         bytes.count == literal.utf8.count
             && zip(bytes, literal.utf8).allSatisfy { a, b in
                 (a >= 0x41 && a <= 0x5A ? a | 0x20 : a) == b

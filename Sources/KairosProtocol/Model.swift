@@ -52,6 +52,10 @@ public enum Command: Sendable, Equatable {
     case ruleSet(rule: Bytes, pattern: Bytes, runner: RunnerSpec)
     case listRules
     case stat
+    /// One rule with its arguments (HTTP `GET /rules/{id}`, K21); no line-protocol spelling.
+    case getRule(rule: Bytes)
+    /// Rules whose id starts with `prefix` (HTTP `GET /rules?prefix=`); no line-protocol spelling.
+    case queryRules(prefix: Bytes)
     /// A recognized instruction that must be answered `<id> ERROR` without touching state:
     /// REMOVE/REMOVERULE without an id, an invalid RULE SET, a bad SET timestamp (K3).
     case malformed
