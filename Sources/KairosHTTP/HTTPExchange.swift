@@ -4,9 +4,9 @@ import KairosProtocol
 public enum HTTPAction: Sendable, Equatable {
     /// Answer at once; the core is not involved.
     case respond(HTTPResponse)
-    /// Send `request` to the core (answer format `.json`, empty request id) and turn its answer
-    /// into a response with `HTTPPending.response(to:)`.
-    case forward(Request, HTTPPending)
+    /// Send `request` to the core under `namespace` (answer format `.json`, empty request id)
+    /// and turn its answer into a response with `HTTPPending.response(to:)`.
+    case forward(Request, HTTPPending, namespace: Namespace)
 }
 
 /// Who may do what: the bearer check happens before routing, so a caller without a valid token
@@ -43,11 +43,11 @@ public enum HTTPExchange {
         case .health:
             return .respond(HTTPResponse(status: 200, body: Array("{\"status\":\"ok\"}".utf8)))
         case .stat:
-            return forward(.stat, .body)
+            return .forward(Request(id: [], command: .stat), .body, namespace: namespace)
         case .listJobs(let prefix):
-            return forward(.query(prefix: prefix), .listing)
+            return .forward(Request(id: [], command: .query(prefix: prefix)), .listing, namespace: namespace)
         case .listRules(let prefix):
-            return forward(.queryRules(prefix: prefix), .listing)
+            return .forward(Request(id: [], command: .queryRules(prefix: prefix)), .listing, namespace: namespace)
         case .getJob(let id):
             guard namespace.allows(id) else { return .respond(forbidden) }
             return forward(.get(job: id), .job(id))
@@ -88,8 +88,9 @@ public enum HTTPExchange {
     /// it exists, so the answer reveals nothing about other tenants.
     static let forbidden = HTTPResponse.error(403, "forbidden")
 
+    /// An id-addressed request, already checked against the namespace: the core runs it unrestricted.
     private static func forward(_ command: Command, _ pending: HTTPPending) -> HTTPAction {
-        .forward(Request(id: [], command: command), pending)
+        .forward(Request(id: [], command: command), pending, namespace: .unrestricted)
     }
 
     /// `Bearer <secret>`: the scheme is case-insensitive (RFC 9110 §11.1), then one or more

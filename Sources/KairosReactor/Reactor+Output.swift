@@ -19,7 +19,11 @@ extension Reactor {
                 continue
             }
             connection.inFlight -= envelope.count
-            deliver(connection, &bytes)
+            if connection.isHTTP {
+                deliverHTTP(connection, bytes, finished: envelope.count > 0)
+            } else {
+                deliver(connection, &bytes)
+            }
             buffers.answerBuffers.give(consume bytes)
             // Answered in `flush`, once the socket has taken enough of the output.
             if envelope.wantsDrainNotice { connection.drainNoticeWanted = true }

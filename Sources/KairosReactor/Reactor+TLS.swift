@@ -9,8 +9,7 @@ import KairosSystem
 // output and written like plaintext would be.
 
 extension Reactor {
-    func startTLS(_ connection: Connection) {
-        guard let context = config.tls else { return }
+    func startTLS(_ connection: Connection, context: TLSContext) {
         do {
             connection.tls = try TLSSession(context: context)
         } catch {

@@ -22,8 +22,8 @@ func framed(_ action: HTTPAction, keepAlive: Bool = true) -> String {
     return text(response.bytes(keepAlive: keepAlive))
 }
 
-func forwarded(_ command: Command, _ pending: HTTPPending) -> HTTPAction {
-    .forward(Request(id: [], command: command), pending)
+func forwarded(_ command: Command, _ pending: HTTPPending, namespace: Namespace = .unrestricted) -> HTTPAction {
+    .forward(Request(id: [], command: command), pending, namespace: namespace)
 }
 
 @Suite("HTTP routing and bodies (SPEC §9, K21)")
@@ -126,7 +126,8 @@ struct HTTPExchangeTests {
         #expect(framed(act("GET", "/health", auth: auth)).hasPrefix("HTTP/1.1 200 OK"))
         #expect(framed(act("GET", "/openapi.json", auth: auth)).hasPrefix("HTTP/1.1 404"))
         #expect(act("GET", "/stat", auth: auth, authorization: "bearer  all") == forwarded(.stat, .body))
-        #expect(act("GET", "/stat", auth: auth, authorization: "Bearer dep") == forwarded(.stat, .body))
+        #expect(act("GET", "/stat", auth: auth, authorization: "Bearer dep") == forwarded(.stat, .body, namespace: .prefix(bytes("deploy."))))
+        #expect(act("GET", "/jobs", auth: auth, authorization: "Bearer dep") == forwarded(.query(prefix: []), .listing, namespace: .prefix(bytes("deploy."))))
         #expect(act("GET", "/jobs/deploy.x", auth: auth, authorization: "Bearer dep") == forwarded(.get(job: bytes("deploy.x")), .job(bytes("deploy.x"))))
         let forbidden = "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: 21\r\n\r\n{\"error\":\"forbidden\"}"
         #expect(framed(act("GET", "/jobs/backup.x", auth: auth, authorization: "Bearer dep")) == forbidden)
