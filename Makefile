@@ -12,6 +12,15 @@ deps:
 		echo "installing libssl-dev and openssl"; \
 		apt-get update && apt-get install -y libssl-dev openssl; \
 	fi
+	@# The HTTP API's tests: HTTPS through curl, the OpenAPI document through openapi-spec-validator.
+	@if ! command -v curl >/dev/null 2>&1; then \
+		echo "installing curl"; \
+		apt-get update && apt-get install -y curl; \
+	fi
+	@if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then \
+		echo "installing openapi-spec-validator"; \
+		python3 -m pip install "openapi-spec-validator==0.9.0"; \
+	fi
 
 build: deps
 	$(SWIFT) build

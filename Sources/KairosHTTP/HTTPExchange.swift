@@ -42,6 +42,8 @@ public enum HTTPExchange {
         switch route {
         case .health:
             return .respond(HTTPResponse(status: 200, body: Array("{\"status\":\"ok\"}".utf8)))
+        case .openAPI:
+            return .respond(HTTPResponse(status: 200, body: OpenAPIDocument.json))
         case .stat:
             return .forward(Request(id: [], command: .stat), .body, namespace: namespace)
         case .listJobs(let prefix):

@@ -3,6 +3,7 @@ import KairosProtocol
 /// What a request line asks for, once path and query are split and the id percent-decoded.
 public enum HTTPRoute: Sendable, Equatable {
     case health
+    case openAPI
     case stat
     case listJobs(prefix: Bytes)
     case getJob(Bytes)
@@ -25,6 +26,8 @@ public enum HTTPRoute: Sendable, Equatable {
         switch path {
         case Array("/health".utf8):
             return verb == "GET" ? .success(.health) : .failure(.methodNotAllowed("GET"))
+        case Array("/openapi.json".utf8):
+            return verb == "GET" ? .success(.openAPI) : .failure(.methodNotAllowed("GET"))
         case Array("/stat".utf8):
             return verb == "GET" ? .success(.stat) : .failure(.methodNotAllowed("GET"))
         case Array("/jobs".utf8):

@@ -43,7 +43,8 @@ import Testing
         #expect(try http.exchange("GET", "/rules/") == missingID)
         #expect(try http.exchange("GET", "/jobsX") == missingID)
         #expect(try http.exchange("GET", "/nope") == notFound)
-        #expect(try http.exchange("GET", "/openapi.json") == notFound)
+        #expect(try http.exchange("GET", "/openapi.json").hasPrefix("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"))
+        #expect(try http.exchange("PUT", "/openapi.json") == notAllowed("GET"))
 
         // PUT bodies.
         #expect(try http.exchange("PUT", "/jobs/j") == HTTPBytes.error("400 Bad Request", "missing content-length"))
