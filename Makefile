@@ -12,10 +12,14 @@ deps:
 		echo "installing libssl-dev and openssl"; \
 		apt-get update && apt-get install -y libssl-dev openssl; \
 	fi
-	@# The HTTP API's tests: HTTPS through curl, the OpenAPI document through openapi-spec-validator.
+	@# The HTTP API's tests: HTTPS through curl, /metrics through promtool, /openapi.json through openapi-spec-validator.
 	@if ! command -v curl >/dev/null 2>&1; then \
 		echo "installing curl"; \
 		apt-get update && apt-get install -y curl; \
+	fi
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing prometheus (for promtool)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
 	fi
 	@if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then \
 		echo "installing openapi-spec-validator"; \

@@ -7,6 +7,8 @@ public enum HTTPAction: Sendable, Equatable {
     /// Send `request` to the core under `namespace` (answer format `.json`, empty request id)
     /// and turn its answer into a response with `HTTPPending.response(to:)`.
     case forward(Request, HTTPPending, namespace: Namespace)
+    /// `GET /metrics`: the reactor answers with its Prometheus exposition (`metricsResponse`).
+    case scrapeMetrics
 }
 
 /// Who may do what: the bearer check happens before routing, so a caller without a valid token
@@ -44,6 +46,8 @@ public enum HTTPExchange {
             return .respond(HTTPResponse(status: 200, body: Array("{\"status\":\"ok\"}".utf8)))
         case .openAPI:
             return .respond(HTTPResponse(status: 200, body: OpenAPIDocument.json))
+        case .metrics:
+            return .scrapeMetrics
         case .stat:
             return .forward(Request(id: [], command: .stat), .body, namespace: namespace)
         case .listJobs(let prefix):
@@ -103,5 +107,12 @@ public enum HTTPExchange {
         let secret = value[7...].drop { $0 == 0x20 }
         guard !secret.isEmpty, !secret.contains(0x20), !secret.contains(0x09) else { return nil }
         return Array(secret)
+    }
+
+    /// The `200` answer to a scrape: the exposition text in the Prometheus text format, 0.0.4.
+    public static func metricsResponse(_ exposition: [UInt8]) -> HTTPResponse {
+        var response = HTTPResponse(status: 200, body: exposition)
+        response.contentType = "text/plain; version=0.0.4; charset=utf-8"
+        return response
     }
 }

@@ -12,6 +12,8 @@ public struct HTTPResponse: Sendable, Equatable {
     public var allow: String?
     /// The connection must close after this response (framing errors).
     public var closes = false
+    /// Every API body is JSON; `/metrics` is the Prometheus text format.
+    public var contentType = "application/json"
 
     public init(status: Int, body: [UInt8], challenge: Bool = false, allow: String? = nil, closes: Bool = false) {
         self.status = status
@@ -36,7 +38,7 @@ public struct HTTPResponse: Sendable, Equatable {
     public func bytes(keepAlive: Bool) -> [UInt8] {
         var out = Self.statusLine(status)
         if status != 204 {
-            out.append(contentsOf: Array("content-type: application/json\r\ncontent-length: ".utf8))
+            out.append(contentsOf: Array("content-type: \(contentType)\r\ncontent-length: ".utf8))
             ResponseEncoder.appendDecimal(Int64(body.count), to: &out)
             out.append(contentsOf: [0x0D, 0x0A])
         }

@@ -4,6 +4,7 @@ import KairosProtocol
 public enum HTTPRoute: Sendable, Equatable {
     case health
     case openAPI
+    case metrics
     case stat
     case listJobs(prefix: Bytes)
     case getJob(Bytes)
@@ -28,6 +29,8 @@ public enum HTTPRoute: Sendable, Equatable {
             return verb == "GET" ? .success(.health) : .failure(.methodNotAllowed("GET"))
         case Array("/openapi.json".utf8):
             return verb == "GET" ? .success(.openAPI) : .failure(.methodNotAllowed("GET"))
+        case Array("/metrics".utf8):
+            return verb == "GET" ? .success(.metrics) : .failure(.methodNotAllowed("GET"))
         case Array("/stat".utf8):
             return verb == "GET" ? .success(.stat) : .failure(.methodNotAllowed("GET"))
         case Array("/jobs".utf8):

@@ -159,6 +159,16 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "description": "The STAT values and the server's event counters in the Prometheus text exposition format, version 0.0.4. Any valid token may read it.",
+        "responses": {
+          "200": { "description": "The exposition.", "content": { "text/plain": { "schema": { "type": "string" } } } },
+          "401": { "$ref": "#/components/responses/Unauthorized" }
+        }
+      }
+    },
     "/stat": {
       "get": {
         "operationId": "stat",

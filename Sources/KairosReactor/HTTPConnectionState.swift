@@ -7,6 +7,8 @@ struct HTTPConnectionState {
     /// The request the core is answering, and how to frame its response.
     struct Exchange {
         var pending: HTTPPending
+        /// For the response counter of `/metrics`.
+        var method: [UInt8]
         var keepAlive: Bool
         var isHTTP11: Bool
         /// A listing longer than one part: its head is sent and its body is being streamed.

@@ -41,6 +41,7 @@ extension Reactor {
     }
 
     private func noteRefused() {
+        metrics?.countDrop(.maxConnections)
         guard let count = refusedLog.record(now: Clock.monotonicNanoseconds()) else { return }
         logger.warning(
             "reactor: max_connections (\(config.maxConnections)) reached; refused \(count) connection(s) (\(refusedLog.total) in all)"

@@ -27,7 +27,7 @@ extension Reactor {
                 armRequestDeadline(connection)
                 return offset
             case .invalid(let error):
-                respondHTTP(connection, .refusal(error), keepAlive: false)
+                respondHTTP(connection, .refusal(error), keepAlive: false, method: [])
                 return offset
             case .request(let head, let consumed):
                 let length = head.contentLength ?? 0
@@ -61,7 +61,10 @@ extension Reactor {
     private func handleHTTPRequest(_ connection: Connection, _ head: HTTPHead, _ body: Bytes) {
         switch HTTPExchange.action(head: head, body: body, auth: httpAuth) {
         case .respond(let response):
-            respondHTTP(connection, response, keepAlive: head.keepAlive)
+            respondHTTP(connection, response, keepAlive: head.keepAlive, method: head.method)
+        case .scrapeMetrics:
+            let response = metrics.map { HTTPExchange.metricsResponse($0.render()) } ?? HTTPRouteError.notFound.response
+            respondHTTP(connection, response, keepAlive: head.keepAlive, method: head.method)
         case .forward(let request, let pending, let namespace):
             // The core applies the token's namespace exactly as for a TCP client (K5): it filters
             // listings; ids outside it were already answered 403 by `HTTPExchange`.
@@ -73,12 +76,13 @@ extension Reactor {
             globalInFlight += 1
             requestsPushed = true
             connection.http.exchange = HTTPConnectionState.Exchange(
-                pending: pending, keepAlive: head.keepAlive, isHTTP11: head.isHTTP11)
+                pending: pending, method: head.method, keepAlive: head.keepAlive, isHTTP11: head.isHTTP11)
         }
     }
 
     /// Queues a complete response; the last one of the connection closes it once sent.
-    func respondHTTP(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
+    func respondHTTP(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool, method: [UInt8]) {
+        metrics?.countHTTPResponse(method: method, code: response.status)
         let keepAlive = keepAlive && !response.closes
         enqueueOutput(connection, response.bytes(keepAlive: keepAlive))
         if !keepAlive { connection.lifecycle.finishAfterReply() }
@@ -90,13 +94,15 @@ extension Reactor {
         if exchange.pending != .listing || (finished && !exchange.streaming) {
             // Whole answers: framed with a Content-Length.
             connection.http.exchange = nil
-            respondHTTP(connection, exchange.pending.response(to: bytes), keepAlive: exchange.keepAlive)
+            respondHTTP(
+                connection, exchange.pending.response(to: bytes), keepAlive: exchange.keepAlive, method: exchange.method)
             return
         }
         // A listing in parts (K23): streamed as it comes, so it is never held whole.
         var out: [UInt8] = []
         if !exchange.streaming {
             exchange.streaming = true
+            metrics?.countHTTPResponse(method: exchange.method, code: 200)
             out = HTTPResponse.streamingHead(isHTTP11: exchange.isHTTP11, keepAlive: exchange.keepAlive)
         }
         if exchange.isHTTP11 { HTTPResponse.appendChunk(bytes, to: &out) } else { out.append(contentsOf: bytes) }

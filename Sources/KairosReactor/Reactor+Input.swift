@@ -94,6 +94,7 @@ extension Reactor {
                 return offset
             case .overflow:
                 // SPEC §2.2 / Q1: 4096 bytes without a complete request closes silently.
+                metrics?.countDrop(.oversizedRequest)
                 close(connection)
                 return offset
             case .invalid(let consumed):

@@ -29,6 +29,7 @@ extension Reactor {
             if envelope.wantsDrainNotice { connection.drainNoticeWanted = true }
             if connection.pendingOutputCount > config.outputHardLimit {
                 logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")
+                metrics?.countDrop(.slowReader)
                 close(connection)
             }
         }

@@ -1,6 +1,7 @@
 import CKairos
 import Glibc
 import KairosHTTP
+import KairosMetrics
 import KairosProtocol
 import KairosSync
 import KairosSystem
@@ -30,6 +31,8 @@ public final class Reactor: @unchecked Sendable {
     let logger: Logger
     /// Bearer checks for the HTTP API, against the same secrets as AUTH (K17).
     let httpAuth: HTTPAuth
+    /// `/metrics` and the reactor's event counters; nil in tests that do not need them.
+    let metrics: MetricsExporter?
     private let stopRequested = Atomic<Bool>(false)
 
     let epoll: Epoll
@@ -90,7 +93,8 @@ public final class Reactor: @unchecked Sendable {
     public init(
         listener: Listener, httpListener: Listener? = nil, config: ReactorConfig,
         requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
-        buffers: BufferExchange, coreDoorbell: Doorbell, stats: ServerStats, logger: Logger
+        buffers: BufferExchange, coreDoorbell: Doorbell, stats: ServerStats, logger: Logger,
+        metrics: MetricsExporter? = nil
     ) throws(Errno) {
         self.listener = listener
         self.address = listener.address
@@ -103,6 +107,7 @@ public final class Reactor: @unchecked Sendable {
         self.buffers = buffers
         self.stats = stats
         self.logger = logger
+        self.metrics = metrics
         if let verifier = config.auth {
             httpAuth = .required(verify: { secret in
                 secret.withUnsafeBytes { verifier.verify($0)?.namespace }
@@ -275,9 +280,11 @@ public final class Reactor: @unchecked Sendable {
                 connection.tag == tag
             else { return }
             if connection.lifecycle.deadlinePassed(now: now) == .close {
+                self.metrics?.countDrop(.deadline)
                 self.close(connection)
             } else if let deadline = connection.http.requestDeadline, now >= deadline {
                 // An HTTP request left incomplete past the AUTH deadline (K21).
+                self.metrics?.countDrop(.deadline)
                 self.close(connection)
             }
         }

@@ -2,6 +2,7 @@ import CKairos
 import Glibc
 import KairosConfig
 import KairosCore
+import KairosMetrics
 import KairosProtocol
 import KairosReactor
 import KairosRunners
@@ -105,7 +106,15 @@ public final class Server {
                 stats: stats, outcomeDoorbell: coreDoorbell, logger: logger)
             reactor = try Reactor(
                 listener: listener, httpListener: httpListener, config: reactorConfig, requests: requests, responses: responses,
-                buffers: buffers, coreDoorbell: coreDoorbell, stats: stats, logger: logger)
+                buffers: buffers, coreDoorbell: coreDoorbell, stats: stats, logger: logger,
+                metrics: config.httpListen == nil
+                    ? nil
+                    : MetricsExporter(
+                        stats: stats,
+                        info: MetricsInfo(
+                            startedAtWallNs: startedAt, framerate: config.framerate,
+                            persistenceName: config.persistence == .memory ? "memory" : "logfile",
+                            authEnabled: config.authFile != nil, tlsEnabled: config.tls != nil)))
         } catch {
             throw ServerError("cannot start: \(error)")
         }

@@ -29,6 +29,7 @@ import Testing
             /health GET
             /jobs GET
             /jobs/{id} DELETE GET PUT
+            /metrics GET
             /openapi.json GET
             /rules GET
             /rules/{id} DELETE GET PUT

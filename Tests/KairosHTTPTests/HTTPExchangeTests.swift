@@ -36,6 +36,9 @@ struct HTTPExchangeTests {
 
     @Test func routes() {
         #expect(act("GET", "/stat") == forwarded(.stat, .body))
+        #expect(act("GET", "/metrics") == .scrapeMetrics)
+        #expect(framed(act("POST", "/metrics")).hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+        #expect(text(HTTPExchange.metricsResponse(bytes("a 1\n")).bytes(keepAlive: true)) == "HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\ncontent-length: 4\r\n\r\na 1\n")
         #expect(act("GET", "/jobs") == forwarded(.query(prefix: []), .listing))
         #expect(act("GET", "/jobs?prefix=a%20b&x=1") == forwarded(.query(prefix: bytes("a b")), .listing))
         #expect(act("GET", "/jobs?x=1&prefix=a+b") == forwarded(.query(prefix: bytes("a+b")), .listing))
@@ -126,6 +129,8 @@ struct HTTPExchangeTests {
         #expect(framed(act("GET", "/health", auth: auth)).hasPrefix("HTTP/1.1 200 OK"))
         #expect(act("GET", "/openapi.json", auth: auth) == .respond(HTTPResponse(status: 200, body: OpenAPIDocument.json)))
         #expect(act("GET", "/stat", auth: auth, authorization: "bearer  all") == forwarded(.stat, .body))
+        #expect(framed(act("GET", "/metrics", auth: auth)) == unauthorized)
+        #expect(act("GET", "/metrics", auth: auth, authorization: "Bearer dep") == .scrapeMetrics)
         #expect(act("GET", "/stat", auth: auth, authorization: "Bearer dep") == forwarded(.stat, .body, namespace: .prefix(bytes("deploy."))))
         #expect(act("GET", "/jobs", auth: auth, authorization: "Bearer dep") == forwarded(.query(prefix: []), .listing, namespace: .prefix(bytes("deploy."))))
         #expect(act("GET", "/jobs/deploy.x", auth: auth, authorization: "Bearer dep") == forwarded(.get(job: bytes("deploy.x")), .job(bytes("deploy.x"))))

@@ -1,0 +1,181 @@
+import KairosSync
+import KairosSystem
+import Prometheus
+import Synchronization
+
+/// The settings `/metrics` reports beside the counters (the static part of STAT).
+public struct MetricsInfo: Sendable {
+    public var startedAtWallNs: Int64
+    public var framerate: UInt16
+    public var persistenceName: String
+    public var authEnabled: Bool
+    public var tlsEnabled: Bool
+
+    public init(startedAtWallNs: Int64, framerate: UInt16, persistenceName: String, authEnabled: Bool, tlsEnabled: Bool) {
+        self.startedAtWallNs = startedAtWallNs
+        self.framerate = framerate
+        self.persistenceName = persistenceName
+        self.authEnabled = authEnabled
+        self.tlsEnabled = tlsEnabled
+    }
+}
+
+/// `GET /metrics` (K21) in the Prometheus text format, rendered with swift-prometheus.
+///
+/// Confined to the reactor thread, which answers scrapes itself (the core is not involved).
+/// The STAT values are the same one-writer atomics STAT reads; they are copied into gauges only
+/// when a scrape asks, so the request path pays nothing for them. The reactor's own events
+/// (HTTP responses, TLS handshakes, dropped connections) are counted here as they happen: one
+/// relaxed atomic add on a counter cached per label set, on the reactor thread only.
+public final class MetricsExporter {
+    public enum Listener: String, Sendable { case line, http }
+
+    /// Why the reactor closed a connection on its own initiative.
+    public enum DropReason: String, Sendable, CaseIterable {
+        /// Accepted past `max_connections` and closed at once (K23).
+        case maxConnections = "max_connections"
+        /// A TLS handshake, AUTH or HTTP request that did not finish before its deadline.
+        case deadline
+        /// 64 MiB of replies queued for a client that does not read (K14).
+        case slowReader = "slow_reader"
+        /// A line-protocol request over 4096 bytes (SPEC §2.2).
+        case oversizedRequest = "oversized_request"
+    }
+
+    private let registry = PrometheusCollectorRegistry()
+    private let stats: ServerStats
+    private let info: MetricsInfo
+
+    private let uptime: Gauge
+    private let connections: Gauge
+    private let jobsStored: Gauge
+    private let jobsByStatus: [(Gauge, (ServerStats) -> Int)]
+    private let rules: Gauge
+    private let executionsPending: Gauge
+    private let executionsInflight: Gauge
+    private let compression: [(Gauge, CompressionState)]
+
+    private var httpResponses: [HTTPKey: Counter] = [:]
+    private var handshakes: [HandshakeKey: Counter] = [:]
+    private var drops: [DropReason: Counter] = [:]
+
+    private struct HTTPKey: Hashable {
+        var method: String
+        var code: Int
+    }
+
+    private struct HandshakeKey: Hashable {
+        var listener: Listener
+        var completed: Bool
+    }
+
+    public init(stats: ServerStats, info: MetricsInfo) {
+        self.stats = stats
+        self.info = info
+        let registry = self.registry
+        uptime = registry.makeGauge(name: "kairos_uptime_seconds", help: "Seconds since the server started (STAT uptime_ns).")
+        connections = registry.makeGauge(
+            name: "kairos_connections", help: "Open client connections, line protocol and HTTP (STAT connections).")
+        jobsStored = registry.makeGauge(name: "kairos_jobs", help: "Jobs in the table (STAT jobs_total).")
+        let statusHelp = "Jobs by status (STAT jobs_planned, jobs_triggered, jobs_executed, jobs_failed)."
+        let byStatus: [(String, (ServerStats) -> Int)] = [
+            ("planned", { $0.jobsPlanned.load(ordering: .relaxed) }),
+            ("triggered", { $0.jobsTriggered.load(ordering: .relaxed) }),
+            ("executed", { $0.jobsExecuted.load(ordering: .relaxed) }),
+            ("failed", { $0.jobsFailed.load(ordering: .relaxed) }),
+        ]
+        jobsByStatus = byStatus.map { status, load in
+            (registry.makeGauge(name: "kairos_jobs_by_status", labels: [("status", status)], help: statusHelp), load)
+        }
+        rules = registry.makeGauge(name: "kairos_rules", help: "Rules in the table (STAT rules_total).")
+        executionsPending = registry.makeGauge(
+            name: "kairos_executions_pending", help: "Triggered runs waiting for a runner slot (STAT executions_pending).")
+        executionsInflight = registry.makeGauge(
+            name: "kairos_executions_inflight", help: "Runs executing now (STAT executions_inflight).")
+        let compressionHelp = "1 for the current compaction state (STAT compression), 0 for the others."
+        compression = [CompressionState.idle, .running, .success, .failure].map { state in
+            (registry.makeGauge(name: "kairos_compression_state", labels: [("state", state.name)], help: compressionHelp), state)
+        }
+        // Settings: fixed for the server's life, set once.
+        registry.makeGauge(
+            name: "kairos_persistence_info", labels: [("backend", info.persistenceName)],
+            help: "The persistence backend (STAT persistence); always 1."
+        ).set(Int64(1))
+        registry.makeGauge(name: "kairos_auth_enabled", help: "1 when an auth_file is configured (STAT auth_enabled).")
+            .set(Int64(info.authEnabled ? 1 : 0))
+        registry.makeGauge(name: "kairos_tls_enabled", help: "1 when the line protocol uses TLS (STAT tls_enabled).")
+            .set(Int64(info.tlsEnabled ? 1 : 0))
+        registry.makeGauge(name: "kairos_framerate_hertz", help: "Scheduler ticks per second (STAT framerate).")
+            .set(Int64(info.framerate))
+        // Families that start empty still get their HELP and TYPE lines, and zero samples.
+        for reason in DropReason.allCases { _ = dropCounter(reason) }
+        for listener in [Listener.line, .http] {
+            for completed in [true, false] { _ = handshakeCounter(listener, completed: completed) }
+        }
+    }
+
+    // MARK: Events (reactor thread)
+
+    /// One HTTP response sent. `method` is the request's, limited to the API's methods.
+    public func countHTTPResponse(method: [UInt8], code: Int) {
+        let known = ["GET", "PUT", "DELETE", "POST", "HEAD"].first { Array($0.utf8) == method } ?? "other"
+        let key = HTTPKey(method: known, code: code)
+        if let counter = httpResponses[key] {
+            counter.increment()
+            return
+        }
+        let counter = registry.makeCounter(
+            name: "kairos_http_responses_total", labels: [("method", known), ("code", String(code))],
+            help: "HTTP API responses by request method and status code.")
+        httpResponses[key] = counter
+        counter.increment()
+    }
+
+    public func countHandshake(_ listener: Listener, completed: Bool) {
+        handshakeCounter(listener, completed: completed).increment()
+    }
+
+    public func countDrop(_ reason: DropReason) {
+        dropCounter(reason).increment()
+    }
+
+    private func handshakeCounter(_ listener: Listener, completed: Bool) -> Counter {
+        let key = HandshakeKey(listener: listener, completed: completed)
+        if let counter = handshakes[key] { return counter }
+        let counter = registry.makeCounter(
+            name: "kairos_tls_handshakes_total",
+            labels: [("listener", listener.rawValue), ("outcome", completed ? "completed" : "failed")],
+            help: "TLS handshakes by listener and outcome.")
+        handshakes[key] = counter
+        return counter
+    }
+
+    private func dropCounter(_ reason: DropReason) -> Counter {
+        if let counter = drops[reason] { return counter }
+        let counter = registry.makeCounter(
+            name: "kairos_connections_dropped_total", labels: [("reason", reason.rawValue)],
+            help: "Connections the server closed on its own initiative, by reason.")
+        drops[reason] = counter
+        return counter
+    }
+
+    // MARK: Scrape
+
+    /// The exposition text: the STAT values as of now, then every counter.
+    public func render() -> [UInt8] {
+        let uptimeNs = Clock.wallNanoseconds().subtractingReportingOverflow(info.startedAtWallNs)
+        uptime.set(to: uptimeNs.overflow ? 0 : Double(max(uptimeNs.partialValue, 0)) / 1e9)
+        connections.set(Int64(max(stats.connections.load(ordering: .relaxed), 0)))
+        jobsStored.set(Int64(max(stats.jobsTotal.load(ordering: .relaxed), 0)))
+        for (gauge, load) in jobsByStatus { gauge.set(Int64(max(load(stats), 0))) }
+        rules.set(Int64(max(stats.rulesTotal.load(ordering: .relaxed), 0)))
+        executionsPending.set(Int64(max(stats.executionsPending.load(ordering: .relaxed), 0)))
+        executionsInflight.set(Int64(max(stats.executionsInflight.load(ordering: .relaxed), 0)))
+        let current = CompressionState(rawValue: stats.compression.load(ordering: .relaxed)) ?? .idle
+        for (gauge, state) in compression { gauge.set(Int64(state == current ? 1 : 0)) }
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        registry.emit(into: &out)
+        return out
+    }
+}

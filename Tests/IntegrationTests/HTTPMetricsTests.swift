@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// `GET /metrics` (K21) on the real binary: the exposition passes `promtool check metrics` and
+/// counts what happened.
+@Suite struct HTTPMetricsTests {
+    @Test func scrapePassesPromtoolAndCounts() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let (certificate, key) = try TestCertificate.make(in: directory)
+        let (server, port) = try ServerProcess.withHTTP(
+            controller: "tls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\nauth_timeout_ms = 300", directory: directory)
+        defer { server.stop() }
+        let http = try HTTPTestClient(port: port)
+        _ = try http.exchange("PUT", "/jobs/m", body: "{\"execution\":4102444800000000000}")
+        _ = try http.exchange("GET", "/jobs/none")
+        _ = try http.exchange("BREW", "/health")
+        // On the line protocol's TLS port: one completed handshake, and a plaintext client whose
+        // "handshake" fails.
+        _ = try TLSTestClient(port: server.port)
+        let plain = try TestClient(port: server.port)
+        try plain.send("r1 STAT\n")
+        #expect(plain.readUntilClosed(timeout: 15))
+        let stalled = try HTTPTestClient(port: port)
+        try stalled.client.send("GET /health HTTP/1.1\r\n")
+        #expect(stalled.client.readUntilClosed(timeout: 5))
+
+        let response = try http.exchange("GET", "/metrics")
+        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\ncontent-length: "))
+        let body = String(response[response.range(of: "\r\n\r\n")!.upperBound...])
+        let lines = Set(body.split(separator: "\n").map(String.init))
+        for expected in [
+            "kairos_http_responses_total{method=\"PUT\",code=\"200\"} 1",
+            "kairos_http_responses_total{method=\"GET\",code=\"404\"} 1",
+            "kairos_http_responses_total{method=\"other\",code=\"405\"} 1",
+            "kairos_jobs 1.0",
+            "kairos_jobs_by_status{status=\"planned\"} 1.0",
+            "kairos_tls_enabled 1.0",
+            "kairos_tls_handshakes_total{listener=\"line\",outcome=\"completed\"} 1",
+            "kairos_tls_handshakes_total{listener=\"line\",outcome=\"failed\"} 1",
+            "kairos_connections_dropped_total{reason=\"deadline\"} 1",
+            "kairos_persistence_info{backend=\"memory\"} 1.0",
+            "# TYPE kairos_connections gauge",
+        ] {
+            #expect(lines.contains(expected), "\(expected)")
+        }
+        let file = directory.appendingPathComponent("scrape.txt")
+        try body.write(to: file, atomically: true, encoding: .utf8)
+        let promtool = try HTTPSecurityTests.run("/usr/bin/env", ["sh", "-c", "promtool check metrics < \(file.path)"])
+        #expect(promtool.status == 0, "\(promtool.stdout)\(promtool.stderr)")
+        #expect(promtool.stdout + promtool.stderr == "")
+    }
+}

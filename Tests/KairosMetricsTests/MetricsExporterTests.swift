@@ -1,0 +1,62 @@
+import KairosMetrics
+import KairosSync
+import Testing
+
+@Suite struct MetricsExporterTests {
+    /// The exposition's sample lines (families come out in no fixed order), sorted.
+    func samples(_ exporter: MetricsExporter) -> [String] {
+        String(decoding: exporter.render(), as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("#") && !$0.hasPrefix("kairos_uptime_seconds ") }.sorted()
+    }
+
+    @Test func statValuesAndEvents() {
+        let stats = ServerStats()
+        let exporter = MetricsExporter(
+            stats: stats,
+            info: MetricsInfo(startedAtWallNs: 0, framerate: 64, persistenceName: "logfile", authEnabled: true, tlsEnabled: false))
+        stats.connections.store(3, ordering: .relaxed)
+        stats.jobsTotal.store(5, ordering: .relaxed)
+        stats.jobsPlanned.store(2, ordering: .relaxed)
+        stats.jobsFailed.store(3, ordering: .relaxed)
+        stats.rulesTotal.store(-1, ordering: .relaxed)  // transiently negative: shown as 0, like STAT
+        stats.compression.store(CompressionState.running.rawValue, ordering: .relaxed)
+        exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
+        exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
+        exporter.countHTTPResponse(method: Array("BREW".utf8), code: 405)
+        exporter.countHandshake(.http, completed: true)
+        exporter.countDrop(.deadline)
+        #expect(samples(exporter) == [
+            "kairos_auth_enabled 1.0",
+            "kairos_compression_state{state=\"failure\"} 0.0",
+            "kairos_compression_state{state=\"idle\"} 0.0",
+            "kairos_compression_state{state=\"running\"} 1.0",
+            "kairos_compression_state{state=\"success\"} 0.0",
+            "kairos_connections 3.0",
+            "kairos_connections_dropped_total{reason=\"deadline\"} 1",
+            "kairos_connections_dropped_total{reason=\"max_connections\"} 0",
+            "kairos_connections_dropped_total{reason=\"oversized_request\"} 0",
+            "kairos_connections_dropped_total{reason=\"slow_reader\"} 0",
+            "kairos_executions_inflight 0.0",
+            "kairos_executions_pending 0.0",
+            "kairos_framerate_hertz 64.0",
+            "kairos_http_responses_total{method=\"GET\",code=\"200\"} 2",
+            "kairos_http_responses_total{method=\"other\",code=\"405\"} 1",
+            "kairos_jobs 5.0",
+            "kairos_jobs_by_status{status=\"executed\"} 0.0",
+            "kairos_jobs_by_status{status=\"failed\"} 3.0",
+            "kairos_jobs_by_status{status=\"planned\"} 2.0",
+            "kairos_jobs_by_status{status=\"triggered\"} 0.0",
+            "kairos_persistence_info{backend=\"logfile\"} 1.0",
+            "kairos_rules 0.0",
+            "kairos_tls_enabled 0.0",
+            "kairos_tls_handshakes_total{listener=\"http\",outcome=\"completed\"} 1",
+            "kairos_tls_handshakes_total{listener=\"http\",outcome=\"failed\"} 0",
+            "kairos_tls_handshakes_total{listener=\"line\",outcome=\"completed\"} 0",
+            "kairos_tls_handshakes_total{listener=\"line\",outcome=\"failed\"} 0",
+        ])
+        let text = String(decoding: exporter.render(), as: UTF8.self)
+        #expect(text.contains("# TYPE kairos_http_responses_total counter\n"))
+        #expect(text.contains("# HELP kairos_jobs Jobs in the table (STAT jobs_total).\n"))
+        #expect(text.contains("\nkairos_uptime_seconds "))
+    }
+}
