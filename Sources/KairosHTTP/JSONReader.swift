@@ -51,6 +51,8 @@ public enum JSONReader {
         mutating func object(depth: Int) -> JSONValue? {
             index += 1
             var members: [JSONValue.Member] = []
+            // A set, not a scan of `members`: a 1 MiB body of tiny members must stay linear.
+            var keys = Set<Bytes>()
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 index += 1
@@ -59,7 +61,7 @@ public enum JSONReader {
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\""), let key = string() else { return nil }
-                guard !members.contains(where: { $0.key == key }) else { return nil }
+                guard keys.insert(key).inserted else { return nil }
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { return nil }
                 index += 1

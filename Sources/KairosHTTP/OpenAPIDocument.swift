@@ -96,7 +96,7 @@ public enum OpenAPIDocument {
         "description": "args are the RULE SET tokens after the kind, validated as RULE SET validates them: shell <command words> (joined by one space; [] = empty command), direct <executable> [args] ([] allowed), awf <workflow> [--input k=v]..., http GET|POST|PUT|DELETE <http(s)://url>, amqp <dsn> <exchange> <routing-key>, redis <redis://url> PUBLISH|RPUSH|LPUSH|SET <key>.",
         "properties": {
           "pattern": { "type": "string" },
-          "runner": { "type": "string" },
+          "runner": { "$ref": "#/components/schemas/RunnerKind" },
           "args": { "type": "array", "items": { "type": "string" } }
         }
       },

@@ -22,7 +22,14 @@ extension Reactor {
                 return offset
             }
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            switch HTTPHeadParser.parse(rest) {
+            // Waiting for a body: the buffered input starts with the head parsed before.
+            let parsed: HTTPHeadResult
+            if offset == 0, let awaiting = connection.http.headAwaitingBody {
+                parsed = .request(awaiting.head, consumed: awaiting.consumed)
+            } else {
+                parsed = HTTPHeadParser.parse(rest)
+            }
+            switch parsed {
             case .needMore:
                 armRequestDeadline(connection)
                 return offset
@@ -38,8 +45,11 @@ extension Reactor {
                         enqueueOutput(connection, HTTPResponse.continueResponse)
                     }
                     armRequestDeadline(connection)
+                    // What is not consumed stays buffered, starting with this request.
+                    connection.http.headAwaitingBody = (head, consumed)
                     return offset
                 }
+                connection.http.headAwaitingBody = nil
                 connection.http.continueSent = false
                 connection.http.requestDeadline = nil
                 let body = Array(rest[consumed..<(consumed + length)])

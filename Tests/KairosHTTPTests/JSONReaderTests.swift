@@ -16,7 +16,16 @@ struct JSONReaderTests {
         #expect(JSONReader.parse(bytes("9223372036854775807"))?.int64 == Int64.max)
         #expect(JSONReader.parse(bytes("9223372036854775808"))?.int64 == nil)
         #expect(JSONReader.parse(bytes("-9223372036854775808"))?.int64 == Int64.min)
-        #expect(JSONReader.parse(bytes("1.0"))?.int64 == nil)
+        #expect(JSONReader.parse(bytes("1.5"))?.int64 == nil)
+        #expect(JSONReader.parse(bytes("1e19"))?.int64 == nil)
+        #expect(JSONReader.parse(bytes("1e-1"))?.int64 == nil)
+        #expect(JSONReader.parse(bytes("1e999999999999"))?.int64 == nil)
+        // JSON Schema's `integer` is about the value: integral spellings are integers.
+        for (text, value) in [("512.0", Int64(512)), ("0.5e1", 5), ("-5.00", -5), ("1e3", 1000), ("1E+3", 1000),
+                              ("12300e-2", 123), ("0", 0), ("-0", 0), ("0.0e5", 0), ("0e-7", 0), ("00", 0),
+                              ("9.223372036854775807e18", Int64.max), ("-9223372036854775808.000", Int64.min)] {
+            #expect(JSONValue.number(bytes(text)).int64 == value, "\(text)")
+        }
     }
 
     @Test(arguments: [
@@ -38,5 +47,29 @@ struct JSONReaderTests {
             let input = (0..<Int.random(in: 0..<40)).map { _ in alphabet.randomElement()! }
             _ = JSONReader.parse(input)
         }
+    }
+}
+
+@Suite("JSON reader: large bodies stay linear")
+struct JSONReaderScaleTests {
+    /// 1 MiB of distinct small members (the body limit). Linear, this takes about a second in a
+    /// debug build; a quadratic duplicate check would take minutes.
+    @Test func manyMembers() {
+        var body = bytes("{")
+        var index = 0
+        while body.count < (1 << 20) - 32 {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body += bytes("\"k\(index)\":\(index)")
+            index += 1
+        }
+        body.append(UInt8(ascii: "}"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard case .object(let members)? = JSONReader.parse(body) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(members.count == index)
+        #expect(clock.now - started < .seconds(20))
     }
 }
