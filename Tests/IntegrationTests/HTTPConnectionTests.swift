@@ -46,6 +46,18 @@ import Testing
         #expect(http.client.isClosedByPeer())
     }
 
+    /// A request that arrives a byte per write is answered exactly as one sent whole.
+    @Test func requestInManyWrites() throws {
+        let (server, port) = try ServerProcess.withHTTP()
+        defer { server.stop() }
+        let http = try HTTPTestClient(port: port)
+        for byte in "PUT /jobs/d%20r HTTP/1.1\r\nHost: k\r\nContent-Length: 33\r\n\r\n{\"execution\":4102444800000000001}".utf8 {
+            try http.client.send([byte])
+        }
+        #expect(try http.response() == HTTPBytes.json("200 OK", "{\"id\":\"d r\",\"status\":\"planned\",\"execution\":4102444800000000001}"))
+        #expect(try http.exchange("GET", "/jobs/d%20r") == HTTPBytes.json("200 OK", "{\"id\":\"d r\",\"status\":\"planned\",\"execution\":4102444800000000001}"))
+    }
+
     @Test func http10IsServedAndClosed() throws {
         let (server, port) = try ServerProcess.withHTTP()
         defer { server.stop() }
