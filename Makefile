@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
+.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian).
 deps:
@@ -54,8 +54,19 @@ test-unit: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
 
-bench: deps
+bench: deps bench-http-deps
 	Benchmarks/run-bench.sh
+	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
+
+# B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
+bench-http: deps bench-http-deps
+	Benchmarks/http-bench.sh
+
+bench-http-deps:
+	@if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then \
+		echo "installing wrk and nginx"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
+	fi
 
 bench-quick: deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh
