@@ -73,10 +73,11 @@ public final class MetricsExporter {
         self.stats = stats
         self.info = info
         let registry = self.registry
-        uptime = registry.makeGauge(name: "kairos_uptime_seconds", help: "Seconds since the server started (STAT uptime_ns).")
+        uptime = registry.makeGauge(
+            descriptor: Self.named("kairos_uptime_seconds", "Seconds since the server started (STAT uptime_ns)."))
         connections = registry.makeGauge(
-            name: "kairos_connections", help: "Open client connections, line protocol and HTTP (STAT connections).")
-        jobsStored = registry.makeGauge(name: "kairos_jobs", help: "Jobs in the table (STAT jobs_total).")
+            descriptor: Self.named("kairos_connections", "Open client connections, line protocol and HTTP (STAT connections)."))
+        jobsStored = registry.makeGauge(descriptor: Self.named("kairos_jobs", "Jobs in the table (STAT jobs_total)."))
         let statusHelp = "Jobs by status (STAT jobs_planned, jobs_triggered, jobs_executed, jobs_failed)."
         let byStatus: [(String, (ServerStats) -> Int)] = [
             ("planned", { $0.jobsPlanned.load(ordering: .relaxed) }),
@@ -85,27 +86,33 @@ public final class MetricsExporter {
             ("failed", { $0.jobsFailed.load(ordering: .relaxed) }),
         ]
         jobsByStatus = byStatus.map { status, load in
-            (registry.makeGauge(name: "kairos_jobs_by_status", labels: [("status", status)], help: statusHelp), load)
+            (registry.makeGauge(
+                descriptor: Self.named("kairos_jobs_by_status", statusHelp),
+                labels: [("status", status)]), load)
         }
-        rules = registry.makeGauge(name: "kairos_rules", help: "Rules in the table (STAT rules_total).")
+        rules = registry.makeGauge(descriptor: Self.named("kairos_rules", "Rules in the table (STAT rules_total)."))
         executionsPending = registry.makeGauge(
-            name: "kairos_executions_pending", help: "Triggered runs waiting for a runner slot (STAT executions_pending).")
+            descriptor: Self.named("kairos_executions_pending", "Triggered runs waiting for a runner slot (STAT executions_pending)."))
         executionsInflight = registry.makeGauge(
-            name: "kairos_executions_inflight", help: "Runs executing now (STAT executions_inflight).")
+            descriptor: Self.named("kairos_executions_inflight", "Runs executing now (STAT executions_inflight)."))
         let compressionHelp = "1 for the current compaction state (STAT compression), 0 for the others."
         compression = [CompressionState.idle, .running, .success, .failure].map { state in
-            (registry.makeGauge(name: "kairos_compression_state", labels: [("state", state.name)], help: compressionHelp), state)
+            (registry.makeGauge(
+                descriptor: Self.named("kairos_compression_state", compressionHelp),
+                labels: [("state", state.name)]), state)
         }
         // Settings: fixed for the server's life, set once.
         registry.makeGauge(
-            name: "kairos_persistence_info", labels: [("backend", info.persistenceName)],
-            help: "The persistence backend (STAT persistence); always 1."
-        ).set(Int64(1))
-        registry.makeGauge(name: "kairos_auth_enabled", help: "1 when an auth_file is configured (STAT auth_enabled).")
+            descriptor: Self.named("kairos_persistence_info", "The persistence backend (STAT persistence); always 1."),
+            labels: [("backend", info.persistenceName)]).set(Int64(1))
+        registry.makeGauge(
+            descriptor: Self.named("kairos_auth_enabled", "1 when an auth_file is configured (STAT auth_enabled)."))
             .set(Int64(info.authEnabled ? 1 : 0))
-        registry.makeGauge(name: "kairos_tls_enabled", help: "1 when the line protocol uses TLS (STAT tls_enabled).")
+        registry.makeGauge(
+            descriptor: Self.named("kairos_tls_enabled", "1 when the line protocol uses TLS (STAT tls_enabled)."))
             .set(Int64(info.tlsEnabled ? 1 : 0))
-        registry.makeGauge(name: "kairos_framerate_hertz", help: "Scheduler ticks per second (STAT framerate).")
+        registry.makeGauge(
+            descriptor: Self.named("kairos_framerate_hertz", "Scheduler ticks per second (STAT framerate)."))
             .set(Int64(info.framerate))
         // Families that start empty still get their HELP and TYPE lines, and zero samples.
         for reason in DropReason.allCases { _ = dropCounter(reason) }
@@ -125,8 +132,8 @@ public final class MetricsExporter {
             return
         }
         let counter = registry.makeCounter(
-            name: "kairos_http_responses_total", labels: [("method", known), ("code", String(code))],
-            help: "HTTP API responses by request method and status code.")
+            descriptor: Self.named("kairos_http_responses_total", "HTTP API responses by request method and status code."),
+            labels: [("method", known), ("code", String(code))])
         httpResponses[key] = counter
         counter.increment()
     }
@@ -143,9 +150,8 @@ public final class MetricsExporter {
         let key = HandshakeKey(listener: listener, completed: completed)
         if let counter = handshakes[key] { return counter }
         let counter = registry.makeCounter(
-            name: "kairos_tls_handshakes_total",
-            labels: [("listener", listener.rawValue), ("outcome", completed ? "completed" : "failed")],
-            help: "TLS handshakes by listener and outcome.")
+            descriptor: Self.named("kairos_tls_handshakes_total", "TLS handshakes by listener and outcome."),
+            labels: [("listener", listener.rawValue), ("outcome", completed ? "completed" : "failed")])
         handshakes[key] = counter
         return counter
     }
@@ -153,10 +159,15 @@ public final class MetricsExporter {
     private func dropCounter(_ reason: DropReason) -> Counter {
         if let counter = drops[reason] { return counter }
         let counter = registry.makeCounter(
-            name: "kairos_connections_dropped_total", labels: [("reason", reason.rawValue)],
-            help: "Connections the server closed on its own initiative, by reason.")
+            descriptor: Self.named("kairos_connections_dropped_total", "Connections the server closed on its own initiative, by reason."),
+            labels: [("reason", reason.rawValue)])
         drops[reason] = counter
         return counter
+    }
+
+    /// swift-prometheus 2.4 names metrics by descriptor; the names here are already complete.
+    private static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     // MARK: Scrape
