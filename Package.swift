@@ -39,7 +39,7 @@ let package = Package(
         // `/metrics`: the Prometheus exposition, rendered on the reactor thread with swift-prometheus.
         .target(
             name: "KairosMetrics",
-            dependencies: ["KairosSync", "KairosSystem", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
         .target(
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
         .testTarget(name: "KairosHTTPTests", dependencies: ["KairosHTTP"], swiftSettings: strict),
-        .testTarget(name: "KairosMetricsTests", dependencies: ["KairosMetrics", "KairosSync"], swiftSettings: strict),
+        .testTarget(name: "KairosMetricsTests", dependencies: ["KairosMetrics", "KairosProtocol", "KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),

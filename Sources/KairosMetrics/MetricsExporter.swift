@@ -1,3 +1,4 @@
+import KairosProtocol
 import KairosSync
 import KairosSystem
 import Prometheus
@@ -56,6 +57,49 @@ public final class MetricsExporter {
     private let compression: [(Gauge, CompressionState)]
 
     private var httpResponses: [HTTPKey: Counter] = [:]
+    /// Requests handed to the core, by command and protocol: plain counts (the reactor is the
+    /// only writer and also the only reader, at scrape time), moved into `requestCounters` by
+    /// the delta since the last scrape. The request path pays one array increment.
+    private var requestCounts = [Int](repeating: 0, count: 2 * RequestKind.allCases.count)
+    private var exportedRequestCounts = [Int](repeating: 0, count: 2 * RequestKind.allCases.count)
+    private var requestCounters: [Counter] = []
+
+    private enum RequestKind: String, CaseIterable {
+        case set, get, query, remove, removerule, ruleset, listrules, stat, getrule, queryrules, malformed
+
+        init(_ command: Command) {
+            switch command {
+            case .set: self = .set
+            case .get: self = .get
+            case .query: self = .query
+            case .remove: self = .remove
+            case .removeRule: self = .removerule
+            case .ruleSet: self = .ruleset
+            case .listRules: self = .listrules
+            case .stat: self = .stat
+            case .getRule: self = .getrule
+            case .queryRules: self = .queryrules
+            case .malformed: self = .malformed
+            }
+        }
+
+        /// Position in `allCases`, without searching it on the request path.
+        var ordinal: Int {
+            switch self {
+            case .set: 0
+            case .get: 1
+            case .query: 2
+            case .remove: 3
+            case .removerule: 4
+            case .ruleset: 5
+            case .listrules: 6
+            case .stat: 7
+            case .getrule: 8
+            case .queryrules: 9
+            case .malformed: 10
+            }
+        }
+    }
     private var handshakes: [HandshakeKey: Counter] = [:]
     private var drops: [DropReason: Counter] = [:]
 
@@ -117,6 +161,16 @@ public final class MetricsExporter {
         // Families that start empty still get their HELP and TYPE lines, and zero samples.
         for reason in DropReason.allCases { _ = dropCounter(reason) }
         for listener in [Listener.line, .http] {
+            for kind in RequestKind.allCases {
+                requestCounters.append(
+                    registry.makeCounter(
+                        descriptor: Self.named(
+                            "kairos_requests_total",
+                            "Requests handed to the scheduler core, by protocol and command (HTTP GET /jobs is query, PUT /rules/{id} ruleset, ...)."),
+                        labels: [("protocol", listener.rawValue), ("command", kind.rawValue)]))
+            }
+        }
+        for listener in [Listener.line, .http] {
             for completed in [true, false] { _ = handshakeCounter(listener, completed: completed) }
         }
     }
@@ -136,6 +190,13 @@ public final class MetricsExporter {
             labels: [("method", known), ("code", String(code))])
         httpResponses[key] = counter
         counter.increment()
+    }
+
+    /// One request sent to the core (the command of `RequestKind`'s table).
+    @inline(__always)
+    public func countRequest(_ command: Command, _ listener: Listener) {
+        let slot = (listener == .line ? 0 : RequestKind.allCases.count) + RequestKind(command).ordinal
+        requestCounts[slot] &+= 1
     }
 
     public func countHandshake(_ listener: Listener, completed: Bool) {
@@ -182,6 +243,10 @@ public final class MetricsExporter {
         rules.set(Int64(max(stats.rulesTotal.load(ordering: .relaxed), 0)))
         executionsPending.set(Int64(max(stats.executionsPending.load(ordering: .relaxed), 0)))
         executionsInflight.set(Int64(max(stats.executionsInflight.load(ordering: .relaxed), 0)))
+        for slot in requestCounts.indices where requestCounts[slot] != exportedRequestCounts[slot] {
+            requestCounters[slot].increment(by: Int64(requestCounts[slot] &- exportedRequestCounts[slot]))
+            exportedRequestCounts[slot] = requestCounts[slot]
+        }
         let current = CompressionState(rawValue: stats.compression.load(ordering: .relaxed)) ?? .idle
         for (gauge, state) in compression { gauge.set(Int64(state == current ? 1 : 0)) }
         var out: [UInt8] = []

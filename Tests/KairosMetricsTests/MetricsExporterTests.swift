@@ -1,4 +1,5 @@
 import KairosMetrics
+import KairosProtocol
 import KairosSync
 import Testing
 
@@ -25,7 +26,11 @@ import Testing
         exporter.countHTTPResponse(method: Array("BREW".utf8), code: 405)
         exporter.countHandshake(.http, completed: true)
         exporter.countDrop(.deadline)
-        #expect(samples(exporter) == [
+        exporter.countRequest(.stat, .line)
+        exporter.countRequest(.set(job: [], execution: 1), .line)
+        exporter.countRequest(.set(job: [], execution: 2), .line)
+        exporter.countRequest(.queryRules(prefix: []), .http)
+        #expect(samples(exporter).filter { !$0.hasPrefix("kairos_requests_total") || !$0.hasSuffix(" 0") } == [
             "kairos_auth_enabled 1.0",
             "kairos_compression_state{state=\"failure\"} 0.0",
             "kairos_compression_state{state=\"idle\"} 0.0",
@@ -47,6 +52,9 @@ import Testing
             "kairos_jobs_by_status{status=\"planned\"} 2.0",
             "kairos_jobs_by_status{status=\"triggered\"} 0.0",
             "kairos_persistence_info{backend=\"logfile\"} 1.0",
+            "kairos_requests_total{protocol=\"http\",command=\"queryrules\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"set\"} 2",
+            "kairos_requests_total{protocol=\"line\",command=\"stat\"} 1",
             "kairos_rules 0.0",
             "kairos_tls_enabled 0.0",
             "kairos_tls_handshakes_total{listener=\"http\",outcome=\"completed\"} 1",
@@ -54,6 +62,11 @@ import Testing
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"completed\"} 0",
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"failed\"} 0",
         ])
+        // Counts move into the counters by their delta at each scrape, never twice.
+        exporter.countRequest(.stat, .line)
+        #expect(samples(exporter).contains("kairos_requests_total{protocol=\"line\",command=\"stat\"} 2"))
+        #expect(samples(exporter).contains("kairos_requests_total{protocol=\"line\",command=\"set\"} 2"))
+        #expect(samples(exporter).filter { $0.hasPrefix("kairos_requests_total") }.count == 22)
         let text = String(decoding: exporter.render(), as: UTF8.self)
         #expect(text.contains("# TYPE kairos_http_responses_total counter\n"))
         #expect(text.contains("# HELP kairos_jobs Jobs in the table (STAT jobs_total).\n"))
