@@ -146,6 +146,19 @@ import Testing
         #expect(try http.exchange("GET", "/health") == HTTPBytes.json("200 OK", "{\"status\":\"ok\"}"))
     }
 
+    /// K16: SIGTERM closes idle keep-alive HTTP connections and the server exits 0 at once,
+    /// without waiting for the drain timeout.
+    @Test func gracefulStopClosesKeepAliveConnections() throws {
+        let (server, port) = try ServerProcess.withHTTP()
+        defer { server.stop() }
+        let http = try HTTPTestClient(port: port)
+        #expect(try http.exchange("GET", "/health") == HTTPBytes.json("200 OK", "{\"status\":\"ok\"}"))
+        let started = Date()
+        #expect(server.terminate() == 0)
+        #expect(Date().timeIntervalSince(started) < 4)
+        #expect(http.client.readUntilClosed(timeout: 5))
+    }
+
     /// K15: a listen address that cannot be bound exits 1 naming `http.listen`.
     @Test func bindFailureExits1() throws {
         let directory = try ServerProcess.makeDirectory()
