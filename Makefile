@@ -12,7 +12,9 @@ deps:
 		echo "installing libssl-dev and openssl"; \
 		apt-get update && apt-get install -y libssl-dev openssl; \
 	fi
-	@# The HTTP API's tests: HTTPS through curl, /metrics through promtool, /openapi.json through openapi-spec-validator and a schemathesis contract run.
+	@# The HTTP API's tests: HTTPS through curl, /metrics through promtool, /openapi.json through
+	@# openapi-spec-validator and a schemathesis contract run (from PyPI; a Debian system Python
+	@# refuses pip installs unless told otherwise).
 	@if ! command -v curl >/dev/null 2>&1; then \
 		echo "installing curl"; \
 		apt-get update && apt-get install -y curl; \
@@ -23,11 +25,11 @@ deps:
 	fi
 	@if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then \
 		echo "installing openapi-spec-validator"; \
-		python3 -m pip install "openapi-spec-validator==0.9.0"; \
+		python3 -m pip install "openapi-spec-validator==0.9.0" || python3 -m pip install --break-system-packages "openapi-spec-validator==0.9.0"; \
 	fi
 	@if ! command -v schemathesis >/dev/null 2>&1; then \
 		echo "installing schemathesis"; \
-		python3 -m pip install "schemathesis==4.32.5"; \
+		python3 -m pip install "schemathesis==4.32.5" || python3 -m pip install --break-system-packages "schemathesis==4.32.5"; \
 	fi
 
 build: deps
