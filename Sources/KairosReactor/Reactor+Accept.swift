@@ -65,9 +65,9 @@ extension Reactor {
         spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
     }
 
-    /// Stops watching the listener until `AcceptReaction.pauseNs` from now; pending clients
-    /// wait in the backlog meanwhile.
-    /// Both listeners pause: the shortage is the process's, whichever port met it.
+    /// Stops watching the listeners until `AcceptReaction.pauseNs` from now; pending clients
+    /// wait in the backlog meanwhile. Both pause: the shortage is the process's, whichever
+    /// port met it.
     private func pauseListener() {
         guard listenerPausedUntil == nil else { return }
         listenerPausedUntil = Clock.monotonicNanoseconds() + AcceptReaction.pauseNs
