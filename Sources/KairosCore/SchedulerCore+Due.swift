@@ -18,6 +18,7 @@ extension SchedulerCore {
             let record = jobs[top.slot]
             let lateness = now.subtractingReportingOverflow(record.execution)
             latenessSamples.record(lateness.overflow ? .max : lateness.partialValue)
+            stats.lateness.record(lateness.overflow ? .max : lateness.partialValue)
             if let winner = rules.match(record.id) {
                 jobs.setStatus(top.slot, .triggered)
                 emit(Execution(jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution))

@@ -252,6 +252,36 @@ public final class MetricsExporter {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         registry.emit(into: &out)
+        Self.appendHistogram(
+            "kairos_trigger_lateness_seconds",
+            "How late due jobs were processed (now minus their execution time), in seconds.",
+            stats.lateness, to: &out)
         return out
+    }
+
+    /// A histogram family in the text format, written here because its buckets are filled by
+    /// the core thread (`AtomicHistogram`), not by a swift-prometheus histogram on this one.
+    static func appendHistogram(_ name: String, _ help: String, _ histogram: AtomicHistogram, to out: inout [UInt8]) {
+        let (counts, sum) = histogram.snapshot()
+        var text = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (index, bound) in histogram.bounds.enumerated() {
+            cumulative += counts[index]
+            text += "\(name)_bucket{le=\"\(seconds(bound))\"} \(cumulative)\n"
+        }
+        cumulative += counts[histogram.bounds.count]
+        text += "\(name)_bucket{le=\"+Inf\"} \(cumulative)\n"
+        text += "\(name)_sum \(seconds(sum))\n\(name)_count \(cumulative)\n"
+        out.append(contentsOf: Array(text.utf8))
+    }
+
+    /// Nanoseconds as decimal seconds, exactly (no floating point): 1500000 → 0.0015.
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let whole = nanoseconds / 1_000_000_000
+        var fraction = String(nanoseconds % 1_000_000_000)
+        guard fraction != "0" else { return "\(whole)" }
+        fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(whole).\(fraction)"
     }
 }

@@ -18,6 +18,12 @@ public final class ServerStats: Sendable {
     public let executionsInflight = Atomic<Int>(0)
     /// Writer: compaction thread. One of `CompressionState`'s raw values.
     public let compression = Atomic<UInt8>(CompressionState.idle.rawValue)
+    /// Writer: core thread. Trigger lateness (now − execution, ns) of every due job the core
+    /// processes, for `/metrics`: 1 ms to 1 min.
+    public let lateness = AtomicHistogram(bounds: [
+        1_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 500_000_000,
+        1_000_000_000, 5_000_000_000, 10_000_000_000, 60_000_000_000,
+    ])
 
     public init() {}
 }

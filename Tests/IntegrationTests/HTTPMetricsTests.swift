@@ -14,6 +14,9 @@ import Testing
         _ = try http.exchange("PUT", "/jobs/m", body: "{\"execution\":4102444800000000000}")
         _ = try http.exchange("GET", "/jobs/none")
         _ = try http.exchange("BREW", "/health")
+        // A job due at once, with no rule: processed (and its lateness recorded) by the next tick.
+        _ = try http.exchange("PUT", "/jobs/late", body: "{\"execution\":0}")
+        #expect(try ServerProcess.eventually { try http.exchange("GET", "/jobs/late").contains("\"status\":\"failed\"") })
         // On the line protocol's TLS port: one completed handshake, and a plaintext client whose
         // "handshake" fails.
         _ = try TLSTestClient(port: server.port)
@@ -29,14 +32,17 @@ import Testing
         let body = String(response[response.range(of: "\r\n\r\n")!.upperBound...])
         let lines = Set(body.split(separator: "\n").map(String.init))
         for expected in [
-            "kairos_http_responses_total{method=\"PUT\",code=\"200\"} 1",
+            "kairos_http_responses_total{method=\"PUT\",code=\"200\"} 2",
             "kairos_http_responses_total{method=\"GET\",code=\"404\"} 1",
             "kairos_http_responses_total{method=\"other\",code=\"405\"} 1",
-            "kairos_requests_total{protocol=\"http\",command=\"set\"} 1",
-            "kairos_requests_total{protocol=\"http\",command=\"get\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"set\"} 2",
             "kairos_requests_total{protocol=\"line\",command=\"stat\"} 0",
-            "kairos_jobs 1.0",
+            "kairos_jobs 2.0",
             "kairos_jobs_by_status{status=\"planned\"} 1.0",
+            "kairos_jobs_by_status{status=\"failed\"} 1.0",
+            "kairos_trigger_lateness_seconds_count 1",
+            "kairos_trigger_lateness_seconds_bucket{le=\"+Inf\"} 1",
+            "# TYPE kairos_trigger_lateness_seconds histogram",
             "kairos_tls_enabled 1.0",
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"completed\"} 1",
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"failed\"} 1",

@@ -21,6 +21,10 @@ import Testing
         stats.jobsFailed.store(3, ordering: .relaxed)
         stats.rulesTotal.store(-1, ordering: .relaxed)  // transiently negative: shown as 0, like STAT
         stats.compression.store(CompressionState.running.rawValue, ordering: .relaxed)
+        stats.lateness.record(500_000)  // ≤ 1 ms
+        stats.lateness.record(7_000_000)  // ≤ 10 ms
+        stats.lateness.record(-5)  // counts as 0
+        stats.lateness.record(90_000_000_000)  // past the last bound
         exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
         exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
         exporter.countHTTPResponse(method: Array("BREW".utf8), code: 405)
@@ -61,6 +65,19 @@ import Testing
             "kairos_tls_handshakes_total{listener=\"http\",outcome=\"failed\"} 0",
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"completed\"} 0",
             "kairos_tls_handshakes_total{listener=\"line\",outcome=\"failed\"} 0",
+            "kairos_trigger_lateness_seconds_bucket{le=\"+Inf\"} 4",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.001\"} 2",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.005\"} 2",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.01\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.05\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.1\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"0.5\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"1\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"10\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"5\"} 3",
+            "kairos_trigger_lateness_seconds_bucket{le=\"60\"} 3",
+            "kairos_trigger_lateness_seconds_count 4",
+            "kairos_trigger_lateness_seconds_sum 90.0075",
         ])
         // Counts move into the counters by their delta at each scrape, never twice.
         exporter.countRequest(.stat, .line)
