@@ -24,6 +24,14 @@ public final class ServerStats: Sendable {
         1_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 500_000_000,
         1_000_000_000, 5_000_000_000, 10_000_000_000, 60_000_000_000,
     ])
+    /// Writer: journal writer thread. Rounds written to the logfile (one write, and with
+    /// `fsync_on_persist` one fdatasync, per round: group commit), for `/metrics`.
+    public let journalBatches = Atomic<Int>(0)
+    /// Writer: journal writer thread. Duration of each fdatasync of the logfile, ns: 50 µs to 1 s.
+    public let fsyncLatency = AtomicHistogram(bounds: [
+        50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+        25_000_000, 50_000_000, 100_000_000, 250_000_000, 1_000_000_000,
+    ])
 
     public init() {}
 }

@@ -58,4 +58,28 @@ import Testing
         #expect(promtool.status == 0, "\(promtool.stdout)\(promtool.stderr)")
         #expect(promtool.stdout + promtool.stderr == "")
     }
+
+    /// With a logfile and fsync on, every acknowledged mutation went through a journal round and
+    /// an fdatasync, and both show.
+    @Test func journalRoundsAndFsyncs() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let httpPort = try ServerProcess.freePort()
+        let server = try ServerProcess(
+            extraConfig: "[http]\nlisten = \"127.0.0.1:\(httpPort)\"",
+            database: "[database]\npersistence = \"logfile\"\nlogfile_path = \"\(directory.appendingPathComponent("logfile").path)\"\nfsync_on_persist = true\ncompression_interval = 0",
+            directory: directory)
+        defer { server.stop() }
+        let http = try HTTPTestClient(port: httpPort)
+        for index in 0..<3 {
+            _ = try http.exchange("PUT", "/jobs/j\(index)", body: "{\"execution\":4102444800000000000}")
+        }
+        let response = try http.exchange("GET", "/metrics")
+        let lines = response.split(separator: "\n").map(String.init)
+        func value(_ name: String) -> Int? {
+            lines.first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+        #expect((value("kairos_journal_batches_total") ?? 0) >= 3)
+        #expect((value("kairos_journal_fsync_seconds_count") ?? 0) >= 3)
+        #expect(lines.contains("# TYPE kairos_journal_fsync_seconds histogram"))
+    }
 }

@@ -7,7 +7,9 @@ import Testing
     /// The exposition's sample lines (families come out in no fixed order), sorted.
     func samples(_ exporter: MetricsExporter) -> [String] {
         String(decoding: exporter.render(), as: UTF8.self).split(separator: "\n").map(String.init)
-            .filter { !$0.hasPrefix("#") && !$0.hasPrefix("kairos_uptime_seconds ") }.sorted()
+            .filter {
+                !$0.hasPrefix("#") && !$0.hasPrefix("kairos_uptime_seconds ") && !$0.hasPrefix("kairos_journal_fsync_seconds_bucket")
+            }.sorted()
     }
 
     @Test func statValuesAndEvents() {
@@ -25,6 +27,9 @@ import Testing
         stats.lateness.record(7_000_000)  // ≤ 10 ms
         stats.lateness.record(-5)  // counts as 0
         stats.lateness.record(90_000_000_000)  // past the last bound
+        stats.journalBatches.store(3, ordering: .relaxed)
+        stats.fsyncLatency.record(300_000)
+        stats.fsyncLatency.record(2_000_000_000)
         exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
         exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
         exporter.countHTTPResponse(method: Array("BREW".utf8), code: 405)
@@ -55,6 +60,9 @@ import Testing
             "kairos_jobs_by_status{status=\"failed\"} 3.0",
             "kairos_jobs_by_status{status=\"planned\"} 2.0",
             "kairos_jobs_by_status{status=\"triggered\"} 0.0",
+            "kairos_journal_batches_total 3",
+            "kairos_journal_fsync_seconds_count 2",
+            "kairos_journal_fsync_seconds_sum 2.0003",
             "kairos_persistence_info{backend=\"logfile\"} 1.0",
             "kairos_requests_total{protocol=\"http\",command=\"queryrules\"} 1",
             "kairos_requests_total{protocol=\"line\",command=\"set\"} 2",
@@ -85,6 +93,10 @@ import Testing
         #expect(samples(exporter).contains("kairos_requests_total{protocol=\"line\",command=\"set\"} 2"))
         #expect(samples(exporter).filter { $0.hasPrefix("kairos_requests_total") }.count == 22)
         let text = String(decoding: exporter.render(), as: UTF8.self)
+        #expect(text.contains("\nkairos_journal_fsync_seconds_bucket{le=\"0.00025\"} 0\nkairos_journal_fsync_seconds_bucket{le=\"0.0005\"} 1\n"))
+        #expect(text.contains("\nkairos_journal_fsync_seconds_bucket{le=\"1\"} 1\nkairos_journal_fsync_seconds_bucket{le=\"+Inf\"} 2\n"))
+        // The batch counter moves by its delta: a second scrape does not add it again.
+        #expect(text.contains("\nkairos_journal_batches_total 3\n"))
         #expect(text.contains("# TYPE kairos_http_responses_total counter\n"))
         #expect(text.contains("# HELP kairos_jobs Jobs in the table (STAT jobs_total).\n"))
         #expect(text.contains("\nkairos_uptime_seconds "))
