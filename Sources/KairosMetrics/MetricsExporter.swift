@@ -56,6 +56,9 @@ public final class MetricsExporter {
     private let executionsInflight: Gauge
     private let journalBatches: Counter
     private var exportedJournalBatches = 0
+    /// Counters filled by the core thread (`AtomicCounters`), moved in by their delta at each
+    /// scrape: (source, index, counter, last exported value).
+    private var coreCounters: [(AtomicCounters, Int, Counter, Int)] = []
     private let compression: [(Gauge, CompressionState)]
 
     private var httpResponses: [HTTPKey: Counter] = [:]
@@ -145,6 +148,21 @@ public final class MetricsExporter {
             descriptor: Self.named(
                 "kairos_journal_batches_total",
                 "Rounds written to the logfile since the start (group commit: one write, and one fdatasync when fsync_on_persist, each)."))
+        let runners = RunnerSpec.kindNames + ["none"]
+        for (index, runner) in runners.enumerated() {
+            let counter = registry.makeCounter(
+                descriptor: Self.named(
+                    "kairos_executions_triggered_total",
+                    "Due jobs handed to a runner, by runner kind; none: failed at once for want of a rule."),
+                labels: [("runner", runner)])
+            coreCounters.append((stats.executionsTriggered, index, counter, 0))
+        }
+        for (index, outcome) in ["executed", "failed"].enumerated() {
+            let counter = registry.makeCounter(
+                descriptor: Self.named("kairos_executions_finished_total", "Runs that ended, by outcome."),
+                labels: [("outcome", outcome)])
+            coreCounters.append((stats.executionOutcomes, index, counter, 0))
+        }
         let compressionHelp = "1 for the current compaction state (STAT compression), 0 for the others."
         compression = [CompressionState.idle, .running, .success, .failure].map { state in
             (registry.makeGauge(
@@ -249,6 +267,14 @@ public final class MetricsExporter {
         rules.set(Int64(max(stats.rulesTotal.load(ordering: .relaxed), 0)))
         executionsPending.set(Int64(max(stats.executionsPending.load(ordering: .relaxed), 0)))
         executionsInflight.set(Int64(max(stats.executionsInflight.load(ordering: .relaxed), 0)))
+        for slot in coreCounters.indices {
+            let (source, index, counter, exported) = coreCounters[slot]
+            let value = source.load(index)
+            if value != exported {
+                counter.increment(by: Int64(value &- exported))
+                coreCounters[slot].3 = value
+            }
+        }
         // A counter kept by the journal writer: moved in by its delta since the last scrape.
         let batches = stats.journalBatches.load(ordering: .relaxed)
         if batches != exportedJournalBatches {

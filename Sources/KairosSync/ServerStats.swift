@@ -24,6 +24,11 @@ public final class ServerStats: Sendable {
         1_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 500_000_000,
         1_000_000_000, 5_000_000_000, 10_000_000_000, 60_000_000_000,
     ])
+    /// Writer: core thread. Due jobs handed to a runner, by `RunnerSpec.kindIndex`, and at
+    /// index `RunnerSpec.kindNames.count` those that failed for want of a rule.
+    public let executionsTriggered = AtomicCounters(count: 7)
+    /// Writer: core thread. Outcomes reported by the runners: 0 succeeded, 1 failed.
+    public let executionOutcomes = AtomicCounters(count: 2)
     /// Writer: journal writer thread. Rounds written to the logfile (one write, and with
     /// `fsync_on_persist` one fdatasync, per round: group commit), for `/metrics`.
     public let journalBatches = Atomic<Int>(0)

@@ -41,6 +41,8 @@ import Testing
             "kairos_jobs_by_status{status=\"planned\"} 1.0",
             "kairos_jobs_by_status{status=\"failed\"} 1.0",
             "kairos_trigger_lateness_seconds_count 1",
+            "kairos_executions_triggered_total{runner=\"none\"} 1",
+            "kairos_executions_triggered_total{runner=\"shell\"} 0",
             "kairos_trigger_lateness_seconds_bucket{le=\"+Inf\"} 1",
             "# TYPE kairos_trigger_lateness_seconds histogram",
             "kairos_tls_enabled 1.0",

@@ -28,6 +28,10 @@ import Testing
         stats.lateness.record(-5)  // counts as 0
         stats.lateness.record(90_000_000_000)  // past the last bound
         stats.journalBatches.store(3, ordering: .relaxed)
+        stats.executionsTriggered.increment(RunnerSpec.shell(command: []).kindIndex)
+        stats.executionsTriggered.increment(RunnerSpec.shell(command: []).kindIndex)
+        stats.executionsTriggered.increment(RunnerSpec.kindNames.count)  // no rule
+        stats.executionOutcomes.increment(1)
         stats.fsyncLatency.record(300_000)
         stats.fsyncLatency.record(2_000_000_000)
         exporter.countHTTPResponse(method: Array("GET".utf8), code: 200)
@@ -50,8 +54,17 @@ import Testing
             "kairos_connections_dropped_total{reason=\"max_connections\"} 0",
             "kairos_connections_dropped_total{reason=\"oversized_request\"} 0",
             "kairos_connections_dropped_total{reason=\"slow_reader\"} 0",
+            "kairos_executions_finished_total{outcome=\"executed\"} 0",
+            "kairos_executions_finished_total{outcome=\"failed\"} 1",
             "kairos_executions_inflight 0.0",
             "kairos_executions_pending 0.0",
+            "kairos_executions_triggered_total{runner=\"amqp\"} 0",
+            "kairos_executions_triggered_total{runner=\"awf\"} 0",
+            "kairos_executions_triggered_total{runner=\"direct\"} 0",
+            "kairos_executions_triggered_total{runner=\"http\"} 0",
+            "kairos_executions_triggered_total{runner=\"none\"} 1",
+            "kairos_executions_triggered_total{runner=\"redis\"} 0",
+            "kairos_executions_triggered_total{runner=\"shell\"} 2",
             "kairos_framerate_hertz 64.0",
             "kairos_http_responses_total{method=\"GET\",code=\"200\"} 2",
             "kairos_http_responses_total{method=\"other\",code=\"405\"} 1",
