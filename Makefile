@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro bench-b8-http clean
+.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -16,6 +16,25 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@# The HTTP API's tests: HTTPS through curl, /metrics through promtool, /openapi.json through
+	@# openapi-spec-validator and a schemathesis contract run (from PyPI; a Debian system Python
+	@# refuses pip installs unless told otherwise).
+	@if ! command -v curl >/dev/null 2>&1; then \
+		echo "installing curl"; \
+		apt-get update && apt-get install -y curl; \
+	fi
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing prometheus (for promtool)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
+	fi
+	@if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then \
+		echo "installing openapi-spec-validator"; \
+		python3 -m pip install "openapi-spec-validator==0.9.0" || python3 -m pip install --break-system-packages "openapi-spec-validator==0.9.0"; \
+	fi
+	@if ! command -v schemathesis >/dev/null 2>&1; then \
+		echo "installing schemathesis"; \
+		python3 -m pip install "schemathesis==4.32.5" || python3 -m pip install --break-system-packages "schemathesis==4.32.5"; \
 	fi
 
 build: deps
@@ -42,13 +61,24 @@ test-unit: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
 
-bench: deps
+bench: deps bench-http-deps
 	Benchmarks/run-bench.sh
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
+	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
 
 # B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
 bench-b8-http: deps release
 	nice Benchmarks/b8-http.sh
+
+# B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
+bench-http: deps bench-http-deps
+	Benchmarks/http-bench.sh
+
+bench-http-deps:
+	@if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then \
+		echo "installing wrk and nginx"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
+	fi
 
 bench-quick: deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // One-call wrappers over libc and OpenSSL; no logic (ARCHITECTURE rule 1).
@@ -44,6 +45,14 @@ let package = Package(
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
+        // The HTTP API's pure half: routing, JSON bodies, responses (K21). The reactor owns the sockets.
+        .target(name: "KairosHTTP", dependencies: ["KairosProtocol"], swiftSettings: strict),
+        // `/metrics`: the Prometheus exposition, rendered on the reactor thread with swift-prometheus.
+        .target(
+            name: "KairosMetrics",
+            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strict
+        ),
         .target(
             name: "KairosStore",
             dependencies: ["KairosCore", "KairosProtocol", "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log")],
@@ -51,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "KairosReactor",
-            dependencies: ["KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KairosProtocol", "KairosHTTP", "KairosMetrics", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -78,7 +87,7 @@ let package = Package(
         .target(
             name: "KairosServer",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig",
+                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig", "KairosMetrics",
                 "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -106,6 +115,8 @@ let package = Package(
 
         .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
+        .testTarget(name: "KairosHTTPTests", dependencies: ["KairosHTTP"], swiftSettings: strict),
+        .testTarget(name: "KairosMetricsTests", dependencies: ["KairosMetrics", "KairosProtocol", "KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),

@@ -115,9 +115,21 @@ extension ConfigLoader {
     }
 
     static func applyHTTP(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
-        try section.checkKeys(allowed: ["listen"])
+        try section.checkKeys(allowed: ["listen", "tls_cert", "tls_key"])
         if let listen = try section.listenAddress("listen") {
             config.httpListen = listen
+        }
+        let cert = try section.string("tls_cert", nonEmpty: true)
+        let key = try section.string("tls_key", nonEmpty: true)
+        switch (cert, key) {
+        case (let cert?, let key?):
+            config.httpTLS = TLSFiles(certificatePath: cert, privateKeyPath: key)
+        case (.some, nil):
+            throw missingPair(missing: "http.tls_key", present: "http.tls_cert")
+        case (nil, .some):
+            throw missingPair(missing: "http.tls_cert", present: "http.tls_key")
+        case (nil, nil):
+            config.httpTLS = nil
         }
     }
 

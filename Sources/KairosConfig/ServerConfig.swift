@@ -32,6 +32,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var shellArgs: [String]
     /// `[http] listen`; nil leaves the HTTP API off.
     public var httpListen: ListenAddress?
+    /// `[http] tls_cert` + `tls_key` (K21); nil serves plain HTTP.
+    public var httpTLS: TLSFiles?
     public var telemetry: TelemetryConfig
     /// `[runner] concurrency`: runs executing at once, 1...4096 (K13).
     public var runnerConcurrency: Int
@@ -60,6 +62,7 @@ public struct ServerConfig: Sendable, Equatable {
         shellPath: "/bin/sh",
         shellArgs: ["-c"],
         httpListen: nil,
+        httpTLS: nil,
         telemetry: TelemetryConfig(),
         runnerConcurrency: 16,
         runnerTimeoutMs: 0

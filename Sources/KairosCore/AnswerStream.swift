@@ -11,17 +11,22 @@ struct AnswerStream {
         /// QUERY: job ids starting with `range` (the prefix narrowed by the namespace; nil when
         /// the two exclude each other), each shown if the namespace allows it.
         case jobs(range: Bytes?, namespace: Namespace)
-        /// LISTRULES: rules the namespace allows.
-        case rules(namespace: Namespace)
+        /// LISTRULES (`prefix` empty) or HTTP `GET /rules?prefix=`: rules whose id starts with
+        /// `prefix`, if the namespace allows them.
+        case rules(namespace: Namespace, prefix: Bytes)
     }
 
     let source: Source
+    let format: AnswerFormat
+    /// JSON: a record was written, so the next one is preceded by a comma.
+    var wroteRecord = false
     /// The id of the last record examined; the next part starts strictly after it.
     var resumeAfter: Bytes?
     /// The part written when the request was handled, not emitted yet.
     var firstPart: [UInt8] = []
 
-    init(_ source: Source) {
+    init(_ source: Source, format: AnswerFormat) {
         self.source = source
+        self.format = format
     }
 }

@@ -13,9 +13,9 @@ enum NamespacePolicy {
         case .ruleSet(let rule, let pattern, _):
             // K5: a rule whose pattern left the namespace would capture other tenants' jobs.
             return namespace.allows(rule) && namespace.allows(pattern)
-        case .removeRule(let rule):
+        case .removeRule(let rule), .getRule(let rule):
             return namespace.allows(rule)
-        case .query, .listRules, .stat, .malformed:
+        case .query, .listRules, .queryRules, .stat, .malformed:
             return true
         }
     }

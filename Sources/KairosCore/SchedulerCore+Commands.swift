@@ -14,16 +14,16 @@ extension SchedulerCore {
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
-    func get(_ job: Bytes, requestID: Bytes, client: ClientTag) {
-        guard let slot = jobs.slot(of: job) else { return answerError(client, requestID) }
+    func get(_ job: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
+        guard let slot = jobs.slot(of: job) else { return answerNotFound(client, requestID, format: format) }
         let record = jobs[slot]
         responses.enqueueJob(
             client, requestID: requestID, status: record.status, execution: record.execution, after: lastAppended)
     }
 
-    func remove(_ job: Bytes, requestID: Bytes, client: ClientTag) {
+    func remove(_ job: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
         guard let slot = jobs.slot(of: job) else {
-            return answerError(client, requestID)
+            return answerNotFound(client, requestID, format: format)
         }
         let previous = JobSnapshot(jobs.remove(slot))
         let sequence = append(.jobRemoval(id: job))
@@ -38,12 +38,20 @@ extension SchedulerCore {
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
-    func removeRule(_ id: Bytes, requestID: Bytes, client: ClientTag) {
+    func removeRule(_ id: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
         guard let previous = rules.remove(id) else {
-            return answerError(client, requestID)
+            return answerNotFound(client, requestID, format: format)
         }
         let sequence = append(.ruleRemoval(id: id))
         undo.append(sequence, .rule(id: id, previous: previous))
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
+    }
+
+    /// HTTP `GET /rules/{id}` (K21): the rule as one JSON object with its arguments.
+    func getRule(_ id: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
+        guard let rule = rules[id] else { return answerNotFound(client, requestID, format: format) }
+        var out: [UInt8] = []
+        JSONEncoder.appendRule(id: id, pattern: rule.pattern, runner: rule.runner, withArgs: true, to: &out)
+        answer(client, out, requestID: requestID)
     }
 }

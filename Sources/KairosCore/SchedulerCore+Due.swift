@@ -19,12 +19,15 @@ extension SchedulerCore {
             let record = jobs[top.slot]
             let lateness = now.subtractingReportingOverflow(record.execution)
             latenessSamples.record(lateness.overflow ? .max : lateness.partialValue)
+            stats.lateness.record(lateness.overflow ? .max : lateness.partialValue)
             if let winner = rules.match(record.id) {
+                stats.executionsTriggered.increment(winner.runner.kindIndex)
                 jobs.setStatus(top.slot, .triggered)
                 emit(Execution(
                     jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution,
                     ruleID: winner.id))
             } else {
+                stats.executionsTriggered.increment(RunnerSpec.kindNames.count)
                 jobs.setStatus(top.slot, .failed)
                 unmatched(record.id)
                 journalFinished(record.id, execution: record.execution, status: .failed)
@@ -46,6 +49,7 @@ extension SchedulerCore {
     /// K8: applied only if the job exists with `outcome.generation` and is triggered; then it
     /// becomes executed/failed, journaled as a status 2/3 job entry (K9). No client waits on it.
     public func applyOutcome(_ outcome: ExecutionOutcome) {
+        stats.executionOutcomes.increment(outcome.success ? 0 : 1)
         let status: JobStatus = outcome.success ? .executed : .failed
         if let slot = jobs.slot(of: outcome.jobID) {
             let record = jobs[slot]

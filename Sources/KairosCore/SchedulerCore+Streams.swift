@@ -17,10 +17,11 @@ extension SchedulerCore {
     static let turnPartBytes = 256 * 1024
 
     /// Answers a QUERY or LISTRULES: whole if it fits in the first part, otherwise in parts.
-    func answerListing(_ client: ClientTag, _ source: AnswerStream.Source, requestID: Bytes) {
-        var stream = AnswerStream(source)
+    func answerListing(_ client: ClientTag, _ source: AnswerStream.Source, format: AnswerFormat, requestID: Bytes) {
+        var stream = AnswerStream(source, format: format)
         var out: [UInt8] = []
         out.reserveCapacity(256)
+        if format == .json { out.append(UInt8(ascii: "[")) }
         if writePart(of: &stream, requestID: requestID, budget: Self.firstPartBytes, into: &out) {
             return answer(client, out, requestID: requestID)
         }
@@ -37,10 +38,16 @@ extension SchedulerCore {
         case .jobs(let range, let namespace):
             finished = writeJobs(
                 &stream, range: range, namespace: namespace, requestID: requestID, budget: budget, &out)
-        case .rules(let namespace):
-            finished = writeRules(&stream, namespace: namespace, requestID: requestID, budget: budget, &out)
+        case .rules(let namespace, let prefix):
+            finished = writeRules(
+                &stream, namespace: namespace, prefix: prefix, requestID: requestID, budget: budget, &out)
         }
-        if finished { ResponseEncoder.appendOK(id: requestID, to: &out) }
+        if finished {
+            switch stream.format {
+            case .line: ResponseEncoder.appendOK(id: requestID, to: &out)
+            case .json: out.append(UInt8(ascii: "]"))
+            }
+        }
         return finished
     }
 
@@ -68,7 +75,11 @@ extension SchedulerCore {
             }
             examined += 1
             last = record.id
-            if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
+            if NamespacePolicy.queryShows(jobID: record.id, in: namespace), stream.format == .json {
+                if stream.wroteRecord { out.append(UInt8(ascii: ",")) }
+                stream.wroteRecord = true
+                JSONEncoder.appendJob(id: record.id, status: record.status, execution: record.execution, to: &out)
+            } else if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
                 ResponseEncoder.beginLine(id: requestID, to: &out)
                 out.append(contentsOf: record.id)
                 ResponseEncoder.appendSpace(&out)
@@ -84,19 +95,21 @@ extension SchedulerCore {
     }
 
     private func writeRules(
-        _ stream: inout AnswerStream, namespace: Namespace, requestID: Bytes, budget: Int, _ out: inout [UInt8]
+        _ stream: inout AnswerStream, namespace: Namespace, prefix: Bytes, requestID: Bytes, budget: Int,
+        _ out: inout [UInt8]
     ) -> Bool {
         let resumeAfter = stream.resumeAfter
         var finished = true
         var examined = 0
         var last: Bytes?
         var skipResumePoint = resumeAfter != nil
-        rules.forEachSorted(from: resumeAfter ?? []) { id, rule in
+        rules.forEachSorted(from: resumeAfter ?? prefix) { id, rule in
             // The walk starts at the resume point itself when that id still exists: skip it.
             if skipResumePoint {
                 skipResumePoint = false
                 if id == resumeAfter { return true }
             }
+            guard ByteOrder.hasPrefix(id, prefix) else { return false }
             if out.count >= budget || examined >= Self.partScanLimit {
                 finished = false
                 return false
@@ -104,6 +117,12 @@ extension SchedulerCore {
             examined += 1
             last = id
             guard NamespacePolicy.listRulesShows(ruleID: id, in: namespace) else { return true }
+            if stream.format == .json {
+                if stream.wroteRecord { out.append(UInt8(ascii: ",")) }
+                stream.wroteRecord = true
+                JSONEncoder.appendRule(id: id, pattern: rule.pattern, runner: rule.runner, withArgs: false, to: &out)
+                return true
+            }
             ResponseEncoder.beginLine(id: requestID, to: &out)
             out.append(contentsOf: id)
             ResponseEncoder.appendSpace(&out)

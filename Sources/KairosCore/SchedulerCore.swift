@@ -76,6 +76,7 @@ public final class SchedulerCore {
         let id = envelope.request.id
         let client = envelope.client
         let command = envelope.request.command
+        let format = envelope.format
         if case .malformed = command {
             return answerError(client, id)
         }
@@ -88,20 +89,28 @@ public final class SchedulerCore {
         case .set(let job, let execution):
             set(job, execution: execution, requestID: id, client: client)
         case .get(let job):
-            get(job, requestID: id, client: client)
+            get(job, requestID: id, client: client, format: format)
         case .query(let prefix):
             let range = NamespacePolicy.queryRange(prefix: prefix, in: envelope.namespace)
-            answerListing(client, .jobs(range: range, namespace: envelope.namespace), requestID: id)
+            answerListing(client, .jobs(range: range, namespace: envelope.namespace), format: format, requestID: id)
         case .remove(let job):
-            remove(job, requestID: id, client: client)
+            remove(job, requestID: id, client: client, format: format)
         case .removeRule(let rule):
-            removeRule(rule, requestID: id, client: client)
+            removeRule(rule, requestID: id, client: client, format: format)
         case .ruleSet(let rule, let pattern, let runner):
             setRule(rule, Rule(pattern: pattern, runner: runner), requestID: id, client: client)
         case .listRules:
-            answerListing(client, .rules(namespace: envelope.namespace), requestID: id)
+            answerListing(client, .rules(namespace: envelope.namespace, prefix: []), format: format, requestID: id)
+        case .queryRules(let prefix):
+            answerListing(client, .rules(namespace: envelope.namespace, prefix: prefix), format: format, requestID: id)
+        case .getRule(let rule):
+            getRule(rule, requestID: id, client: client, format: format)
         case .stat:
-            answer(client, StatRenderer.render(requestID: id, now: now, config: config, stats: stats), requestID: id)
+            let bytes =
+                format == .json
+                ? StatRenderer.renderJSON(now: now, config: config, stats: stats)
+                : StatRenderer.render(requestID: id, now: now, config: config, stats: stats)
+            answer(client, bytes, requestID: id)
         case .malformed:
             answerError(client, id)
         }
@@ -158,6 +167,17 @@ public final class SchedulerCore {
     func answerError(_ client: ClientTag, _ id: Bytes) {
         responses.enqueueError(client, requestID: id, after: lastAppended)
     }
+
+    /// The job or rule a request names does not exist: `<id> ERROR` on the line protocol, the
+    /// distinct ` NOTFOUND` for HTTP, where it is a 404 rather than a refused mutation (503).
+    func answerNotFound(_ client: ClientTag, _ id: Bytes, format: AnswerFormat) {
+        switch format {
+        case .line: answerError(client, id)
+        case .json: answer(client, Self.notFoundAnswer, requestID: id)
+        }
+    }
+
+    static let notFoundAnswer: [UInt8] = Array(" NOTFOUND\n".utf8)
 }
 
 extension Command {
@@ -166,8 +186,8 @@ extension Command {
     fileprivate var operand: Bytes? {
         switch self {
         case .set(let job, _), .get(let job), .remove(let job): job
-        case .query(let prefix): prefix
-        case .removeRule(let rule): rule
+        case .query(let prefix), .queryRules(let prefix): prefix
+        case .removeRule(let rule), .getRule(let rule): rule
         case .ruleSet, .listRules, .stat, .malformed: nil
         }
     }

@@ -58,4 +58,23 @@ enum StatRenderer {
         ResponseEncoder.appendOK(id: id, to: &out)
         return out
     }
+
+    /// `GET /stat` (K21): the same 15 values as one JSON object, keys in the same order;
+    /// numbers are JSON numbers, `persistence` and `compression` strings.
+    static func renderJSON(now: Int64, config: CoreConfig, stats: ServerStats) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(420)
+        out.append(UInt8(ascii: "{"))
+        for (index, (key, value)) in values(now: now, config: config, stats: stats).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONEncoder.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch value {
+            case .number(let number): ResponseEncoder.appendDecimal(UInt64(clamping: max(number, 0)), to: &out)
+            case .text(let word): JSONEncoder.appendString(word, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }

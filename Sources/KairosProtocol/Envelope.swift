@@ -27,16 +27,29 @@ public enum Namespace: Sendable, Equatable {
     }
 }
 
+/// How the core writes a request's answer.
+public enum AnswerFormat: Sendable, Equatable {
+    /// The line protocol of SPEC §2.6.
+    case line
+    /// For the HTTP API (K21), whose requests carry an empty request id. Mutations and GET are
+    /// answered as on the line protocol (` OK`, ` OK <status> <execution>`, ` ERROR` when the
+    /// journal refused); a missing job or rule is ` NOTFOUND`; listings, STAT and a rule are
+    /// the JSON bodies of SPEC §9 (a listing may come in parts, K23).
+    case json
+}
+
 /// A parsed request on its way from the reactor to the core.
 public struct RequestEnvelope: Sendable {
     public var client: ClientTag
     public var namespace: Namespace
     public var request: Request
+    public var format: AnswerFormat
 
-    public init(client: ClientTag, namespace: Namespace, request: Request) {
+    public init(client: ClientTag, namespace: Namespace, request: Request, format: AnswerFormat = .line) {
         self.client = client
         self.namespace = namespace
         self.request = request
+        self.format = format
     }
 }
 

@@ -29,6 +29,21 @@ public enum RunnerSpec: Hashable, Sendable {
     case amqp(dsn: Bytes, exchange: Bytes, routingKey: Bytes)
     case redis(url: Bytes, command: Bytes, key: Bytes)
 
+    /// Every kind word, in `kindIndex` order.
+    public static let kindNames = ["shell", "direct", "awf", "http", "amqp", "redis"]
+
+    /// The position of `kindName` in `kindNames` (for per-kind counters).
+    public var kindIndex: Int {
+        switch self {
+        case .shell: 0
+        case .direct: 1
+        case .awf: 2
+        case .http: 3
+        case .amqp: 4
+        case .redis: 5
+        }
+    }
+
     /// The kind word used by RULE SET, LISTRULES and dump.
     public var kindName: String {
         switch self {
@@ -52,6 +67,10 @@ public enum Command: Sendable, Equatable {
     case ruleSet(rule: Bytes, pattern: Bytes, runner: RunnerSpec)
     case listRules
     case stat
+    /// One rule with its arguments (HTTP `GET /rules/{id}`, K21); no line-protocol spelling.
+    case getRule(rule: Bytes)
+    /// Rules whose id starts with `prefix` (HTTP `GET /rules?prefix=`); no line-protocol spelling.
+    case queryRules(prefix: Bytes)
     /// A recognized instruction that must be answered `<id> ERROR` without touching state:
     /// REMOVE/REMOVERULE without an id, an invalid RULE SET, a bad SET timestamp (K3).
     case malformed

@@ -65,3 +65,18 @@ enum RuleParser {
             || tokens.tokenEquals(i, "LPUSH") || tokens.tokenEquals(i, "SET")
     }
 }
+
+extension RunnerSpec {
+    /// A runner from a kind and its argument list, validated exactly as `RULE SET` validates the
+    /// same tokens (SPEC §2.7.8, K4), for callers whose arguments are not a request line (the
+    /// HTTP API). `nil` when `RULE SET <id> <pattern> <kind> <arguments...>` would be `ERROR`.
+    public init?(kind: Bytes, arguments: [Bytes]) {
+        var tokens = TokenList()
+        for token in [kind] + arguments {
+            token.withUnsafeBytes { tokens.append($0) }
+            tokens.endToken()
+        }
+        guard let runner = RuleParser.parseRunner(tokens, kindIndex: 0) else { return nil }
+        self = runner
+    }
+}

@@ -31,12 +31,16 @@ final class Connection {
     var drainNoticeWanted = false
     /// The TLS session, for connections on a TLS listener.
     var tls: TLSSession?
+    /// Accepted on the HTTP listener: speaks HTTP/1.1 instead of the line protocol.
+    let isHTTP: Bool
+    var http = HTTPConnectionState()
 
-    init(descriptor: FileDescriptor, tag: ClientTag, peer: SocketAddress?, lifecycle: ConnectionLifecycle) {
+    init(descriptor: FileDescriptor, tag: ClientTag, peer: SocketAddress?, lifecycle: ConnectionLifecycle, isHTTP: Bool = false) {
         self.descriptor = descriptor
         self.tag = tag
         self.peer = peer
         self.lifecycle = lifecycle
+        self.isHTTP = isHTTP
     }
 
     var pendingInputCount: Int { input.count - inputStart }

@@ -118,6 +118,12 @@ struct ConnectionLifecycle {
         }
     }
 
+    /// HTTP: the response just queued is the connection's last (`Connection: close`, HTTP/1.0,
+    /// a framing error); nothing more is read, and it closes once its output is sent.
+    mutating func finishAfterReply() {
+        state = .closed
+    }
+
     /// A read/write/TLS error, an oversized request, or the connection finished draining.
     mutating func failed() -> Action {
         if case .closed = state { return .none }

@@ -8,8 +8,8 @@ extension Reactor {
     /// Accepts up to this turn's budget. Connections past `maxConnections` are accepted and
     /// closed at once, so the backlog keeps moving and the descriptors of the reserve stay free
     /// for the logfile, compaction and runners.
-    func acceptAll() {
-        guard let listener else { return }
+    func acceptAll(http: Bool) {
+        guard let listener = http ? httpListener : listener else { return }
         while acceptBudget > 0 {
             acceptBudget -= 1
             do {
@@ -21,7 +21,7 @@ extension Reactor {
                         descriptor.close()
                         noteRefused()
                     } else {
-                        register(descriptor, peer: peer)
+                        register(descriptor, peer: peer, isHTTP: http)
                     }
                 }
             } catch {
@@ -41,6 +41,7 @@ extension Reactor {
     }
 
     private func noteRefused() {
+        metrics?.countDrop(.maxConnections)
         guard let count = refusedLog.record(now: Clock.monotonicNanoseconds()) else { return }
         logger.warning(
             "reactor: max_connections (\(config.maxConnections)) reached; refused \(count) connection(s) (\(refusedLog.total) in all)"
@@ -64,30 +65,36 @@ extension Reactor {
         spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
     }
 
-    /// Stops watching the listener until `AcceptReaction.pauseNs` from now; pending clients
-    /// wait in the backlog meanwhile.
+    /// Stops watching the listeners until `AcceptReaction.pauseNs` from now; pending clients
+    /// wait in the backlog meanwhile. Both pause: the shortage is the process's, whichever
+    /// port met it.
     private func pauseListener() {
-        guard let listener, listenerPausedUntil == nil else { return }
-        do {
-            try epoll.modify(listener.descriptor, events: 0, data: Self.listenerToken)
-            listenerPausedUntil = Clock.monotonicNanoseconds() + AcceptReaction.pauseNs
-        } catch {
-            logger.error("reactor: cannot pause the listener: \(error)")
+        guard listenerPausedUntil == nil else { return }
+        listenerPausedUntil = Clock.monotonicNanoseconds() + AcceptReaction.pauseNs
+        for (listener, token) in [(listener, Self.listenerToken), (httpListener, Self.httpListenerToken)] {
+            guard let listener else { continue }
+            do {
+                try epoll.modify(listener.descriptor, events: 0, data: token)
+            } catch {
+                logger.error("reactor: cannot pause the listener: \(error)")
+            }
         }
     }
 
     func resumeListener() {
         listenerPausedUntil = nil
         if spareDescriptor == nil { spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY) }
-        guard let listener else { return }
-        do {
-            try epoll.modify(listener.descriptor, events: Epoll.readable, data: Self.listenerToken)
-        } catch {
-            logger.error("reactor: cannot watch the listener again: \(error)")
+        for (listener, token) in [(listener, Self.listenerToken), (httpListener, Self.httpListenerToken)] {
+            guard let listener else { continue }
+            do {
+                try epoll.modify(listener.descriptor, events: Epoll.readable, data: token)
+            } catch {
+                logger.error("reactor: cannot watch the listener again: \(error)")
+            }
         }
     }
 
-    func register(_ descriptor: FileDescriptor, peer: SocketAddress?) {
+    func register(_ descriptor: FileDescriptor, peer: SocketAddress?, isHTTP: Bool = false) {
         let slot: UInt32
         if let free = freeSlots.popLast() {
             slot = free
@@ -99,12 +106,14 @@ extension Reactor {
         generations[Int(slot)] &+= 1
         let tag = ClientTag(slot: slot, generation: generations[Int(slot)])
         let now = Clock.monotonicNanoseconds()
+        let tlsContext = isHTTP ? config.httpTLS : config.tls
+        // HTTP authenticates each request by its bearer token, not the connection by AUTH.
         let lifecycle = ConnectionLifecycle(
-            now: now, tls: config.tls != nil, authRequired: config.auth != nil,
+            now: now, tls: tlsContext != nil, authRequired: config.auth != nil && !isHTTP,
             timeouts: .init(
                 handshakeNs: Int64(config.handshakeTimeoutMs) * 1_000_000,
                 authNs: Int64(config.authTimeoutMs) * 1_000_000))
-        let connection = Connection(descriptor: descriptor, tag: tag, peer: peer, lifecycle: lifecycle)
+        let connection = Connection(descriptor: descriptor, tag: tag, peer: peer, lifecycle: lifecycle, isHTTP: isHTTP)
         if let deadline = lifecycle.initialDeadline {
             if lifecycle.isHandshaking {
                 handshakeDeadlines.append(deadline: deadline, client: tag)
@@ -124,7 +133,7 @@ extension Reactor {
         slots[Int(slot)] = connection
         liveConnections += 1
         stats.connections.add(1, ordering: .relaxed)
-        if config.tls != nil { startTLS(connection) }
+        if let tlsContext { startTLS(connection, context: tlsContext) }
         logger.debug("client connected: \(peer?.description ?? "unknown")")
     }
 }

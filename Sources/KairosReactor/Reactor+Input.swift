@@ -67,7 +67,8 @@ extension Reactor {
 
     /// Whether this connection must wait before more of its requests are processed (K14).
     func isBlocked(_ connection: Connection) -> Bool {
-        connection.inFlight >= config.maxInFlightPerConnection
+        // HTTP: one request at a time with the core; what follows waits in the input buffer.
+        (connection.isHTTP ? connection.http.exchange != nil : connection.inFlight >= config.maxInFlightPerConnection)
             || connection.pendingOutputCount >= config.outputHighWater
             || globalInFlight >= globalInFlightLimit
     }
@@ -75,6 +76,7 @@ extension Reactor {
     /// Tokenizes and dispatches complete requests from `bytes`; returns how many bytes were used.
     /// Stops at an incomplete request, at flow control, or when the connection must close.
     func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
+        if connection.isHTTP { return processHTTP(connection, bytes) }
         var offset = 0
         while offset < bytes.count {
             if connection.lifecycle.isClosed { return offset }
@@ -92,6 +94,7 @@ extension Reactor {
                 return offset
             case .overflow:
                 // SPEC §2.2 / Q1: 4096 bytes without a complete request closes silently.
+                metrics?.countDrop(.oversizedRequest)
                 close(connection)
                 return offset
             case .invalid(let consumed):
@@ -135,6 +138,7 @@ extension Reactor {
         case .silent:
             return
         case .request(let request):
+            metrics?.countRequest(request.command, .line)
             let envelope = RequestEnvelope(client: connection.tag, namespace: namespace, request: request)
             let pushed = requests.push(envelope)
             // The in-flight limit equals the ring capacity, so a push cannot fail.

@@ -19,12 +19,17 @@ extension Reactor {
                 continue
             }
             connection.inFlight -= envelope.count
-            deliver(connection, &bytes)
+            if connection.isHTTP {
+                deliverHTTP(connection, bytes, finished: envelope.count > 0)
+            } else {
+                deliver(connection, &bytes)
+            }
             buffers.answerBuffers.give(consume bytes)
             // Answered in `flush`, once the socket has taken enough of the output.
             if envelope.wantsDrainNotice { connection.drainNoticeWanted = true }
             if connection.pendingOutputCount > config.outputHardLimit {
                 logger.warning("client \(connection.peer?.description ?? "unknown") does not read its replies: disconnected")
+                metrics?.countDrop(.slowReader)
                 close(connection)
             }
         }

@@ -9,8 +9,7 @@ import KairosSystem
 // output and written like plaintext would be.
 
 extension Reactor {
-    func startTLS(_ connection: Connection) {
-        guard let context = config.tls else { return }
+    func startTLS(_ connection: Connection, context: TLSContext) {
         do {
             connection.tls = try TLSSession(context: context)
         } catch {
@@ -42,6 +41,9 @@ extension Reactor {
                 peerClosed = true
                 break reading
             case .failed(let error):
+                if connection.lifecycle.isHandshaking {
+                    metrics?.countHandshake(connection.isHTTP ? .http : .line, completed: false)
+                }
                 logger.debug("tls: \(connection.peer?.description ?? "client"): \(error)")
                 close(connection)  // sends the pending alert, best effort
                 return
@@ -60,6 +62,7 @@ extension Reactor {
     /// The session reports its handshake done: the connection moves on to AUTH or to requests.
     private func noteHandshakeCompleted(_ connection: Connection) {
         guard connection.lifecycle.isHandshaking, connection.tls?.isHandshakeComplete == true else { return }
+        metrics?.countHandshake(connection.isHTTP ? .http : .line, completed: true)
         let action = connection.lifecycle.handshakeCompleted(now: Clock.monotonicNanoseconds())
         if case .scheduleDeadline(let deadline) = action {
             authDeadlines.append(deadline: deadline, client: connection.tag)

@@ -1,5 +1,7 @@
 import CKairos
 import Glibc
+import KairosHTTP
+import KairosMetrics
 import KairosProtocol
 import KairosSync
 import KairosSystem
@@ -16,6 +18,8 @@ public final class Reactor: @unchecked Sendable {
     /// The core rings this after pushing responses.
     public let doorbell: Doorbell
     public let address: SocketAddress
+    /// The HTTP API's bound address, when it listens (K17, K21).
+    public let httpAddress: SocketAddress?
 
     let config: ReactorConfig
     let requests: SPSCRing<RequestEnvelope>
@@ -25,10 +29,16 @@ public final class Reactor: @unchecked Sendable {
     let buffers: BufferExchange
     let stats: ServerStats
     let logger: Logger
+    /// Bearer checks for the HTTP API, against the same secrets as AUTH (K17).
+    let httpAuth: HTTPAuth
+    /// `/metrics` and the reactor's event counters; nil in tests that do not need them.
+    let metrics: MetricsExporter?
     private let stopRequested = Atomic<Bool>(false)
 
     let epoll: Epoll
     var listener: Listener?
+    /// The HTTP API's listener: same loop, same limits, same ring to the core (K17).
+    var httpListener: Listener?
     /// A descriptor kept in reserve so that EMFILE can be answered by accepting and closing (no spin).
     var spareDescriptor: FileDescriptor?
     /// Set while the listener's interest is off after an accept error (no busy loop on ENOBUFS,
@@ -78,14 +88,18 @@ public final class Reactor: @unchecked Sendable {
     static let handshakeStepsPerTurn = 8
     static let listenerToken = UInt64.max
     static let doorbellToken = UInt64.max - 1
+    static let httpListenerToken = UInt64.max - 2
 
     public init(
-        listener: Listener, config: ReactorConfig,
+        listener: Listener, httpListener: Listener? = nil, config: ReactorConfig,
         requests: SPSCRing<RequestEnvelope>, responses: SPSCRing<ResponseEnvelope>,
-        buffers: BufferExchange, coreDoorbell: Doorbell, stats: ServerStats, logger: Logger
+        buffers: BufferExchange, coreDoorbell: Doorbell, stats: ServerStats, logger: Logger,
+        metrics: MetricsExporter? = nil
     ) throws(Errno) {
         self.listener = listener
         self.address = listener.address
+        self.httpListener = httpListener
+        self.httpAddress = httpListener?.address
         self.config = config
         self.requests = requests
         self.responses = responses
@@ -93,6 +107,14 @@ public final class Reactor: @unchecked Sendable {
         self.buffers = buffers
         self.stats = stats
         self.logger = logger
+        self.metrics = metrics
+        if let verifier = config.auth {
+            httpAuth = .required(verify: { secret in
+                secret.withUnsafeBytes { verifier.verify($0)?.namespace }
+            })
+        } else {
+            httpAuth = .disabled
+        }
         self.doorbell = try Doorbell()
         self.epoll = try Epoll()
         self.globalInFlightLimit = min(requests.capacity, responses.capacity)
@@ -100,6 +122,7 @@ public final class Reactor: @unchecked Sendable {
         self.tlsChunk = .allocate(byteCount: TLSSession.recordSize, alignment: 16)
         try epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerToken)
         try epoll.add(doorbell.descriptor, events: Epoll.readable, data: Self.doorbellToken)
+        if let httpListener { try epoll.add(httpListener.descriptor, events: Epoll.readable, data: Self.httpListenerToken) }
         spareDescriptor = try? FileDescriptor.open("/dev/null", flags: O_RDONLY)
     }
 
@@ -108,6 +131,7 @@ public final class Reactor: @unchecked Sendable {
         tlsChunk.deallocate()
         spareDescriptor?.close()
         listener?.descriptor.close()
+        httpListener?.descriptor.close()
         for case let connection? in slots { connection.descriptor.close() }
     }
 
@@ -172,7 +196,9 @@ public final class Reactor: @unchecked Sendable {
     private func dispatch(events: UInt32, data: UInt64) {
         switch data {
         case Self.listenerToken:
-            acceptAll()
+            acceptAll(http: false)
+        case Self.httpListenerToken:
+            acceptAll(http: true)
         case Self.doorbellToken:
             doorbell.acknowledge()
         default:
@@ -253,7 +279,14 @@ public final class Reactor: @unchecked Sendable {
             guard Int(tag.slot) < self.slots.count, let connection = self.slots[Int(tag.slot)],
                 connection.tag == tag
             else { return }
-            if connection.lifecycle.deadlinePassed(now: now) == .close { self.close(connection) }
+            if connection.lifecycle.deadlinePassed(now: now) == .close {
+                self.metrics?.countDrop(.deadline)
+                self.close(connection)
+            } else if let deadline = connection.http.requestDeadline, now >= deadline {
+                // An HTTP request left incomplete past the AUTH deadline (K21).
+                self.metrics?.countDrop(.deadline)
+                self.close(connection)
+            }
         }
         handshakeDeadlines.popExpired(now: now, expire)
         authDeadlines.popExpired(now: now, expire)
@@ -268,6 +301,11 @@ public final class Reactor: @unchecked Sendable {
             epoll.remove(listener.descriptor)
             listener.descriptor.close()
             self.listener = nil
+        }
+        if let httpListener {
+            epoll.remove(httpListener.descriptor)
+            httpListener.descriptor.close()
+            self.httpListener = nil
         }
         for case let connection? in slots {
             if connection.lifecycle.inputEnded() == .close {

@@ -4,6 +4,8 @@ public struct ReactorConfig: Sendable {
     public var auth: AuthKeyring?
     /// nil = plaintext.
     public var tls: TLSContext?
+    /// The HTTP listener's TLS (`[http] tls_cert`/`tls_key`); nil = plain HTTP.
+    public var httpTLS: TLSContext?
     public var handshakeTimeoutMs: Int = 10_000
     public var authTimeoutMs: Int = 5_000
     /// Per-connection requests handed to the core and not yet answered; past it the connection's

@@ -2,6 +2,7 @@ import CKairos
 import Glibc
 import KairosConfig
 import KairosCore
+import KairosMetrics
 import KairosProtocol
 import KairosReactor
 import KairosRunners
@@ -33,6 +34,8 @@ public final class Server {
 
     /// The address the listener is bound to (useful with port 0).
     public var address: SocketAddress { reactor.address }
+    /// The HTTP API's bound address, when `[http] listen` is set.
+    public var httpAddress: SocketAddress? { reactor.httpAddress }
 
     /// `repairLogfile`: `kairos server --repair` (see `Replayer`). `configPath` is the file
     /// SIGHUP reads again, and `levels` the log threshold it may change.
@@ -83,6 +86,17 @@ public final class Server {
         } catch {
             throw ServerError("cannot listen on \(config.listen) (controller.listen): \(error)")
         }
+        var httpListener: Listener?
+        if let httpListen = config.httpListen {
+            // K15: unlike the reference, a bind failure is fatal, not a silently missing API.
+            let httpAddress = try Self.socketAddress(httpListen, key: "http.listen")
+            do {
+                httpListener = try Listener.bind(httpAddress)
+            } catch {
+                listener.descriptor.close()
+                throw ServerError("cannot listen on \(httpListen) (http.listen): \(error)")
+            }
+        }
 
         // Recycling covers 4,096 requests in flight; beyond that arrays are allocated as usual.
         let buffers = BufferExchange(inFlight: 4096)
@@ -100,8 +114,16 @@ public final class Server {
                     shellPath: config.shellPath, shellArgs: config.shellArgs, httpCAFile: config.runnerHTTPCAFile),
                 stats: stats, outcomeDoorbell: coreDoorbell, logger: logger)
             reactor = try Reactor(
-                listener: listener, config: reactorConfig, requests: requests, responses: responses,
-                buffers: buffers, coreDoorbell: coreDoorbell, stats: stats, logger: logger)
+                listener: listener, httpListener: httpListener, config: reactorConfig, requests: requests, responses: responses,
+                buffers: buffers, coreDoorbell: coreDoorbell, stats: stats, logger: logger,
+                metrics: config.httpListen == nil
+                    ? nil
+                    : MetricsExporter(
+                        stats: stats,
+                        info: MetricsInfo(
+                            startedAtWallNs: startedAt, framerate: config.framerate,
+                            persistenceName: config.persistence == .memory ? "memory" : "logfile",
+                            authEnabled: config.authFile != nil, tlsEnabled: config.tls != nil)))
         } catch {
             throw ServerError("cannot start: \(error)")
         }
@@ -123,6 +145,9 @@ public final class Server {
         }
         runners.start()
         logger.info("listening on \(reactor.address)")
+        if let httpAddress = reactor.httpAddress {
+            logger.info("HTTP API listening on \(httpAddress)\(config.httpTLS != nil ? " (HTTPS)" : "")")
+        }
         let reactorDone = Atomic<Bool>(false)
         let reactor = self.reactor
         let coreDoorbell = self.coreDoorbell
@@ -161,10 +186,10 @@ public final class Server {
 
     // MARK: - Configuration mapping
 
-    static func socketAddress(_ listen: ListenAddress) throws(ServerError) -> SocketAddress {
+    static func socketAddress(_ listen: ListenAddress, key: String = "controller.listen") throws(ServerError) -> SocketAddress {
         let family: SocketAddress.Family = listen.family == .ipv4 ? .ipv4 : .ipv6
         guard let address = SocketAddress(family: family, host: listen.host, port: listen.port) else {
-            throw ServerError("controller.listen: \(listen) is not a literal IP address and port")
+            throw ServerError("\(key): \(listen) is not a literal IP address and port")
         }
         return address
     }
@@ -197,6 +222,15 @@ public final class Server {
                     minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
             } catch {
                 throw ServerError("\(error)")
+            }
+        }
+        if let tls = config.httpTLS {
+            do {
+                reactorConfig.httpTLS = try TLSContext(
+                    certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
+                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
+            } catch {
+                throw ServerError("http: \(error)")
             }
         }
         return reactorConfig

@@ -56,7 +56,7 @@ final class Storage {
             "loaded \(stats.jobsTotal.load(ordering: .relaxed)) jobs, \(stats.rulesTotal.load(ordering: .relaxed)) rules")
         do {
             let journal = try FileJournal(
-                path: path, fsync: config.fsyncOnPersist, coreDoorbell: coreDoorbell, logger: logger,
+                path: path, fsync: config.fsyncOnPersist, coreDoorbell: coreDoorbell, logger: logger, stats: stats,
                 failStop: Self.exitAfterFailedSync)
             late.target = journal
             fileJournal = journal

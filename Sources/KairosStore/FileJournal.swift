@@ -43,16 +43,18 @@ public final class FileJournal: Journal {
 
     /// Opens (creating if needed) `path` for appending. `fsync`: `fsync_on_persist`.
     /// `coreDoorbell` is rung whenever progress is published. `failStop` must end the process.
+    /// `stats`: where the writer counts batches and fsync durations for `/metrics`.
     public convenience init(
-        path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger, failStop: @escaping FailStop
+        path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger, stats: ServerStats? = nil,
+        failStop: @escaping FailStop
     ) throws(StoreError) {
         try self.init(path: path, fsync: fsync, coreDoorbell: coreDoorbell, logger: logger,
-                      fileSystem: PosixFileSystem(), failStop: failStop)
+                      fileSystem: PosixFileSystem(), stats: stats, failStop: failStop)
     }
 
     /// As above, over an injected file system (tests make it fail on demand).
     package init(path: String, fsync: Bool, coreDoorbell: Doorbell, logger: Logger,
-                 fileSystem: any LogFileSystem, ringCapacity: Int = 1024,
+                 fileSystem: any LogFileSystem, ringCapacity: Int = 1024, stats: ServerStats? = nil,
                  failStop: @escaping FailStop) throws(StoreError) {
         paths = LogfilePaths(logfile: path)
         self.logger = logger
@@ -72,7 +74,7 @@ public final class FileJournal: Journal {
         do {
             writer = try JournalWriter(
                 file: file, length: length, paths: paths, fileSystem: fileSystem, fsync: fsync,
-                ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger, failStop: failStop)
+                ringCapacity: ringCapacity, coreBell: coreDoorbell, logger: logger, stats: stats, failStop: failStop)
         } catch {
             file.close()
             throw .writerSetup(error)

@@ -62,9 +62,13 @@ final class JournalWriter: @unchecked Sendable {
     /// The batches of one round, kept between rounds for its capacity.
     private var chunks: [[UInt8]] = []
 
+    /// Batches written and fsync durations, for `/metrics` (nil in tests that do not look).
+    private let stats: ServerStats?
+
     init(file: any LogFileIO, length: Int64, paths: LogfilePaths, fileSystem: any LogFileSystem,
          fsync: Bool, ringCapacity: Int, coreBell: Doorbell, logger: Logger,
-         failStop: @escaping FailStop) throws(Errno) {
+         stats: ServerStats? = nil, failStop: @escaping FailStop) throws(Errno) {
+        self.stats = stats
         self.file = file
         self.committedLength = length
         self.paths = paths
@@ -276,18 +280,26 @@ final class JournalWriter: @unchecked Sendable {
         case .success(let count):
             if sync {
                 do {
-                    try file.sync()
+                    try timedSync()
                 } catch {
                     halt("fdatasync", error)
                     return false
                 }
             }
+            stats?.journalBatches.wrappingAdd(1, ordering: .relaxed)
             committedLength += Int64(count)
             cell.committedLength.store(committedLength, ordering: .releasing)
             if sync { unsyncedBytes = 0 }
             unsynced = !sync
             return true
         }
+    }
+
+    /// fdatasync of the logfile, its duration recorded for `/metrics`.
+    private func timedSync() throws(Errno) {
+        let started = Clock.monotonicNanoseconds()
+        try file.sync()
+        stats?.fsyncLatency.record(Clock.monotonicNanoseconds() - started)
     }
 
     private func append(_ bytes: [UInt8]) -> Result<Int, PartialWrite> {
@@ -307,7 +319,7 @@ final class JournalWriter: @unchecked Sendable {
         while offset < bytes.count {
             if unsyncedBytes >= Self.maxUnsyncedBytes {
                 do {
-                    try file.sync()
+                    try timedSync()
                 } catch {
                     // A failed sync between pieces is as fatal as any other (K24).
                     halt("fdatasync", error)

@@ -18,6 +18,25 @@ public final class ServerStats: Sendable {
     public let executionsInflight = Atomic<Int>(0)
     /// Writer: compaction thread. One of `CompressionState`'s raw values.
     public let compression = Atomic<UInt8>(CompressionState.idle.rawValue)
+    /// Writer: core thread. Trigger lateness (now − execution, ns) of every due job the core
+    /// processes, for `/metrics`: 1 ms to 1 min.
+    public let lateness = AtomicHistogram(bounds: [
+        1_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 500_000_000,
+        1_000_000_000, 5_000_000_000, 10_000_000_000, 60_000_000_000,
+    ])
+    /// Writer: core thread. Due jobs handed to a runner, by `RunnerSpec.kindIndex`, and at
+    /// index `RunnerSpec.kindNames.count` those that failed for want of a rule.
+    public let executionsTriggered = AtomicCounters(count: 7)
+    /// Writer: core thread. Outcomes reported by the runners: 0 succeeded, 1 failed.
+    public let executionOutcomes = AtomicCounters(count: 2)
+    /// Writer: journal writer thread. Rounds written to the logfile (one write, and with
+    /// `fsync_on_persist` one fdatasync, per round: group commit), for `/metrics`.
+    public let journalBatches = Atomic<Int>(0)
+    /// Writer: journal writer thread. Duration of each fdatasync of the logfile, ns: 50 µs to 1 s.
+    public let fsyncLatency = AtomicHistogram(bounds: [
+        50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+        25_000_000, 50_000_000, 100_000_000, 250_000_000, 1_000_000_000,
+    ])
 
     public init() {}
 }

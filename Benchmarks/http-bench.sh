@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# `make bench-http` (and the end of `make bench`): B9 of issue 11, the HTTP API under wrk with
+# keep-alive, c=50, next to a local nginx (one worker) answering a fixed small JSON body, in the
+# same run on the same machine. Writes its section into BENCHMARKS.md, replacing an older one.
+#
+#   BENCH_QUICK=1       3 s per run instead of 10 s
+#   BENCH_OUT=PATH      report to update (default BENCHMARKS.md)
+#   BENCH_SKIP_BUILD=1  use the release binary already in .build/release
+#   KAIROS_BIN=PATH     the kairos binary to measure
+#
+# Every server listens on 127.0.0.1 with a directory of its own under bench-out/ (not /tmp,
+# which may be a tmpfs); their PIDs are recorded and stopped on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
+KAIROS=${KAIROS_BIN:-$ROOT/.build/release/kairos}
+DURATION=$([[ ${BENCH_QUICK:-0} == 1 ]] && echo 3 || echo 10)
+mkdir -p "$ROOT/bench-out"
+WORK=$(mktemp -d "$ROOT/bench-out/http.XXXXXX")
+PIDS=()
+
+log() { printf '[bench-http %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 12000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    log "nothing listens on port $1"
+    return 1
+}
+
+for tool in wrk nginx openssl curl; do
+    command -v "$tool" >/dev/null || { log "$tool is missing (make deps installs it)"; exit 1; }
+done
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 && -z ${KAIROS_BIN:-} ]]; then
+    log "building the release binary"
+    swift build -c release --product kairos >&2
+fi
+
+# MARK: servers
+
+# $1 = name, $2 = "tls" or "", $3 = fsync true/false. Sets HTTP_PORT.
+start_kairos() {
+    local dir="$WORK/$1" tls=$2 fsync=$3
+    mkdir -p "$dir"
+    HTTP_PORT=$(free_port)
+    local extra=""
+    if [[ $tls == tls ]]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+            -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+        extra="tls_cert = \"$dir/cert.pem\""$'\n'"tls_key = \"$dir/key.pem\""
+    fi
+    cat >"$dir/kairos.toml" <<TOML
+[log]
+level = "warn"
+[controller]
+listen = "127.0.0.1:$(free_port)"
+[database]
+persistence = "logfile"
+logfile_path = "$dir/logfile"
+fsync_on_persist = $fsync
+compression_interval = 0
+[http]
+listen = "127.0.0.1:$HTTP_PORT"
+$extra
+TOML
+    "$KAIROS" server -c "$dir/kairos.toml" 2>"$dir/stderr" &
+    PIDS+=($!)
+    KAIROS_PID=$!
+    wait_port "$HTTP_PORT"
+}
+
+start_nginx() {
+    local dir="$WORK/nginx"
+    mkdir -p "$dir/logs"
+    NGINX_PORT=$(free_port)
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+master_process off;
+error_log $dir/logs/error.log warn;
+pid $dir/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 60s;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            default_type application/json;
+            return 200 '{"id":"bench","status":"planned","execution":4102444800000000000}';
+        }
+    }
+}
+CONF
+    nginx -p "$dir" -c "$dir/nginx.conf" &
+    PIDS+=($!)
+    wait_port "$NGINX_PORT"
+}
+
+# MARK: runs
+
+PUT_SCRIPT="$WORK/put.lua"
+cat >"$PUT_SCRIPT" <<'LUA'
+wrk.method = "PUT"
+wrk.body = '{"execution":4102444800000000000}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+declare -A RATE=() P50=() P99=() CMD=()
+
+# $1 = row key, then wrk's arguments.
+run_wrk() {
+    local key=$1
+    shift
+    local command="wrk -t1 -c50 -d${DURATION}s --latency $*"
+    log "$key: $command"
+    local output
+    output=$($command 2>&1)
+    RATE[$key]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$output")
+    P50[$key]=$(awk '$1 == "50%" { print $2 }' <<<"$output")
+    P99[$key]=$(awk '$1 == "99%" { print $2 }' <<<"$output")
+    CMD[$key]=${command//$WORK\//}
+    if grep -q "Non-2xx or 3xx responses" <<<"$output"; then
+        log "$key: wrk saw error responses"
+        RATE[$key]="n/a (error responses)"
+    fi
+}
+
+start_nginx
+run_wrk nginx "http://127.0.0.1:$NGINX_PORT/jobs/bench"
+
+start_kairos plain "" false
+curl -fsS -X PUT -d '{"execution":4102444800000000000}' "http://127.0.0.1:$HTTP_PORT/jobs/bench" >/dev/null
+run_wrk get "http://127.0.0.1:$HTTP_PORT/jobs/bench"
+run_wrk put -s "$PUT_SCRIPT" "http://127.0.0.1:$HTTP_PORT/jobs/bench"
+
+start_kairos tls tls false
+curl -fsS -k -X PUT -d '{"execution":4102444800000000000}' "https://127.0.0.1:$HTTP_PORT/jobs/bench" >/dev/null
+run_wrk https "https://127.0.0.1:$HTTP_PORT/jobs/bench"
+
+# MARK: report
+
+ratio() {
+    [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]] || { printf '—'; return; }
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'
+}
+rate() {
+    [[ ${1:-} =~ ^[0-9.]+$ ]] || { printf '%s' "${1:-n/a}"; return; }
+    printf '%s/s' "$(awk -v v="$1" 'BEGIN { printf "%.0f", v }' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')"
+}
+
+section=$(
+    cat <<MD
+## B9: HTTP API under wrk (issue 11)
+
+Written by \`make bench-http\` (Benchmarks/http-bench.sh), also run at the end of \`make bench\`.
+wrk 4.1 with keep-alive, one thread, 50 connections, ${DURATION} s per run, against a release
+build and, in the same run, nginx $(nginx -v 2>&1 | sed 's/.*\///') (one worker, \`return 200\` of a fixed 64-byte JSON
+body, no access log). Kairos: logfile persistence with \`fsync_on_persist = false\`.
+Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`;
+$(nproc) cores, shared with the load generator (and with whatever else runs on the machine:
+compare the ratios, which come from one run, rather than the absolute rates).
+
+| Row | Kairos | latency p50 / p99 | Compared with | Ratio | Target |
+|---|---|---|---|---|---|
+| GET /jobs/{id} | $(rate "${RATE[get]}") | ${P50[get]:-} / ${P99[get]:-} | nginx $(rate "${RATE[nginx]}") (${P50[nginx]:-} / ${P99[nginx]:-}) | $(ratio "${RATE[get]}" "${RATE[nginx]}") | ≥ 0.5× nginx |
+| PUT /jobs/{id} (fsync off) | $(rate "${RATE[put]}") | ${P50[put]:-} / ${P99[put]:-} | nginx $(rate "${RATE[nginx]}") | $(ratio "${RATE[put]}" "${RATE[nginx]}") | ≥ 0.5× nginx |
+| HTTPS GET /jobs/{id} | $(rate "${RATE[https]}") | ${P50[https]:-} / ${P99[https]:-} | plain GET $(rate "${RATE[get]}") | $(ratio "${RATE[https]}" "${RATE[get]}") | ≥ 0.6× plain |
+
+Commands: \`${CMD[nginx]}\`; \`${CMD[get]}\`; \`${CMD[put]}\` (put.lua sets method PUT and the body
+\`{"execution":4102444800000000000}\`); \`${CMD[https]}\`.
+MD
+)
+
+# Replace an earlier B9 section (up to the next "## " heading), or append one.
+python3 - "$OUT" "$section" <<'PY'
+import re, sys, pathlib
+path, section = pathlib.Path(sys.argv[1]), sys.argv[2].rstrip() + "\n"
+text = path.read_text() if path.exists() else "# Benchmarks\n"
+pattern = re.compile(r"^## B9: HTTP API.*?(?=^## |\Z)", re.S | re.M)
+if pattern.search(text):
+    text = pattern.sub(lambda _: section + "\n", text, count=1)
+else:
+    text = text.rstrip() + "\n\n" + section
+path.write_text(text)
+PY
+log "B9 written to $OUT"
+printf '%s\n' "$section"

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// A fixed number of counters, each with one writer thread and any number of relaxed readers:
+/// for labelled `/metrics` counters filled on another thread than the one that scrapes.
+public final class AtomicCounters: @unchecked Sendable {
+    // Safety: the buffer is allocated once, never resized, and only touched through atomics.
+
+    public let count: Int
+    private let values: UnsafeMutablePointer<Atomic<Int>>
+
+    public init(count: Int) {
+        self.count = count
+        values = .allocate(capacity: count)
+        for index in 0..<count { (values + index).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        values.deinitialize(count: count)
+        values.deallocate()
+    }
+
+    /// Writer: the owning thread only.
+    public func increment(_ index: Int) {
+        values[index].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    public func load(_ index: Int) -> Int {
+        values[index].load(ordering: .relaxed)
+    }
+}
