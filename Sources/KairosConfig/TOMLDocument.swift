@@ -17,6 +17,10 @@ enum TOMLDocument {
         if let failure = nulFailure(text) {
             return .failure(failure)
         }
+        // toml++ aborts on a date-time without its time; refuse that before it gets the text.
+        if let failure = TOMLDateGuard.findDateWithoutTime(text) {
+            return .failure(failure)
+        }
         do {
             return .success(try TOMLTable(string: text))
         } catch let error as TOMLParseError {

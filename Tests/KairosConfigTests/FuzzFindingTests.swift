@@ -1,0 +1,61 @@
+import Testing
+import KairosConfig
+
+/// Inputs the fuzzers (Fuzz/) found crashing the loaders; each must now be an ordinary refusal.
+@Suite struct FuzzFindingTests {
+    /// toml++ asserted (SIGABRT, in debug and release builds alike) in `parse_time` on a date, a `T` and no
+    /// time, when the same token held a `:`.
+    static let dateWithoutTime: [String] = [
+        "a = 2024-01-01T:00",
+        "a = 2024-01-01T:",
+        "a = 2024-01-01tz:00",
+        "a = 2024-01-01T.5:",
+        "x = [1, 2024-01-01T:00]",
+        "x = { y = 2024-01-01T-: }",
+        "[database]\nframerate = 2024-01-01T:00",
+    ]
+
+    @Test(arguments: dateWithoutTime)
+    func configRefusesDateWithoutTime(toml: String) {
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
+        let line = toml.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(error?.kind == .syntax)
+        #expect(error?.line == line)
+        #expect(error?.description.hasPrefix("error: SyntaxError: line \(line), column ") == true)
+        #expect(error?.description.hasSuffix(": a date followed by 'T' must be followed by a time (HH:MM:SS)") == true)
+    }
+
+    @Test func exactMessage() {
+        let error = #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(toml: "# é\n[log]\n\"é\" = 2024-01-01T:00", checkShellPath: false)
+        }
+        #expect(error?.description
+            == "error: SyntaxError: line 3, column 18: a date followed by 'T' must be followed by a time (HH:MM:SS)")
+    }
+
+    @Test(arguments: dateWithoutTime)
+    func authFileRefusesDateWithoutTime(toml: String) {
+        let text = "[token.a]\nsecret = \"s\"\nnamespace = \"*\"\n" + toml
+        let error = #expect(throws: AuthFileError.self) { try AuthFileLoader.parse(toml: text) }
+        #expect(error?.kind == .syntax)
+        #expect(error?.description.hasSuffix(": a date followed by 'T' must be followed by a time (HH:MM:SS)") == true)
+    }
+
+    /// The guard skips strings and comments and lets real date-times through: no valid file is refused.
+    @Test func validTextIsUntouched() throws {
+        let text = """
+            # 2024-01-01T:00 in a comment
+            [token.a]
+            secret = "2024-01-01T:00"
+            namespace = '2024-01-01t:'
+            note = \"\"\"
+            2024-01-01T:00 \\
+            \"\"\"\"
+            raw = '''2024-01-01T:00'''
+            when = 2024-01-01T10:00:00Z
+            day = 2024-01-01
+            """
+        let tokens = try AuthFileLoader.parse(toml: text)
+        #expect(tokens == [AuthToken(name: "a", secret: Array("2024-01-01T:00".utf8), namespace: Array("2024-01-01t:".utf8))])
+    }
+}
