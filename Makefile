@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
+.PHONY: deps build release run test test-unit test-integration test-tsan test-asan fuzz bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian).
 deps:
@@ -37,6 +37,17 @@ test-unit: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
 
+# The unit tests (not IntegrationTests) under AddressSanitizer, in their own build directory.
+# TOMLKit leaks toml++'s error copy on every parse error (third-party; see .lsan-suppressions).
+test-asan: deps
+	LSAN_OPTIONS=suppressions=$(abspath .lsan-suppressions):print_suppressions=0 \
+		$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip IntegrationTests
+
+# Runs each libFuzzer target (nested package Fuzz/) for FUZZ_SECONDS on its seed corpus (Fuzz/Corpus/).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz.sh
+
 bench: deps
 	Benchmarks/run-bench.sh
 
@@ -48,4 +59,4 @@ bench-micro: deps
 	cd Benchmarks/Micro && $(SWIFT) package benchmark
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* Fuzz/.build

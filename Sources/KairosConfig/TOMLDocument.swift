@@ -17,8 +17,8 @@ enum TOMLDocument {
         if let failure = nulFailure(text) {
             return .failure(failure)
         }
-        // toml++ aborts on a date-time without its time; refuse that before it gets the text.
-        if let failure = TOMLDateGuard.findDateWithoutTime(text) {
+        // toml++ aborts (assert) on some invalid texts; refuse those before it gets them.
+        if let failure = TOMLPreflight.check(text) {
             return .failure(failure)
         }
         do {

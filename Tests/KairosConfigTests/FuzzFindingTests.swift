@@ -41,6 +41,34 @@ import KairosConfig
         #expect(error?.description.hasSuffix(": a date followed by 'T' must be followed by a time (HH:MM:SS)") == true)
     }
 
+    /// toml++ asserted in `parse_key` when a table header's first key character was neither a bare-key
+    /// character nor a quote (the fuzzer's input was `[` ESC `hell]`).
+    static let headerWithoutKey: [(toml: String, line: Int, column: Int)] = [
+        ("[\u{1B}hell]\npath = \"/x\"", 1, 2),
+        ("[\n", 1, 2),
+        ("[[ =]]", 1, 4),
+        ("[log]\nlevel = \"info\"\n  [ #]", 3, 5),
+        ("[.a]", 1, 2),
+        ("a = [\n  1,\n]\n[\r\n", 4, 2),
+    ]
+
+    @Test(arguments: 0..<headerWithoutKey.count)
+    func configRefusesHeaderWithoutKey(index: Int) {
+        let (toml, line, column) = Self.headerWithoutKey[index]
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
+        #expect(error?.description
+            == "error: SyntaxError: line \(line), column \(column): expected a key after '[' in a table header")
+        let authError = #expect(throws: AuthFileError.self) { try AuthFileLoader.parse(toml: toml) }
+        #expect(authError?.kind == .syntax)
+    }
+
+    /// A nested array opening a line is a value, not a header, and stays toml++'s to judge.
+    @Test func nestedArrayLinesAreNotHeaders() throws {
+        let text = "[token.a]\nsecret = \"s\"\nnamespace = \"*\"\nlist = [\n[\n1], [ \"x\" ]\n]\n[ \"token\" . b ]\nsecret = \"t\"\nnamespace = \"b.\""
+        let tokens = try AuthFileLoader.parse(toml: text)
+        #expect(tokens.map(\.name) == ["a", "b"])
+    }
+
     /// The guard skips strings and comments and lets real date-times through: no valid file is refused.
     @Test func validTextIsUntouched() throws {
         let text = """

@@ -1,0 +1,176 @@
+/// Finds the inputs known to crash toml++ (3.x, as vendored by TOMLKit 0.6) before it gets them.
+///
+/// toml++ checks much of its grammar with `assert` (kept in release builds: TOMLKit does not define
+/// NDEBUG), so some invalid texts abort the process instead of being syntax errors. The fuzzers (Fuzz/)
+/// found these; no valid TOML contains either outside strings and comments, so refusing them first
+/// changes nothing for a valid file:
+/// - a date, `T` and no time in a token holding a `:` (`a = 2024-01-01T:00`): the type scan sends it
+///   to the date-time parser, which asserts a digit after the `T` (`parse_time`);
+/// - a table header whose first key character is neither a bare-key character nor a quote (`[\n`,
+///   `[=]`, `[#]`, `[.a]`, a control character): `parse_table_header` only rules out `]` before
+///   `parse_key` asserts on it.
+///
+/// The scan follows enough structure to know where a statement starts: it skips strings and comments
+/// and counts the `[`/`{` nesting of values, so a nested array opening a line is not a header.
+enum TOMLPreflight {
+    /// The first such spot, as a syntax failure, or nil when the text has none.
+    static func check(_ text: String) -> TOMLDocument.SyntaxFailure? {
+        var scanner = Scanner(bytes: Array(text.utf8))
+        return scanner.run()
+    }
+
+    private struct Scanner {
+        let bytes: [UInt8]
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        /// Open `[` and `{` of the value being read; 0 between statements.
+        var depth = 0
+        /// Nothing but whitespace since the last statement ended.
+        var atStatementStart = true
+        /// On a table header's line, where brackets are not nesting.
+        var inHeader = false
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func run() -> TOMLDocument.SyntaxFailure? {
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                    index += 1
+                    continue
+                }
+                let statementStart = atStatementStart
+                atStatementStart = false
+                switch byte {
+                case UInt8(ascii: "#"):
+                    skipComment()
+                    atStatementStart = statementStart
+                case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                    skipString(quote: byte)
+                case UInt8(ascii: "\n"):
+                    index += 1
+                    line += 1
+                    lineStart = index
+                    inHeader = false
+                    atStatementStart = depth == 0
+                case UInt8(ascii: "[") where statementStart:
+                    if let failure = headerWithoutKey(at: index) { return failure }
+                    inHeader = true
+                    index += 1
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    if !inHeader { depth += 1 }
+                    index += 1
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    if !inHeader && depth > 0 { depth -= 1 }
+                    index += 1
+                default:
+                    if let failure = dateWithoutTime(at: index) { return failure }
+                    index += 1
+                }
+            }
+            return nil
+        }
+
+        /// `[` or `[[`, optional blanks, then something other than a key's first character or `]`.
+        func headerWithoutKey(at start: Int) -> TOMLDocument.SyntaxFailure? {
+            var position = start + 1
+            if position < bytes.count && bytes[position] == UInt8(ascii: "[") { position += 1 }
+            while position < bytes.count && (bytes[position] == UInt8(ascii: " ") || bytes[position] == UInt8(ascii: "\t")) {
+                position += 1
+            }
+            guard position < bytes.count else { return nil }  // end of file: toml++ reports it
+            let byte = bytes[position]
+            if isBareKeyByte(byte) || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "]") {
+                return nil
+            }
+            return failure(at: position, "expected a key after '[' in a table header")
+        }
+
+        /// `YYYY-MM-DD` then `T`/`t` then a non-digit, in a scan (up to a terminator) holding a `:`.
+        func dateWithoutTime(at start: Int) -> TOMLDocument.SyntaxFailure? {
+            guard start + 11 <= bytes.count else { return nil }
+            for offset in [0, 1, 2, 3, 5, 6, 8, 9] where !isDigit(bytes[start + offset]) { return nil }
+            guard bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
+                  bytes[start + 10] == UInt8(ascii: "T") || bytes[start + 10] == UInt8(ascii: "t")
+            else { return nil }
+            let afterT = start + 11
+            if afterT < bytes.count && isDigit(bytes[afterT]) { return nil }
+            var end = afterT
+            while end < bytes.count && !isTerminator(bytes[end]) {
+                if bytes[end] == UInt8(ascii: ":") {
+                    return failure(at: afterT, "a date followed by 'T' must be followed by a time (HH:MM:SS)")
+                }
+                end += 1
+            }
+            return nil
+        }
+
+        mutating func skipComment() {
+            while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { index += 1 }
+        }
+
+        /// Basic (`"`, with backslash escapes) and literal (`'`) strings, single- or multi-line. A single-line
+        /// string also ends at a newline (unterminated: toml++ reports that itself).
+        mutating func skipString(quote: UInt8) {
+            let multiLine = index + 2 < bytes.count && bytes[index + 1] == quote && bytes[index + 2] == quote
+            index += multiLine ? 3 : 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") {
+                    // A line-ending backslash in a multi-line string escapes the newline: still a new line.
+                    if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") {
+                        line += 1
+                        lineStart = index + 2
+                    }
+                    index += 2
+                    continue
+                }
+                if byte == UInt8(ascii: "\n") {
+                    if !multiLine { return }
+                    line += 1
+                    lineStart = index + 1
+                }
+                if byte == quote {
+                    if !multiLine {
+                        index += 1
+                        return
+                    }
+                    // Up to two quotes may sit just inside the closing delimiter: take the whole run (≤ 5).
+                    var run = 0
+                    while index + run < bytes.count && bytes[index + run] == quote && run < 5 { run += 1 }
+                    index += run
+                    if run >= 3 { return }
+                    continue
+                }
+                index += 1
+            }
+        }
+
+        /// Columns count characters, as the NUL check's do.
+        func failure(at position: Int, _ message: String) -> TOMLDocument.SyntaxFailure {
+            let column = bytes[lineStart..<position].count(where: { $0 & 0xC0 != 0x80 }) + 1
+            return TOMLDocument.SyntaxFailure(line: line, column: column, message: message)
+        }
+
+        /// TOML 1.0 bare keys: ASCII letters, digits, `_` and `-`.
+        func isBareKeyByte(_ byte: UInt8) -> Bool {
+            isDigit(byte) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+        /// What ends toml++'s type scan of a value: whitespace, newline, `,` `]` `}` `#` (and `=`, which
+        /// ends a key).
+        func isTerminator(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
+                 UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "="):
+                true
+            default:
+                false
+            }
+        }
+    }
+}
