@@ -31,7 +31,14 @@ enum TOMLPreflight {
         /// On a table header's line, where brackets are not nesting.
         var inHeader = false
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            // toml++ skips a UTF-8 byte order mark, so the statement after it still starts the file.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+                index = 3
+                lineStart = 3
+            }
+        }
 
         mutating func run() -> TOMLDocument.SyntaxFailure? {
             while index < bytes.count {

@@ -50,6 +50,7 @@ import KairosConfig
         ("[log]\nlevel = \"info\"\n  [ #]", 3, 5),
         ("[.a]", 1, 2),
         ("a = [\n  1,\n]\n[\r\n", 4, 2),
+        ("\u{FEFF}[[ \u{01}\"", 1, 4),  // after a byte order mark, which toml++ skips
     ]
 
     @Test(arguments: 0..<headerWithoutKey.count)
