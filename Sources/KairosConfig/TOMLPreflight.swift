@@ -8,7 +8,9 @@
 ///   to the date-time parser, which asserts a digit after the `T` (`parse_time`);
 /// - a table header whose first key character is neither a bare-key character nor a quote (`[\n`,
 ///   `[=]`, `[#]`, `[.a]`, a control character): `parse_table_header` only rules out `]` before
-///   `parse_key` asserts on it.
+///   `parse_key` asserts on it;
+/// - an array whose value position holds `}` or a Unicode line separator (`a = [ }`): toml++'s array
+///   loop skips blanks, comments and line breaks, then `parse_value` asserts it is not at a terminator.
 ///
 /// The scan follows enough structure to know where a statement starts: it skips strings and comments
 /// and counts the `[`/`{` nesting of values, so a nested array opening a line is not a header.
@@ -24,8 +26,10 @@ enum TOMLPreflight {
         var index = 0
         var line = 1
         var lineStart = 0
-        /// Open `[` and `{` of the value being read; 0 between statements.
-        var depth = 0
+        /// Open `[` and `{` of the value being read, innermost last; empty between statements.
+        var open: [UInt8] = []
+        /// Right after an array's `[` or `,`, where toml++ expects a value.
+        var valueExpected = false
         /// Nothing but whitespace since the last statement ended.
         var atStatementStart = true
         /// On a table header's line, where brackets are not nesting.
@@ -55,28 +59,54 @@ enum TOMLPreflight {
                     atStatementStart = statementStart
                 case UInt8(ascii: "\""), UInt8(ascii: "'"):
                     skipString(quote: byte)
+                    valueExpected = false
                 case UInt8(ascii: "\n"):
                     index += 1
                     line += 1
                     lineStart = index
                     inHeader = false
-                    atStatementStart = depth == 0
+                    atStatementStart = open.isEmpty
                 case UInt8(ascii: "[") where statementStart:
                     if let failure = headerWithoutKey(at: index) { return failure }
                     inHeader = true
                     index += 1
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
-                    if !inHeader { depth += 1 }
+                    if !inHeader {
+                        open.append(byte)
+                        valueExpected = byte == UInt8(ascii: "[")
+                    }
                     index += 1
                 case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                    if !inHeader && depth > 0 { depth -= 1 }
+                    // toml++'s array loop handles `,` `]` blanks and comments, then asserts a value starts.
+                    if byte == UInt8(ascii: "}") && valueExpected {
+                        return failure(at: index, "expected a value or ']' in an array, saw '}'")
+                    }
+                    if !inHeader && !open.isEmpty { open.removeLast() }
+                    valueExpected = false
+                    index += 1
+                case UInt8(ascii: ","):
+                    valueExpected = open.last == UInt8(ascii: "[")
                     index += 1
                 default:
+                    // Unicode line separators count as whitespace in toml++'s value check but are
+                    // consumed nowhere, so an array asserts on them; TOML allows them only in strings
+                    // and comments.
+                    if isUnicodeLineSeparator(at: index) {
+                        return failure(at: index, "U+0085, U+2028 and U+2029 are allowed only in strings and comments")
+                    }
                     if let failure = dateWithoutTime(at: index) { return failure }
+                    valueExpected = false
                     index += 1
                 }
             }
             return nil
+        }
+
+        /// U+0085 (C2 85), U+2028 (E2 80 A8), U+2029 (E2 80 A9).
+        func isUnicodeLineSeparator(at position: Int) -> Bool {
+            let rest = bytes[position...]
+            return rest.starts(with: [0xC2, 0x85]) || rest.starts(with: [0xE2, 0x80, 0xA8])
+                || rest.starts(with: [0xE2, 0x80, 0xA9])
         }
 
         /// `[` or `[[`, optional blanks, then something other than a key's first character or `]`.

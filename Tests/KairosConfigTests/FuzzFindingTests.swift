@@ -63,6 +63,26 @@ import KairosConfig
         #expect(authError?.kind == .syntax)
     }
 
+    /// toml++ asserted in `parse_value` when an array's value position held `}` or a Unicode line
+    /// separator (the fuzzer's input was `[shell]` / `args = ["-c", }["-c", 1`).
+    static let arrayWithoutValue: [(toml: String, line: Int, column: Int, message: String)] = [
+        ("[shell]\nargs = [\"-c\", }[\"-c\", 1", 2, 15, "expected a value or ']' in an array, saw '}'"),
+        ("a = [ }", 1, 7, "expected a value or ']' in an array, saw '}'"),
+        ("a = [1, # c\n }", 2, 2, "expected a value or ']' in an array, saw '}'"),
+        ("a = {b = [}]}", 1, 11, "expected a value or ']' in an array, saw '}'"),
+        ("a = [\u{2028}]", 1, 6, "U+0085, U+2028 and U+2029 are allowed only in strings and comments"),
+        ("a = [1,\u{85}]", 1, 8, "U+0085, U+2028 and U+2029 are allowed only in strings and comments"),
+    ]
+
+    @Test(arguments: 0..<arrayWithoutValue.count)
+    func configRefusesArrayWithoutValue(index: Int) {
+        let (toml, line, column, message) = Self.arrayWithoutValue[index]
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
+        #expect(error?.description == "error: SyntaxError: line \(line), column \(column): \(message)")
+        let authError = #expect(throws: AuthFileError.self) { try AuthFileLoader.parse(toml: toml) }
+        #expect(authError?.kind == .syntax)
+    }
+
     /// A nested array opening a line is a value, not a header, and stays toml++'s to judge.
     @Test func nestedArrayLinesAreNotHeaders() throws {
         let text = "[token.a]\nsecret = \"s\"\nnamespace = \"*\"\nlist = [\n[\n1], [ \"x\" ]\n]\n[ \"token\" . b ]\nsecret = \"t\"\nnamespace = \"b.\""
@@ -83,6 +103,10 @@ import KairosConfig
             raw = '''2024-01-01T:00'''
             when = 2024-01-01T10:00:00Z
             day = 2024-01-01
+            empty = [ ]
+            tables = [ {}, { x = [ ] }, ]
+            # a comment may hold \u{2028}
+            sep = "\u{2028}"
             """
         let tokens = try AuthFileLoader.parse(toml: text)
         #expect(tokens == [AuthToken(name: "a", secret: Array("2024-01-01T:00".utf8), namespace: Array("2024-01-01t:".utf8))])
