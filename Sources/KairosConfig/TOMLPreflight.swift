@@ -10,7 +10,9 @@
 ///   `[=]`, `[#]`, `[.a]`, a control character): `parse_table_header` only rules out `]` before
 ///   `parse_key` asserts on it;
 /// - an array whose value position holds `}` or a Unicode line separator (`a = [ }`): toml++'s array
-///   loop skips blanks, comments and line breaks, then `parse_value` asserts it is not at a terminator.
+///   loop skips blanks, comments and line breaks, then `parse_value` asserts it is not at a terminator;
+/// - a date-like value, a space, a single digit and a terminator (`a = 1979-05-27 7`): toml++ reads on
+///   past the space for a time and its value scan asserts when it resumes at the terminator.
 ///
 /// The scan follows enough structure to know where a statement starts: it skips strings and comments
 /// and counts the `[`/`{` nesting of values, so a nested array opening a line is not a header.
@@ -30,6 +32,8 @@ enum TOMLPreflight {
         var open: [UInt8] = []
         /// Right after an array's `[` or `,`, where toml++ expects a value.
         var valueExpected = false
+        /// Right after `=` (blanks aside), where a value starts.
+        var afterEquals = false
         /// Nothing but whitespace since the last statement ended.
         var atStatementStart = true
         /// On a table header's line, where brackets are not nesting.
@@ -60,6 +64,7 @@ enum TOMLPreflight {
                 case UInt8(ascii: "\""), UInt8(ascii: "'"):
                     skipString(quote: byte)
                     valueExpected = false
+                    afterEquals = false
                 case UInt8(ascii: "\n"):
                     index += 1
                     line += 1
@@ -75,6 +80,7 @@ enum TOMLPreflight {
                         open.append(byte)
                         valueExpected = byte == UInt8(ascii: "[")
                     }
+                    afterEquals = false
                     index += 1
                 case UInt8(ascii: "]"), UInt8(ascii: "}"):
                     // toml++'s array loop handles `,` `]` blanks and comments, then asserts a value starts.
@@ -83,9 +89,14 @@ enum TOMLPreflight {
                     }
                     if !inHeader && !open.isEmpty { open.removeLast() }
                     valueExpected = false
+                    afterEquals = false
                     index += 1
                 case UInt8(ascii: ","):
                     valueExpected = open.last == UInt8(ascii: "[")
+                    index += 1
+                case UInt8(ascii: "="):
+                    afterEquals = true
+                    valueExpected = false
                     index += 1
                 default:
                     // Unicode line separators count as whitespace in toml++'s value check but are
@@ -95,11 +106,33 @@ enum TOMLPreflight {
                         return failure(at: index, "U+0085, U+2028 and U+2029 are allowed only in strings and comments")
                     }
                     if let failure = dateWithoutTime(at: index) { return failure }
+                    if valueExpected || afterEquals, let failure = dateThenLoneDigit(at: index) { return failure }
                     valueExpected = false
+                    afterEquals = false
                     index += 1
                 }
             }
             return nil
+        }
+
+        /// A value of 10 characters shaped like a date (`-` 5th and 8th, `_` not counted), a space, one
+        /// digit and a terminator: toml++ scans on past the space for a date-time's time, and its
+        /// scan asserts when it resumes at the terminator (`a = 1979-05-27 7`).
+        func dateThenLoneDigit(at start: Int) -> TOMLDocument.SyntaxFailure? {
+            guard isDigit(bytes[start]) else { return nil }
+            var characters: [UInt8] = []
+            var position = start
+            while position < bytes.count && !isTerminator(bytes[position]) {
+                let byte = bytes[position]
+                if byte != UInt8(ascii: "_") && byte & 0xC0 != 0x80 { characters.append(byte) }
+                position += 1
+            }
+            guard characters.count == 10, characters[4] == UInt8(ascii: "-"), characters[7] == UInt8(ascii: "-"),
+                  position + 2 < bytes.count, bytes[position] == UInt8(ascii: " "), isDigit(bytes[position + 1])
+            else { return nil }
+            let after = bytes[position + 2]
+            guard isTerminator(after) || after >= 0x80 else { return nil }
+            return failure(at: position + 1, "a date followed by a space must be followed by a time (HH:MM:SS)")
         }
 
         /// U+0085 (C2 85), U+2028 (E2 80 A8), U+2029 (E2 80 A9).
@@ -198,12 +231,11 @@ enum TOMLPreflight {
 
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-        /// What ends toml++'s type scan of a value: whitespace, newline, `,` `]` `}` `#` (and `=`, which
-        /// ends a key).
+        /// What ends toml++'s type scan of a value (its ASCII part): whitespace, `,` `]` `}` `#`.
         func isTerminator(_ byte: UInt8) -> Bool {
             switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
-                 UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "="):
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), 0x0B, 0x0C,
+                 UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#"):
                 true
             default:
                 false

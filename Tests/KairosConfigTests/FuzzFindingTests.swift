@@ -83,6 +83,25 @@ import KairosConfig
         #expect(authError?.kind == .syntax)
     }
 
+    /// toml++ asserted in its value scan after a date-like value, a space and one digit (the fuzzer's
+    /// input was `intervnterv= 1979-09--= 1 79-)9--27`).
+    static let dateThenLoneDigit: [(toml: String, column: Int)] = [
+        ("intervnterv= 1979-09--= 1 79-)9--27", 25),
+        ("a = 1979-05-27 7 ", 16),
+        ("a=1979-05-27 7\n", 14),
+        ("a = [1979-05-27 7]", 17),
+        ("a = [1, 1979-05-27 7,]", 20),
+        ("a = 1979_-05-27 7#", 17),
+    ]
+
+    @Test(arguments: 0..<dateThenLoneDigit.count)
+    func configRefusesDateThenLoneDigit(index: Int) {
+        let (toml, column) = Self.dateThenLoneDigit[index]
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
+        #expect(error?.description
+            == "error: SyntaxError: line 1, column \(column): a date followed by a space must be followed by a time (HH:MM:SS)")
+    }
+
     /// A nested array opening a line is a value, not a header, and stays toml++'s to judge.
     @Test func nestedArrayLinesAreNotHeaders() throws {
         let text = "[token.a]\nsecret = \"s\"\nnamespace = \"*\"\nlist = [\n[\n1], [ \"x\" ]\n]\n[ \"token\" . b ]\nsecret = \"t\"\nnamespace = \"b.\""
@@ -104,6 +123,8 @@ import KairosConfig
             when = 2024-01-01T10:00:00Z
             day = 2024-01-01
             empty = [ ]
+            spaced = 1979-05-27 07:32:00
+            dates = [1979-05-27, 1979-05-28 ]
             tables = [ {}, { x = [ ] }, ]
             # a comment may hold \u{2028}
             sep = "\u{2028}"
