@@ -2,7 +2,7 @@
 ///
 /// toml++ checks much of its grammar with `assert` (kept in release builds: TOMLKit does not define
 /// NDEBUG), so some invalid texts abort the process instead of being syntax errors. The fuzzers (Fuzz/)
-/// found these; no valid TOML contains either outside strings and comments, so refusing them first
+/// found these; no valid TOML contains any of them outside strings and comments, so refusing them first
 /// changes nothing for a valid file:
 /// - a date, `T` and no time in a token holding a `:` (`a = 2024-01-01T:00`): the type scan sends it
 ///   to the date-time parser, which asserts a digit after the `T` (`parse_time`);
