@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps build release run test test-unit test-integration test-tsan test-asan fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -61,6 +61,19 @@ test-unit: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
 
+# The unit tests (not IntegrationTests) under AddressSanitizer, in their own build directory.
+# Leak checking is off: LeakSanitizer cannot follow Swift references packed with spare bits, so it
+# reports the tests' static data and Foundation's caches as leaks. TLSMemoryTests is skipped: it
+# measures glibc's heap (mallinfo2), which ASan's allocator replaces.
+test-asan: deps
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan \
+		--skip IntegrationTests --skip TLSMemoryTests
+
+# Runs each libFuzzer target (nested package Fuzz/) for FUZZ_SECONDS on its seed corpus (Fuzz/Corpus/).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz.sh
+
 bench: deps bench-http-deps
 	Benchmarks/run-bench.sh
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
@@ -88,4 +101,4 @@ bench-micro: deps
 	cd Benchmarks/Micro && $(SWIFT) package benchmark
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* Fuzz/.build

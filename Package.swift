@@ -16,6 +16,10 @@ let package = Package(
     products: [
         .executable(name: "kairos", targets: ["kairos"]),
         .executable(name: "kairos-loadgen", targets: ["kairos-loadgen"]),
+        // The parsers of untrusted bytes, as libraries for the nested fuzzing package (Fuzz/).
+        .library(name: "KairosProtocol", targets: ["KairosProtocol"]),
+        .library(name: "KairosStore", targets: ["KairosStore"]),
+        .library(name: "KairosConfig", targets: ["KairosConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

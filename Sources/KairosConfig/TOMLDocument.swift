@@ -17,6 +17,10 @@ enum TOMLDocument {
         if let failure = nulFailure(text) {
             return .failure(failure)
         }
+        // toml++ aborts (assert) on some invalid texts; refuse those before it gets them.
+        if let failure = TOMLPreflight.check(text) {
+            return .failure(failure)
+        }
         do {
             return .success(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
