@@ -31,6 +31,8 @@ let package = Package(
         ),
         // hiredis's RESP encoder and reply parser for the redis runner (Debian libhiredis-dev).
         .systemLibrary(name: "CKairosRedis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // libcurl's variadic setopt/getinfo as typed one-call wrappers (http runner, K20); no logic.
+        .target(name: "CKairosCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "KairosSystem", dependencies: ["CKairos"], swiftSettings: strict),
         // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "KairosRunners",
             dependencies: [
-                "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis",
+                "KairosProtocol", "KairosSync", "KairosSystem", "KairosTLS", "CKairos", "CKairosRedis", "CKairosCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "kairos",
             dependencies: [
-                "KairosServer", "KairosStore", "KairosConfig",
+                "KairosServer", "KairosStore", "KairosConfig", "KairosProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

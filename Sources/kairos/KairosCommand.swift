@@ -1,10 +1,11 @@
 import ArgumentParser
 import Glibc
+import KairosProtocol
 
 /// `kairos [server] [-c PATH]`, `kairos dump ...`, `kairos --version` (SPEC §8.4, K18).
 @main
 struct KairosCommand: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = KairosVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "kairos",

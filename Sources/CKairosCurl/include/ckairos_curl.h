@@ -1,0 +1,27 @@
+// One-call wrappers over libcurl's variadic functions for Swift (http runner, K20).
+// Rule: no logic here. curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt take their
+// value through `...`, which Swift cannot call; each wrapper passes one typed value through
+// and returns libcurl's own result code. Everything else in libcurl is called directly.
+#ifndef CKAIROS_CURL_H
+#define CKAIROS_CURL_H
+
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+
+// MARK: easy options
+CURLcode ckairos_curl_easy_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode ckairos_curl_easy_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode ckairos_curl_easy_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode ckairos_curl_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
+CURLcode ckairos_curl_easy_setopt_write_function(CURL *handle, curl_write_callback value);
+
+// MARK: easy info
+CURLcode ckairos_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
+
+// MARK: multi options
+CURLMcode ckairos_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+CURLMcode ckairos_curl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value);
+CURLMcode ckairos_curl_multi_setopt_socket_function(CURLM *multi, curl_socket_callback value);
+CURLMcode ckairos_curl_multi_setopt_timer_function(CURLM *multi, curl_multi_timer_callback value);
+
+#endif
