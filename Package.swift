@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // One-call wrappers over libc and OpenSSL; no logic (ARCHITECTURE rule 1).
@@ -62,10 +63,22 @@ let package = Package(
             dependencies: ["KairosProtocol", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
+        // OTLP export (K22): its own thread and queues; Generated/ holds protoc-gen-swift output
+        // from opentelemetry-proto (regeneration command in Generated/README.md).
+        .target(
+            name: "KairosTelemetry",
+            dependencies: [
+                "KairosSync", "KairosSystem", "CKairosCurl",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Generated/README.md"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KairosServer",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig",
+                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig", "KairosTelemetry",
                 "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -97,6 +110,7 @@ let package = Package(
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
         .testTarget(name: "KairosRunnersTests", dependencies: ["KairosRunners", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "KairosTelemetryTests", dependencies: ["KairosTelemetry"], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(
             name: "KairosServerTests",
