@@ -16,6 +16,9 @@ deps:
 		echo "installing$$missing"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@# The telemetry tests' OTLP receiver decodes bodies with the official protobuf definitions.
+	@python3 -c "import opentelemetry.proto.collector.trace.v1.trace_service_pb2" 2>/dev/null || \
+		python3 -m pip install --quiet opentelemetry-proto
 
 build: deps
 	$(SWIFT) build
