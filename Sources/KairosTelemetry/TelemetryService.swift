@@ -8,18 +8,21 @@ import Synchronization
 /// once more when stopped. Export failures are logged (rate-limited) and otherwise ignored.
 public final class TelemetryService: @unchecked Sendable {
     // Safety: `worker` is touched only by `start` and `stop`, which the owner calls from one
-    // thread; everything else is immutable or atomic.
+    // thread; `epoll` only by the telemetry thread; everything else is immutable or atomic.
     public let settings: TelemetrySettings
     public let counters = TelemetryCounters()
-    /// One queue per producer thread (SPSC).
+    /// One queue per producer thread (SPSC). The reactor has none: the only thing it knows
+    /// that telemetry needs, the open connections, is already an atomic in `ServerStats`, and
+    /// HTTP-originated commands reach the core like any other.
     public let core: TelemetryProducer
     public let runner: TelemetryProducer
-    public let reactor: TelemetryProducer
     private let stats: ServerStats
     private let logger: Logger
     private let startedAtNs: Int64
     private let stopRequested = Atomic<Bool>(false)
     private let wake: Doorbell
+    /// The telemetry thread sleeps here: on `wake` (stop) or its timeout.
+    private let epoll: Epoll
     private var worker: WorkerThread?
     /// Exports that reached the collector / failed, for tests and the status line.
     public let exportsDelivered = Atomic<UInt64>(0)
@@ -37,8 +40,9 @@ public final class TelemetryService: @unchecked Sendable {
         self.startedAtNs = startedAtNs
         core = TelemetryProducer(name: "core", capacity: settings.queueCapacity)
         runner = TelemetryProducer(name: "runner", capacity: settings.queueCapacity)
-        reactor = TelemetryProducer(name: "reactor", capacity: settings.queueCapacity)
         wake = try Doorbell()
+        epoll = try Epoll(maxEvents: 1)
+        try epoll.add(wake.descriptor, events: Epoll.readable, data: 1)
     }
 
     /// A sampler for one producer thread, seeded apart from the others.
@@ -70,8 +74,6 @@ public final class TelemetryService: @unchecked Sendable {
         var nextMetrics = Clock.monotonicNanoseconds() + flushNs
         var oldestPending: Int64 = 0
         var reportedDrops: UInt64 = 0
-        let epoll: Epoll? = try? Epoll(maxEvents: 1)
-        try? epoll?.add(wake.descriptor, events: Epoll.readable, data: 1)
 
         /// False when an export failed: at shutdown the rest is then given up, so a dead
         /// collector costs one timeout, not one per batch.
@@ -95,7 +97,7 @@ public final class TelemetryService: @unchecked Sendable {
         while true {
             let stopping = stopRequested.load(ordering: .acquiring)
             let before = pending.count
-            for producer in [core, runner, reactor] {
+            for producer in [core, runner] {
                 producer.ring.drain { pending.append($0) }
             }
             let now = Clock.monotonicNanoseconds()
@@ -119,11 +121,11 @@ public final class TelemetryService: @unchecked Sendable {
             let untilMetrics = max(0, nextMetrics - Clock.monotonicNanoseconds()) / 1_000_000
             let timeout = pending.isEmpty ? min(untilMetrics, 50) : min(untilMetrics, Self.spanLatencyMs / 4)
             // Producers do not ring: a 50 ms poll keeps their path to one ring push.
-            try? epoll?.wait(timeoutMs: Int32(timeout)) { _, _ in wake.acknowledge() }
+            try? epoll.wait(timeoutMs: Int32(timeout)) { _, _ in wake.acknowledge() }
         }
     }
 
-    private var droppedTotal: UInt64 { core.dropped + runner.dropped + reactor.dropped }
+    private var droppedTotal: UInt64 { core.dropped + runner.dropped }
 
     @discardableResult
     private func deliver(_ result: OTLPHTTPExporter.Result, what: String, warnings: inout WarningGate) -> Bool {
