@@ -90,7 +90,8 @@ import Testing
     @Test func networkRunnerIsNotAvailableYet() throws {
         let server = try ServerProcess()
         let client = try TestClient(port: server.port)
-        try client.send("r1 RULE SET h h. http POST http://127.0.0.1:9/x\nr2 SET h.1 1\n")
+        // amqp: the one network kind this build still lacks (http and redis run).
+        try client.send("r1 RULE SET h h. amqp amqp://127.0.0.1:9/ x k\nr2 SET h.1 1\n")
         #expect(try client.receive("r1 OK\nr2 OK\n") == "r1 OK\nr2 OK\n")
         #expect(try Self.waitForStatus(client, job: "h.1", status: "failed"))
         #expect(ServerProcess.eventually { server.stderr.contains("not available in this build") })
