@@ -36,6 +36,9 @@ deps:
 		echo "installing schemathesis"; \
 		python3 -m pip install "schemathesis==4.32.5" || python3 -m pip install --break-system-packages "schemathesis==4.32.5"; \
 	fi
+	@# The telemetry tests' OTLP receiver decodes bodies with the official protobuf definitions.
+	@python3 -c "import opentelemetry.proto.collector.trace.v1.trace_service_pb2" 2>/dev/null || \
+		python3 -m pip install --quiet opentelemetry-proto
 
 build: deps
 	$(SWIFT) build

@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // One-call wrappers over libc and OpenSSL; no logic (ARCHITECTURE rule 1).
@@ -88,10 +89,22 @@ let package = Package(
             dependencies: ["KairosProtocol", "KairosConfig", "CKairos", "CKairosEdit"],
             swiftSettings: strict
         ),
+        // OTLP export (K22): its own thread and queues; Generated/ holds protoc-gen-swift output
+        // from opentelemetry-proto (regeneration command in Generated/README.md).
+        .target(
+            name: "KairosTelemetry",
+            dependencies: [
+                "KairosSync", "KairosSystem", "CKairosCurl",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Generated/README.md"],
+            swiftSettings: strict
+        ),
         .target(
             name: "KairosServer",
             dependencies: [
-                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig", "KairosMetrics",
+                "KairosCore", "KairosStore", "KairosReactor", "KairosRunners", "KairosConfig", "KairosMetrics", "KairosTelemetry",
                 "KairosSync", "KairosSystem", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -127,6 +140,7 @@ let package = Package(
         .testTarget(
             name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "KairosTelemetryTests", dependencies: ["KairosTelemetry"], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
         .testTarget(

@@ -88,12 +88,12 @@ extension ConfigLoader {
     }
 
     static func applyTelemetry(_ section: SectionReader, to config: inout ServerConfig) throws(ConfigError) {
-        try section.checkKeys(allowed: ["enabled", "endpoint", "service_name", "flush_interval_ms"])
+        try section.checkKeys(allowed: ["enabled", "endpoint", "service_name", "flush_interval_ms", "sample_ratio", "ca_file"])
         if let enabled = try section.bool("enabled") {
             config.telemetry.enabled = enabled
         }
         if let endpoint = try section.string("endpoint", nonEmpty: true) {
-            config.telemetry.endpoint = endpoint
+            config.telemetry.endpoint = TelemetryConfig.normalizedEndpoint(endpoint)
         }
         if let name = try section.string("service_name", nonEmpty: true) {
             config.telemetry.serviceName = name
@@ -101,6 +101,12 @@ extension ConfigLoader {
         // The reference accepts 0 (a u32) but never uses the value; Kairos uses it as a period, so 0 is refused.
         if let interval = try section.integer("flush_interval_ms", in: 1...Int(UInt32.max)) {
             config.telemetry.flushIntervalMs = interval
+        }
+        if let ratio = try section.fraction("sample_ratio", in: 0.0...1.0) {
+            config.telemetry.sampleRatio = ratio
+        }
+        if let path = try section.string("ca_file", nonEmpty: true) {
+            config.telemetry.caFile = path
         }
     }
 

@@ -53,13 +53,30 @@ public struct TelemetryConfig: Sendable, Equatable {
     public var endpoint: String?
     public var serviceName: String
     public var flushIntervalMs: Int
+    /// K22: the share of `ztick.request` spans exported (0.0-1.0); execution spans are all kept.
+    public var sampleRatio: Double
+    /// CA bundle for an `https://` endpoint; nil = the system's trust store.
+    public var caFile: String?
 
     public init(
-        enabled: Bool = false, endpoint: String? = nil, serviceName: String = "kairos", flushIntervalMs: Int = 5000
+        enabled: Bool = false, endpoint: String? = nil, serviceName: String = "kairos", flushIntervalMs: Int = 5000,
+        sampleRatio: Double = 1.0, caFile: String? = nil
     ) {
         self.enabled = enabled
         self.endpoint = endpoint
         self.serviceName = serviceName
         self.flushIntervalMs = flushIntervalMs
+        self.sampleRatio = sampleRatio
+        self.caFile = caFile
+    }
+
+    /// The endpoint as a URL prefix: a bare `host:port` means plain HTTP (SPEC §10); a trailing
+    /// `/` is dropped so `/v1/metrics` can be appended.
+    public static func normalizedEndpoint(_ endpoint: String) -> String {
+        var url = endpoint
+        let lower = url.lowercased()
+        if !lower.hasPrefix("http://") && !lower.hasPrefix("https://") { url = "http://" + url }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 }

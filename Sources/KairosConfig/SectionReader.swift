@@ -56,6 +56,15 @@ struct SectionReader {
         return number
     }
 
+    /// A number within `range`; TOML integers count too (`sample_ratio = 1`).
+    func fraction(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let value = node(key) else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init), range.contains(number) else {
+            throw failure(.invalidValue, key, expected: "expected a number \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
     func stringArray(_ key: String) throws(ConfigError) -> [String]? {
         guard let value = node(key) else { return nil }
         guard let array = value.array else {

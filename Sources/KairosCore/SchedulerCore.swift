@@ -25,6 +25,9 @@ public final class SchedulerCore {
     var generationCounter: UInt64 = 0
     var lastAppended: UInt64 = 0
     var appendedSinceSubmit = false
+    /// The last `handle` call answered `ERROR` (telemetry's `ztick.success`); a mutation whose
+    /// journal write fails later still counts as succeeded here.
+    public private(set) var lastRequestFailed = false
     var durableSeen: UInt64 = 0
     /// Everything appended up to here was given up (answered `ERROR` or re-journaled) at the
     /// last rollback; a failure report up to it is old news, not a new failure.
@@ -73,6 +76,7 @@ public final class SchedulerCore {
     /// Handles one request. `now` (wall ns) is used only for STAT uptime. The answer is queued
     /// and released by `collectResponses` in arrival order.
     public func handle(_ envelope: RequestEnvelope, now: Int64) {
+        lastRequestFailed = false
         let id = envelope.request.id
         let client = envelope.client
         let command = envelope.request.command
@@ -165,6 +169,7 @@ public final class SchedulerCore {
 
     /// Queues `<id> ERROR` for a request that changes nothing.
     func answerError(_ client: ClientTag, _ id: Bytes) {
+        lastRequestFailed = true
         responses.enqueueError(client, requestID: id, after: lastAppended)
     }
 

@@ -13,6 +13,8 @@ public struct RunnerConfig: Sendable {
     /// `[runner] http_ca_file`: PEM bundle that https webhooks are verified against instead
     /// of the system trust store (K20); nil = the system store.
     public var httpCAFile: String?
+    /// Told about every finished run on the runner thread (telemetry, K22); nil = nobody.
+    public var runObserver: (any RunObserver)?
 
     public init(concurrency: Int = 16, timeoutMs: Int = 0, shellPath: String = "/bin/sh", shellArgs: [String] = ["-c"], httpCAFile: String? = nil) {
         self.httpCAFile = httpCAFile

@@ -358,6 +358,7 @@ final class RunnerLoop: @unchecked Sendable {
 
     private func log(_ report: RunReport) {
         if report.success { logger.info("\(report.line)") } else { logger.warning("\(report.line)") }
+        config.runObserver?.runEnded(report.finishedRun)
     }
 
     /// A child the epoll set could not take: killed and reaped on the spot.

@@ -31,6 +31,8 @@ final class CoreLoop {
     private let epoll: Epoll
     /// SIGHUP: re-reads the auth file and the log level.
     private let reload: () -> Void
+    /// Set when `[telemetry]` is enabled (K22); nil costs one branch per request.
+    var requestTelemetry: RequestTelemetry?
 
     /// Longer than the reactor's spin: the core waits for a client's *next* request (reply
     /// written, client scheduled, request read and parsed), which on 2 shared cores took 20–40 µs
@@ -119,7 +121,11 @@ final class CoreLoop {
         let now = Clock.wallNanoseconds()
         var handled = 0
         requests.drain { envelope in
-            core.handle(envelope, now: now)
+            if let requestTelemetry {
+                requestTelemetry.handle(envelope, core: core, now: now)
+            } else {
+                core.handle(envelope, now: now)
+            }
             handled += 1
         }
         requestsLastTurn = handled

@@ -9,6 +9,7 @@ import KairosRunners
 import KairosStore
 import KairosSync
 import KairosSystem
+import KairosTelemetry
 import Logging
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class Server {
     private let storage: Storage
     private let signals: FileDescriptor
     private let configReload: ConfigReload
+    /// The telemetry thread's owner when `[telemetry] enabled` (K22).
+    private let telemetry: TelemetryService?
 
     /// How long runs still executing at shutdown may take before they are killed.
     static let runnerGraceMs = 2000
@@ -107,11 +110,14 @@ public final class Server {
             journal: storage.journal, stats: stats, buffers: buffers)
         try storage.replay(into: core)
 
+        telemetry = try Self.makeTelemetry(config, stats: stats, startedAt: startedAt, logger: logger)
         do {
+            var runnerConfig = RunnerConfig(
+                concurrency: config.runnerConcurrency, timeoutMs: config.runnerTimeoutMs,
+                shellPath: config.shellPath, shellArgs: config.shellArgs, httpCAFile: config.runnerHTTPCAFile)
+            runnerConfig.runObserver = telemetry.map { RunTelemetry(service: $0) }
             runners = try RunnerPool(
-                config: RunnerConfig(
-                    concurrency: config.runnerConcurrency, timeoutMs: config.runnerTimeoutMs,
-                    shellPath: config.shellPath, shellArgs: config.shellArgs, httpCAFile: config.runnerHTTPCAFile),
+                config: runnerConfig,
                 stats: stats, outcomeDoorbell: coreDoorbell, logger: logger)
             reactor = try Reactor(
                 listener: listener, httpListener: httpListener, config: reactorConfig, requests: requests, responses: responses,
@@ -142,6 +148,17 @@ public final class Server {
         } catch {
             logger.error("cannot start: \(error)")
             return 1
+        }
+        if let telemetry {
+            loop.requestTelemetry = RequestTelemetry(service: telemetry)
+            do {
+                try telemetry.start()
+            } catch {
+                logger.error("cannot start the telemetry thread: \(error)")
+                storage.stop()
+                return 1
+            }
+            logger.info("telemetry: exporting to \(telemetry.settings.endpoint) every \(telemetry.settings.flushIntervalMs) ms")
         }
         runners.start()
         logger.info("listening on \(reactor.address)")
@@ -176,6 +193,8 @@ public final class Server {
         // Nobody is left to read answers; this only submits the outcomes' journal entries.
         core.collectResponses { _ in }
         storage.stop()
+        // Last: the runs that ended in the grace period still get their spans and counts.
+        telemetry?.stop()
         let lateness = core.lateness
         logger.info(
             "trigger lateness: count=\(lateness.count) p50_ns=\(lateness.p50) p99_ns=\(lateness.p99) max_ns=\(lateness.max)"

@@ -63,6 +63,8 @@ import KairosConfig
             endpoint = "http://collector:4318"
             service_name = "kairos-test"
             flush_interval_ms = 1000
+            sample_ratio = 0.25
+            ca_file = "/etc/ssl/collector.pem"
 
             [shell]
             path = "/bin/bash"
@@ -89,7 +91,8 @@ import KairosConfig
         expected.fsyncOnPersist = false
         expected.framerate = 65535
         expected.compressionInterval = 4_294_967_295
-        expected.telemetry = TelemetryConfig(enabled: true, endpoint: "http://collector:4318", serviceName: "kairos-test", flushIntervalMs: 1000)
+        expected.telemetry = TelemetryConfig(enabled: true, endpoint: "http://collector:4318", serviceName: "kairos-test", flushIntervalMs: 1000,
+            sampleRatio: 0.25, caFile: "/etc/ssl/collector.pem")
         expected.shellPath = "/bin/bash"
         expected.shellArgs = ["-e", "-c"]
         expected.httpListen = ListenAddress(family: .ipv4, host: "0.0.0.0", port: 8080)
@@ -201,6 +204,16 @@ import KairosConfig
         #expect(config.framerate == 1)
         #expect(config.runnerConcurrency == 1)
         #expect(config.runnerTimeoutMs == 2_147_483_647)
+    }
+
+    @Test func telemetryBareHostPortMeansHTTP() throws {
+        let bare = try ConfigLoader.parse(toml: "[telemetry]\nenabled = true\nendpoint = \"127.0.0.1:4318\"", checkShellPath: false)
+        #expect(bare.telemetry.endpoint == "http://127.0.0.1:4318")
+        let https = try ConfigLoader.parse(toml: "[telemetry]\nendpoint = \"https://otel.example:4318/\"", checkShellPath: false)
+        #expect(https.telemetry.endpoint == "https://otel.example:4318")
+        #expect(https.telemetry.sampleRatio == 1.0)
+        let integerRatio = try ConfigLoader.parse(toml: "[telemetry]\nsample_ratio = 0", checkShellPath: false)
+        #expect(integerRatio.telemetry.sampleRatio == 0.0)
     }
 
     @Test func telemetryDisabledNeedsNoEndpoint() throws {

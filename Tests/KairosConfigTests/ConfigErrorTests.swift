@@ -100,6 +100,10 @@ import KairosConfig
         // telemetry.
         Case(toml: "[telemetry]\nenabled = true", kind: .missingValue, key: "telemetry.endpoint", value: nil,
              description: "error: MissingValue: telemetry.endpoint (required when telemetry.enabled = true)"),
+        Case(toml: "[telemetry]\nsample_ratio = 1.5", kind: .invalidValue, key: "telemetry.sample_ratio", value: "1.5",
+             description: "error: InvalidValue: telemetry.sample_ratio = 1.5 (expected a number 0.0...1.0)"),
+        Case(toml: "[telemetry]\nsample_ratio = \"half\"", kind: .invalidValue, key: "telemetry.sample_ratio", value: "\"half\"",
+             description: "error: InvalidValue: telemetry.sample_ratio = \"half\" (expected a number 0.0...1.0)"),
         Case(toml: "[telemetry]\nenabled = 1", kind: .invalidValue, key: "telemetry.enabled", value: "1",
              description: "error: InvalidValue: telemetry.enabled = 1 (expected true or false)"),
         Case(toml: "[telemetry]\nflush_interval_ms = 0", kind: .invalidValue, key: "telemetry.flush_interval_ms", value: "0",

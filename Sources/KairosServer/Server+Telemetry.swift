@@ -1,0 +1,23 @@
+import KairosConfig
+import KairosProtocol
+import KairosSync
+import KairosTelemetry
+import Logging
+
+extension Server {
+    /// The telemetry thread's owner for `[telemetry] enabled = true`, else nil (K22).
+    static func makeTelemetry(
+        _ config: ServerConfig, stats: ServerStats, startedAt: Int64, logger: Logger
+    ) throws(ServerError) -> TelemetryService? {
+        guard config.telemetry.enabled, let endpoint = config.telemetry.endpoint else { return nil }
+        let settings = TelemetrySettings(
+            endpoint: TelemetryConfig.normalizedEndpoint(endpoint), serviceName: config.telemetry.serviceName,
+            serviceVersion: KairosVersion.current, flushIntervalMs: config.telemetry.flushIntervalMs,
+            sampleRatio: config.telemetry.sampleRatio, caFile: config.telemetry.caFile)
+        do {
+            return try TelemetryService(settings: settings, stats: stats, startedAtNs: startedAt, logger: logger)
+        } catch {
+            throw ServerError("cannot set up telemetry: \(error)")
+        }
+    }
+}

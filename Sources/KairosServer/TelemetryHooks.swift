@@ -1,0 +1,71 @@
+import KairosCore
+import KairosProtocol
+import KairosRunners
+import KairosSystem
+import KairosTelemetry
+
+/// The core thread's telemetry hook: counts each answered request into the reference's
+/// instruments and, when sampled, hands a `ztick.request` span record to the telemetry thread.
+/// Unsampled requests cost one random draw and at most one relaxed atomic add.
+final class RequestTelemetry {
+    private let service: TelemetryService
+    private var sampler: Sampler
+
+    init(service: TelemetryService) {
+        self.service = service
+        self.sampler = service.makeSampler(seed: 0xC0DE)
+    }
+
+    /// Core thread: handles `envelope` through `core` and records it.
+    func handle(_ envelope: RequestEnvelope, core: SchedulerCore, now: Int64) {
+        guard let kind = Self.kind(of: envelope.request.command) else {
+            core.handle(envelope, now: now)
+            return
+        }
+        guard sampler.next() else {
+            core.handle(envelope, now: now)
+            service.counters.recordRequest(kind, success: !core.lastRequestFailed)
+            return
+        }
+        // The request id is taken before `handle`, which hands the request's arrays back for reuse.
+        let requestID = envelope.request.id
+        let start = Clock.wallNanoseconds()
+        core.handle(envelope, now: now)
+        let success = !core.lastRequestFailed
+        service.counters.recordRequest(kind, success: success)
+        service.core.offer(.request(RequestSpanRecord(
+            kind: kind, requestID: requestID, success: success, startNs: start, endNs: Clock.wallNanoseconds())))
+    }
+
+    /// nil for STAT (no span, SPEC §6) and for malformed requests, which are no command.
+    static func kind(of command: Command) -> RequestKind? {
+        switch command {
+        case .set: .set
+        case .get: .get
+        case .query: .query
+        case .remove: .remove
+        case .removeRule: .removeRule
+        case .ruleSet: .ruleSet
+        // The HTTP API's rule reads have no command of their own in the reference's names.
+        case .listRules, .getRule, .queryRules: .listRules
+        case .stat, .malformed: nil
+        }
+    }
+}
+
+/// The runner thread's telemetry hook: `jobs_executed`, `execution_duration_ms` and one
+/// `kairos.execution` span per run.
+final class RunTelemetry: RunObserver {
+    private let service: TelemetryService
+
+    init(service: TelemetryService) {
+        self.service = service
+    }
+
+    func runEnded(_ run: FinishedRun) {
+        service.counters.recordExecution(success: run.success, latenessNs: run.latenessNs)
+        service.runner.offer(.execution(ExecutionSpanRecord(
+            jobID: run.jobID, ruleID: run.ruleID, runnerKind: run.kind, success: run.success, latenessNs: run.latenessNs,
+            startNs: run.endedAtNs - (run.durationNs ?? 0), endNs: run.endedAtNs)))
+    }
+}
