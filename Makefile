@@ -4,18 +4,22 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
+.PHONY: deps build release run test test-unit test-integration test-tsan test-cron-large bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, and the real peer servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
-	redis-server rabbitmq-server nginx-light python3 systemd
+	redis-server rabbitmq-server nginx-light python3 systemd python3-pip tzdata
+# croniter (PyPI) is the independent cron implementation the cron tests compare against (issue 15).
+CRONITER := croniter==7.0.0
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@python3 -c "import croniter" 2>/dev/null || python3 -m pip install --quiet $(CRONITER) \
+		|| python3 -m pip install --quiet --break-system-packages $(CRONITER)
 
 build: deps
 	$(SWIFT) build
@@ -36,6 +40,10 @@ test: deps
 
 test-unit: deps
 	$(SWIFT) test --skip IntegrationTests
+
+# The cron comparison with croniter at 100,000 cases instead of make test's 10,000.
+test-cron-large: deps
+	KAIROS_CRON_CASES=100000 $(SWIFT) test --filter CronOracleTests
 
 # The SPSC ring's two-thread stress test under the thread sanitizer.
 test-tsan: deps

@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
         .target(name: "KairosProtocol", swiftSettings: strict),
+        // Cron expressions and their next occurrence in a time zone (issue 15); Foundation for TimeZone.
+        .target(name: "KairosCron", swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
         .target(
             name: "KairosStore",
@@ -91,6 +93,7 @@ let package = Package(
 
         .testTarget(name: "KairosSyncTests", dependencies: ["KairosSync"], swiftSettings: strict),
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
+        .testTarget(name: "KairosCronTests", dependencies: ["KairosCron"], exclude: ["cron_oracle.py"], swiftSettings: strict),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
