@@ -35,9 +35,9 @@ let package = Package(
         // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
-        .target(name: "KairosProtocol", swiftSettings: strict),
         // Cron expressions and their next occurrence in a time zone (issue 15); Foundation for TimeZone.
         .target(name: "KairosCron", swiftSettings: strict),
+        .target(name: "KairosProtocol", dependencies: ["KairosCron"], swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
         .target(
             name: "KairosStore",

@@ -2,7 +2,7 @@ import KairosProtocol
 
 /// What INFO reports about a recurring job's past runs, journaled with its schedule so it
 /// survives restarts and compaction (issue 15).
-public struct RunCounters: Sendable, Equatable, Hashable {
+public struct RunCounters: Sendable, Equatable {
     /// Finished runs (including failures for lack of a rule).
     public var runs: UInt64 = 0
     public var failures: UInt64 = 0

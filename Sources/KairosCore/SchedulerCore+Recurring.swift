@@ -8,7 +8,11 @@ import KairosProtocol
 /// journaled, in that order, so replay (job entry first = one-shot, then the schedule) and a
 /// reference server (which skips the schedule entry, SPEC §7.5) both see the next occurrence.
 extension SchedulerCore {
-    func setRecurring(_ job: Bytes, execution: Int64, recurrence: Recurrence, requestID: Bytes, client: ClientTag) {
+    /// A CRON schedule's first run is its next occurrence after `now`; EVERY's is `execution`.
+    func setRecurring(_ job: Bytes, execution: Int64, recurrence: Recurrence, now: Int64, requestID: Bytes, client: ClientTag) {
+        guard let execution = recurrence.cron == nil ? execution : recurrence.next(after: now) else {
+            return answerError(client, requestID)
+        }
         generationCounter += 1
         let generation = generationCounter
         let previous = snapshot(of: job)
@@ -50,7 +54,9 @@ extension SchedulerCore {
         if !success, job.counters.attempt < job.recurrence.retries {
             job.counters.attempt += 1
             let (retryAt, overflow) = after.addingReportingOverflow(job.recurrence.retryDelay(attempt: job.counters.attempt))
-            next = overflow ? nil : retryAt
+            // Never later than the next regular occurrence (EVERY's interval cap, CRON's only one).
+            let regular = job.recurrence.next(after: after)
+            next = overflow ? regular : min(retryAt, regular ?? retryAt)
         } else {
             job.counters.attempt = 0
             next = job.recurrence.next(after: after)
@@ -77,7 +83,7 @@ extension SchedulerCore {
     }
 
     /// `<id> OK <status> <next-ns> <schedule> retry=<n>/<backoff> last=<outcome>@<ns> runs=<n>
-    /// failures=<n>`; `<schedule>` is `once` or `every=<duration>`. One-shot jobs keep no
+    /// failures=<n>`; `<schedule>` is `once`, `every=<duration>` or `cron="<expr>"@<zone>`. One-shot jobs keep no
     /// counters: theirs are derived from the status (a finished one-shot job ran once).
     func info(_ job: Bytes, requestID: Bytes, client: ClientTag) {
         guard let slot = jobs.slot(of: job) else { return answerError(client, requestID) }
@@ -89,9 +95,10 @@ extension SchedulerCore {
         let counters: RunCounters
         if let entry = recurring.isEmpty ? nil : recurring[job] {
             let recurrence = entry.recurrence
+            let schedule = recurrence.cron.map { "cron=\"\($0.expression)\"@\($0.zone)" }
+                ?? "every=\(DurationText.format(recurrence.interval))"
             ResponseEncoder.append(
-                " every=\(DurationText.format(recurrence.interval)) retry=\(recurrence.retries)/\(DurationText.format(recurrence.backoff))",
-                to: &line)
+                " \(schedule) retry=\(recurrence.retries)/\(DurationText.format(recurrence.backoff))", to: &line)
             counters = entry.counters
         } else {
             ResponseEncoder.append(" once retry=0/0s", to: &line)

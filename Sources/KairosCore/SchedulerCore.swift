@@ -99,7 +99,7 @@ public final class SchedulerCore {
         case .set(let job, let execution):
             set(job, execution: execution, requestID: id, client: client)
         case .setRecurring(let job, let execution, let recurrence):
-            setRecurring(job, execution: execution, recurrence: recurrence, requestID: id, client: client)
+            setRecurring(job, execution: execution, recurrence: recurrence, now: now, requestID: id, client: client)
         case .info(let job):
             info(job, requestID: id, client: client)
         case .get(let job):

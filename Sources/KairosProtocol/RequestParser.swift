@@ -26,6 +26,11 @@ public enum RequestParser {
         let operands = tokens.count - 2
         if tokens.tokenEquals(1, "SET") {
             guard operands >= 2 else { return nil }
+            if tokens.tokenEquals(3, "CRON") {
+                // The core plans the first run at the next occurrence after its clock.
+                guard case .recurring(let recurrence) = ScheduleClause.parseCron(tokens) else { return .malformed }
+                return .setRecurring(job: tokens.token(2, reusing: spare()), execution: 0, recurrence: recurrence)
+            }
             // K3: a timestamp that does not parse is an error, not the reference's 0.
             guard let execution = Timestamp.parse(tokens, from: 3) else { return .malformed }
             switch ScheduleClause.parse(tokens, anchor: execution) {

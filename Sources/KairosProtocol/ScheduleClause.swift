@@ -22,13 +22,34 @@ public enum ScheduleClause: Equatable, Sendable {
         return .none
     }
 
+    /// `SET <job> CRON "<expr>" [TZ <zone>] [RETRY ...]`: token 3 is `CRON`. The first run is
+    /// computed by the core from its clock (the parser has none).
+    public static func parseCron(_ tokens: TokenList) -> ScheduleClause {
+        guard tokens.count > 4 else { return .invalid }
+        let expression = String(decoding: tokens.token(4), as: UTF8.self)
+        var next = 5
+        var zone = "UTC"
+        if next < tokens.count, tokens.tokenEquals(next, "TZ") {
+            guard next + 1 < tokens.count else { return .invalid }
+            zone = String(decoding: tokens.token(next + 1), as: UTF8.self)
+            next += 2
+        }
+        guard let rule = CronRule(expression: expression, zone: zone) else { return .invalid }
+        return parseRetry(tokens, at: next, Recurrence(cron: rule))
+    }
+
     private static func parseEvery(_ tokens: TokenList, at start: Int, anchor: Int64) -> ScheduleClause {
         guard start + 1 < tokens.count,
               let interval = tokens.withToken(start + 1, { DurationText.parse($0) }),
               interval >= Recurrence.minimumInterval
         else { return .invalid }
-        var recurrence = Recurrence(interval: interval, anchor: anchor)
-        var next = start + 2
+        return parseRetry(tokens, at: start + 2, Recurrence(interval: interval, anchor: anchor))
+    }
+
+    /// `[RETRY <n> [<backoff>]]` at `start`, then the end of the line.
+    private static func parseRetry(_ tokens: TokenList, at start: Int, _ base: Recurrence) -> ScheduleClause {
+        var recurrence = base
+        var next = start
         if next < tokens.count {
             guard tokens.tokenEquals(next, "RETRY"), next + 1 < tokens.count,
                   let count = tokens.withToken(next + 1, { parseCount($0) })

@@ -80,7 +80,7 @@ public enum LogCodec {
         case .schedule(let id, let recurrence, let counters):
             out.append(EntryType.schedule.rawValue)
             try appendString(id, to: &out)
-            ScheduleCodec.appendFields(recurrence, counters, to: &out)
+            try ScheduleCodec.appendFields(recurrence, counters, to: &out)
         }
     }
 
@@ -122,7 +122,7 @@ public enum LogCodec {
         for item in items { try appendString(item, to: &out) }
     }
 
-    private static func appendString(_ bytes: Bytes, to out: inout [UInt8]) throws(LogEncodeError) {
+    static func appendString(_ bytes: Bytes, to out: inout [UInt8]) throws(LogEncodeError) {
         guard bytes.count <= maxStringLength else { throw .fieldTooLong(length: bytes.count) }
         appendUInt16(UInt16(bytes.count), to: &out)
         out.append(contentsOf: bytes)

@@ -148,3 +148,34 @@ import Testing
         #expect(try client.receive("a ERROR\nb ERROR\nc ERROR\nd ERROR\ne ERROR\n") == "a ERROR\nb ERROR\nc ERROR\nd ERROR\ne ERROR\n")
     }
 }
+
+/// CRON schedules against the real binary: planned from the server's clock in the given zone,
+/// kept across a restart, refused when invalid.
+@Suite struct CronJobTests {
+    @Test func cronJobIsPlannedInItsZoneAndSurvivesRestart() throws {
+        let directory = try ServerProcess.makeDirectory()
+        let before = RecurringJobTests.wallNs()
+        var planned = ""
+        do {
+            let server = try RecurringJobTests.server(directory)
+            let client = try TestClient(port: server.port)
+            try client.send("a SET nightly CRON \"30 2 * * *\" TZ Europe/Paris RETRY 1\nb SET bad CRON \"30 2 * *\"\nc SET bad CRON @daily TZ Nowhere/Else\n")
+            #expect(try client.receive("a OK\nb ERROR\nc ERROR\n") == "a OK\nb ERROR\nc ERROR\n")
+            planned = try RecurringJobTests.info(client, "nightly")
+            #expect(server.terminate() == 0)
+        }
+        let fields = planned.split(separator: " ")
+        let next = Int64(fields.count > 3 ? String(fields[3]) : "") ?? 0
+        // Within the next ~25 hours, at 02:30 Paris time = 00:30 or 01:30 UTC (DST), or the
+        // transition instant when 02:30 does not exist that night.
+        #expect(next > before && next - before <= 25 * 3600 * RecurringJobTests.second)
+        let utcMinute = (next / RecurringJobTests.second) % 86_400
+        #expect([1_800, 5_400, 3_600].contains(utcMinute))
+        #expect(planned.hasSuffix(#" cron="30 2 * * *"@Europe/Paris retry=1/10s last=none@0 runs=0 failures=0"# + "\n"))
+        let dump = try ServerProcess.runCLI(["dump", directory.appendingPathComponent("logfile").path]).stdout
+        #expect(dump.contains(#"SCHEDULE nightly cron="30 2 * * *"@Europe/Paris anchor=0 retry=1/10s"#))
+        let server = try RecurringJobTests.server(directory)
+        let client = try TestClient(port: server.port)
+        #expect(try RecurringJobTests.info(client, "nightly") == planned)
+    }
+}

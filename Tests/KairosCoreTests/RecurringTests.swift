@@ -135,4 +135,23 @@ import Testing
         #expect(h.core.recurring.keys.map { String(decoding: $0, as: UTF8.self) } == ["a"])
         #expect(h.ask("i", .info(job: b("a"))) == "i OK planned 130 every=0s retry=0/10s last=none@0 runs=3 failures=0\n")
     }
+
+    @Test func cronJobsStartAtTheNextOccurrenceAfterNowAndRetryNoLaterThanTheNextRegularRun() throws {
+        let s = Self.s
+        let h = Harness()
+        h.core.restore(.rule(id: b("r"), pattern: [], runner: shell))
+        let rule = try #require(CronRule(expression: "*/10 * * * *", zone: "UTC"))
+        h.now = 125 * s  // 00:02:05
+        #expect(h.ask("1", .setRecurring(job: b("c"), execution: 0, recurrence: Recurrence(cron: rule, retries: 3, backoff: 400 * s))) == "1 OK\n")
+        #expect(h.status("c") == "s OK planned \(600 * s)\n")
+        let run = h.tick(at: 600 * s)[0]
+        finish(h, run, success: false, at: 601 * s)
+        // First retry: 400 s after the failure, before the next regular run at 1200 s.
+        #expect(h.core.nextDueTime() == 1_001 * s)
+        let retry = h.tick(at: 1_001 * s)[0]
+        finish(h, retry, success: false, at: 1_002 * s)
+        // Second retry 800 s later would be 1802 s: capped at the regular 1200 s.
+        #expect(h.core.nextDueTime() == 1_200 * s)
+        #expect(h.ask("i", .info(job: b("c"))) == "i OK planned \(1_200 * s) cron=\"*/10 * * * *\"@UTC retry=3/6m40s last=failed@\(1_001 * s) runs=2 failures=2\n")
+    }
 }

@@ -76,4 +76,28 @@ struct RecurrenceParsingTests {
         let r = Recurrence(interval: 60 * Self.s, anchor: 0, retries: 5, backoff: 10 * Self.s)
         #expect((1...5).map { r.retryDelay(attempt: $0) / Self.s } == [10, 20, 40, 60, 60])
     }
+
+    @Test func cronForms() {
+        guard case .request(let request)? = parseLine("a SET c CRON \"0 2 * * *\" TZ Europe/Paris RETRY 2 1m\n"),
+              case .setRecurring(let job, _, let recurrence) = request.command
+        else { Issue.record("not a recurring SET"); return }
+        #expect(job == bytes("c"))
+        #expect(recurrence.cron?.expression == "0 2 * * *")
+        #expect(recurrence.cron?.zone == "Europe/Paris")
+        #expect(recurrence.retries == 2 && recurrence.backoff == 60 * Self.s)
+        guard case .request(let utc)? = parseLine("a SET c CRON @hourly\n"), case .setRecurring(_, _, let hourly) = utc.command
+        else { Issue.record("not a recurring SET"); return }
+        #expect(hourly.cron?.zone == "UTC")
+        // @hourly after 00:30 UTC is 01:00 UTC.
+        #expect(hourly.next(after: 1_774_744_200_000_000_000) == 1_774_746_000_000_000_000)
+    }
+
+    @Test(arguments: [
+        "a SET c CRON\n", "a SET c CRON \"0 2 * *\"\n", "a SET c CRON \"0 2 * * *\" TZ\n",
+        "a SET c CRON \"0 2 * * *\" TZ Mars/Olympus\n", "a SET c CRON \"0 2 * * *\" extra\n",
+        "a SET c CRON \"0 2 30 2 *\"\n", "a SET c CRON \"0 2 * * *\" RETRY\n",
+    ])
+    func invalidCron(_ line: String) {
+        #expect(parseLine(line) == request("a", .malformed))
+    }
 }

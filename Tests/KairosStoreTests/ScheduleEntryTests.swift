@@ -23,6 +23,19 @@ import Testing
         #expect(try LogDecoder.decode(payload: Array(expected[4...])) == Self.schedule)
         let fresh = LogEntry.schedule(id: b("k"), recurrence: Recurrence(interval: Self.s, anchor: -5), counters: RunCounters())
         #expect(try LogDecoder.decode(payload: Array(try LogCodec.encodeFrame(fresh)[4...])) == fresh)
+        let cron = LogEntry.schedule(
+            id: b("c"), recurrence: Recurrence(cron: try #require(CronRule(expression: "0 2 * * *", zone: "Europe/Paris")), retries: 1),
+            counters: RunCounters())
+        let cronFrame = try LogCodec.encodeFrame(cron)
+        #expect(Array(cronFrame[4..<9]) == [0x04, 0x00, 0x01, 0x63, 0x01])
+        #expect(try LogDecoder.decode(payload: Array(cronFrame[4...])) == cron)
+        // A zone unknown to this machine makes the entry undecodable (the job replays one-shot).
+        let unknownZone = Array(cronFrame[4...]).replacing(Array("Europe/Paris".utf8), with: Array("Europe/Pxris".utf8))
+        #expect(throws: LogDecodeError.invalidSchedule(offset: 4)) { try LogDecoder.decode(payload: unknownZone) }
+        var text: [UInt8] = []
+        DumpFormatter.appendText(cron, to: &text)
+        #expect(String(decoding: text, as: UTF8.self)
+            == #"SCHEDULE c cron="0 2 * * *"@Europe/Paris anchor=0 retry=1/10s last=none@0 runs=0 failures=0 attempt=0"#)
     }
 
     @Test func impossibleSchedulesAreUndecodable() throws {
