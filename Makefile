@@ -4,13 +4,15 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan test-asan fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
 # servers the integration tests start.
 PACKAGES := libssl-dev openssl libcurl4-openssl-dev libhiredis-dev librabbitmq-dev \
-	redis-server rabbitmq-server nginx-light python3 systemd libedit-dev wrk
+	redis-server rabbitmq-server nginx-light python3 systemd libedit-dev wrk python3-pip tzdata
+# croniter (PyPI) is the independent cron implementation the cron tests compare against (issue 15).
+CRONITER := croniter==7.0.0
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +41,8 @@ deps:
 	@# The telemetry tests' OTLP receiver decodes bodies with the official protobuf definitions.
 	@python3 -c "import opentelemetry.proto.collector.trace.v1.trace_service_pb2" 2>/dev/null || \
 		python3 -m pip install --quiet opentelemetry-proto
+	@python3 -c "import croniter" 2>/dev/null || python3 -m pip install --quiet $(CRONITER) \
+		|| python3 -m pip install --quiet --break-system-packages $(CRONITER)
 
 build: deps
 	$(SWIFT) build
@@ -59,6 +63,10 @@ test: deps
 
 test-unit: deps
 	$(SWIFT) test --skip IntegrationTests
+
+# The cron comparison with croniter at 100,000 cases instead of make test's 10,000.
+test-cron-large: deps
+	KAIROS_CRON_CASES=100000 $(SWIFT) test --filter CronOracleTests
 
 # The SPSC ring's two-thread stress test under the thread sanitizer.
 test-tsan: deps

@@ -48,7 +48,9 @@ let package = Package(
         // TLS over memory BIOs, shared by the reactor (server side) and the redis runner (client side).
         .target(name: "KairosTLS", dependencies: ["CKairos"], swiftSettings: strict),
         .target(name: "KairosSync", dependencies: ["KairosSystem"], swiftSettings: strict),
-        .target(name: "KairosProtocol", swiftSettings: strict),
+        // Cron expressions and their next occurrence in a time zone (issue 15); Foundation for TimeZone.
+        .target(name: "KairosCron", swiftSettings: strict),
+        .target(name: "KairosProtocol", dependencies: ["KairosCron"], swiftSettings: strict),
         .target(name: "KairosCore", dependencies: ["KairosProtocol", "KairosSync"], swiftSettings: strict),
         // The HTTP API's pure half: routing, JSON bodies, responses (K21). The reactor owns the sockets.
         .target(name: "KairosHTTP", dependencies: ["KairosProtocol"], swiftSettings: strict),
@@ -134,6 +136,7 @@ let package = Package(
         .testTarget(name: "KairosProtocolTests", dependencies: ["KairosProtocol"], swiftSettings: strict),
         .testTarget(name: "KairosHTTPTests", dependencies: ["KairosHTTP"], swiftSettings: strict),
         .testTarget(name: "KairosMetricsTests", dependencies: ["KairosMetrics", "KairosProtocol", "KairosSync"], swiftSettings: strict),
+        .testTarget(name: "KairosCronTests", dependencies: ["KairosCron"], exclude: ["cron_oracle.py"], swiftSettings: strict),
         .testTarget(name: "KairosCoreTests", dependencies: ["KairosCore", "KairosSystem"], swiftSettings: strict),
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),

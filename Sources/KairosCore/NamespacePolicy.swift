@@ -8,7 +8,7 @@ enum NamespacePolicy {
     /// always allowed and filter their records instead; STAT is always allowed.
     static func permits(_ command: Command, in namespace: Namespace) -> Bool {
         switch command {
-        case .set(let job, _), .get(let job), .remove(let job):
+        case .set(let job, _), .get(let job), .remove(let job), .setRecurring(let job, _, _), .info(let job):
             return namespace.allows(job)
         case .ruleSet(let rule, let pattern, _):
             // K5: a rule whose pattern left the namespace would capture other tenants' jobs.

@@ -6,8 +6,10 @@ extension SchedulerCore {
     func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
         generationCounter += 1
         let generation = generationCounter
-        let previous = jobs.slot(of: job).map { JobSnapshot(jobs[$0]) }
+        let previous = snapshot(of: job)
         put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
+        // A plain SET makes a recurring job one-shot again; its job entry says so on replay.
+        if !recurring.isEmpty { recurring[job] = nil }
         let sequence = append(.job(id: job, execution: execution, status: .planned))
         undo.append(sequence, .job(id: job, previous: previous))
         undo.noteSet(sequence: sequence, generation: generation)
@@ -25,7 +27,8 @@ extension SchedulerCore {
         guard let slot = jobs.slot(of: job) else {
             return answerNotFound(client, requestID, format: format)
         }
-        let previous = JobSnapshot(jobs.remove(slot))
+        var previous = JobSnapshot(jobs.remove(slot))
+        if !recurring.isEmpty { previous.recurring = recurring.removeValue(forKey: job) }
         let sequence = append(.jobRemoval(id: job))
         undo.append(sequence, .job(id: job, previous: previous))
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)

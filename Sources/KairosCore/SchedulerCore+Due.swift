@@ -8,6 +8,7 @@ extension SchedulerCore {
     /// A job whose SET is not durable yet waits.
     public func tick(now: Int64, unmatched: (Bytes) -> Void = { _ in }, _ emit: (Execution) -> Void) {
         advanceDurability(to: journal.progress.durableThrough)
+        clockSeen = max(clockSeen, now)
         let speculativeFrom = undo.firstSpeculativeGeneration
         while let top = due.peek, top.execution <= now {
             _ = due.popMin()
@@ -28,8 +29,9 @@ extension SchedulerCore {
                     ruleID: winner.id))
             } else {
                 stats.executionsTriggered.increment(RunnerSpec.kindNames.count)
-                jobs.setStatus(top.slot, .failed)
                 unmatched(record.id)
+                if finishRecurring(top.slot, success: false, now: now) { continue }
+                jobs.setStatus(top.slot, .failed)
                 journalFinished(record.id, execution: record.execution, status: .failed)
             }
         }
@@ -48,12 +50,15 @@ extension SchedulerCore {
 
     /// K8: applied only if the job exists with `outcome.generation` and is triggered; then it
     /// becomes executed/failed, journaled as a status 2/3 job entry (K9). No client waits on it.
-    public func applyOutcome(_ outcome: ExecutionOutcome) {
+    /// A recurring job is planned again instead (issue 15), relative to `now` (default: the
+    /// latest time `tick` or `handle` saw).
+    public func applyOutcome(_ outcome: ExecutionOutcome, now: Int64? = nil) {
         stats.executionOutcomes.increment(outcome.success ? 0 : 1)
         let status: JobStatus = outcome.success ? .executed : .failed
         if let slot = jobs.slot(of: outcome.jobID) {
             let record = jobs[slot]
             if record.generation == outcome.generation, record.status == .triggered {
+                if finishRecurring(slot, success: outcome.success, now: now ?? clockSeen) { return }
                 jobs.setStatus(slot, status)
                 journalFinished(record.id, execution: record.execution, status: status)
                 return

@@ -74,6 +74,10 @@ extension SchedulerCore {
         for id in lostFinishes.reversed() where journaled.insert(id).inserted {
             guard let slot = jobs.slot(of: id) else { continue }
             let record = jobs[slot]
+            if record.status == .planned, let job = recurring[id] {
+                journalRecurring(id, execution: record.execution, job)
+                continue
+            }
             guard record.status == .executed || record.status == .failed else { continue }
             journalFinished(id, execution: record.execution, status: record.status)
         }
@@ -86,5 +90,6 @@ extension SchedulerCore {
         } else if let slot = jobs.slot(of: id) {
             jobs.remove(slot)
         }
+        if previous?.recurring != nil || !recurring.isEmpty { recurring[id] = previous?.recurring }
     }
 }

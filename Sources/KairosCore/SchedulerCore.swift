@@ -20,6 +20,10 @@ public final class SchedulerCore {
     var undo = UndoLog()
     var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
+    /// Schedules of recurring jobs by id (issue 15); one-shot jobs have none.
+    var recurring: [Bytes: RecurringJob] = [:]
+    /// The latest wall time seen by `tick` or `handle`, for outcomes applied without one.
+    var clockSeen: Int64 = 0
 
     /// The last generation handed out; every SET and every restored job takes the next one.
     var generationCounter: UInt64 = 0
@@ -64,12 +68,18 @@ public final class SchedulerCore {
             generationCounter += 1
             let snapshot = JobSnapshot(execution: execution, generation: generationCounter, status: status)
             put(id, snapshot)
+            // A job entry makes the job one-shot; a schedule entry after it makes it recurring.
+            if !recurring.isEmpty { recurring[id] = nil }
         case .rule(let id, let pattern, let runner):
             rules.set(id, Rule(pattern: pattern, runner: runner))
         case .jobRemoval(let id):
             if let slot = jobs.slot(of: id) { jobs.remove(slot) }
+            if !recurring.isEmpty { recurring[id] = nil }
         case .ruleRemoval(let id):
             rules.remove(id)
+        case .schedule(let id, let recurrence, let counters):
+            // Without its job (a compacted log whose job entry was superseded) it means nothing.
+            if jobs.slot(of: id) != nil { recurring[id] = RecurringJob(recurrence: recurrence, counters: counters) }
         }
     }
 
@@ -81,6 +91,7 @@ public final class SchedulerCore {
         let client = envelope.client
         let command = envelope.request.command
         let format = envelope.format
+        clockSeen = max(clockSeen, now)
         if case .malformed = command {
             return answerError(client, id)
         }
@@ -92,6 +103,10 @@ public final class SchedulerCore {
         switch command {
         case .set(let job, let execution):
             set(job, execution: execution, requestID: id, client: client)
+        case .setRecurring(let job, let execution, let recurrence):
+            setRecurring(job, execution: execution, recurrence: recurrence, now: now, requestID: id, client: client)
+        case .info(let job):
+            info(job, requestID: id, client: client)
         case .get(let job):
             get(job, requestID: id, client: client, format: format)
         case .query(let prefix):
@@ -190,7 +205,7 @@ extension Command {
     /// recycled array), so it can be handed back once the request is answered.
     fileprivate var operand: Bytes? {
         switch self {
-        case .set(let job, _), .get(let job), .remove(let job): job
+        case .set(let job, _), .get(let job), .remove(let job), .setRecurring(let job, _, _), .info(let job): job
         case .query(let prefix), .queryRules(let prefix): prefix
         case .removeRule(let rule), .getRule(let rule): rule
         case .ruleSet, .listRules, .stat, .malformed: nil

@@ -5,6 +5,8 @@ struct JobSnapshot: Equatable {
     var execution: Int64
     var generation: UInt64
     var status: JobStatus
+    /// The job's schedule if it was recurring (issue 15).
+    var recurring: RecurringJob? = nil
 
     init(_ record: JobRecord) {
         execution = record.execution

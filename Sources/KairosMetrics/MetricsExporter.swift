@@ -74,8 +74,9 @@ public final class MetricsExporter {
 
         init(_ command: Command) {
             switch command {
-            case .set: self = .set
-            case .get: self = .get
+            // A recurring SET is a SET, INFO a read of one job, as far as counts go.
+            case .set, .setRecurring: self = .set
+            case .get, .info: self = .get
             case .query: self = .query
             case .remove: self = .remove
             case .removeRule: self = .removerule

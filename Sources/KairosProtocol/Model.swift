@@ -60,6 +60,12 @@ public enum RunnerSpec: Hashable, Sendable {
 /// One recognized instruction (SPEC §2.5), already validated as far as parsing can tell.
 public enum Command: Sendable, Equatable {
     case set(job: Bytes, execution: Int64)
+    /// `SET <job> <when> EVERY <duration> [RETRY <n> [<backoff>]]` or `SET <job> CRON ...`
+    /// (issue 15). Boxed: a schedule is far larger than the other payloads, and every request
+    /// crosses the reactor→core ring by value.
+    indirect case setRecurring(job: Bytes, execution: Int64, recurrence: Recurrence)
+    /// `INFO <job>`: status, next time, schedule and run counters on one line (issue 15).
+    case info(job: Bytes)
     case get(job: Bytes)
     case query(prefix: Bytes)
     case remove(job: Bytes)

@@ -26,9 +26,19 @@ public enum RequestParser {
         let operands = tokens.count - 2
         if tokens.tokenEquals(1, "SET") {
             guard operands >= 2 else { return nil }
+            if tokens.tokenEquals(3, "CRON") {
+                // The core plans the first run at the next occurrence after its clock.
+                guard case .recurring(let recurrence) = ScheduleClause.parseCron(tokens) else { return .malformed }
+                return .setRecurring(job: tokens.token(2, reusing: spare()), execution: 0, recurrence: recurrence)
+            }
             // K3: a timestamp that does not parse is an error, not the reference's 0.
             guard let execution = Timestamp.parse(tokens, from: 3) else { return .malformed }
-            return .set(job: tokens.token(2, reusing: spare()), execution: execution)
+            switch ScheduleClause.parse(tokens, anchor: execution) {
+            case .none: return .set(job: tokens.token(2, reusing: spare()), execution: execution)
+            case .recurring(let recurrence):
+                return .setRecurring(job: tokens.token(2, reusing: spare()), execution: execution, recurrence: recurrence)
+            case .invalid: return .malformed
+            }
         }
         if tokens.tokenEquals(1, "GET") {
             guard operands >= 1 else { return nil }
@@ -48,6 +58,9 @@ public enum RequestParser {
             // `RULE SET <rule-id> <pattern> <kind> K...`: anything short of that is ERROR.
             guard operands >= 3, let runner = RuleParser.parseRunner(tokens, kindIndex: 5) else { return .malformed }
             return .ruleSet(rule: tokens.token(3), pattern: tokens.token(4), runner: runner)
+        }
+        if tokens.tokenEquals(1, "INFO") {
+            return operands >= 1 ? .info(job: tokens.token(2, reusing: spare())) : .malformed
         }
         if tokens.tokenEquals(1, "LISTRULES") { return .listRules }
         if tokens.tokenEquals(1, "STAT") { return .stat }

@@ -135,7 +135,7 @@ final class CoreLoop {
             worked = true
         }
         runners.drainOutcomes { outcome in
-            core.applyOutcome(outcome)
+            core.applyOutcome(outcome, now: now)
             worked = true
         }
         // Publishing first also returns parked due jobs whose SET became durable to the heap.

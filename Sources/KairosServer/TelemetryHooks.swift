@@ -40,8 +40,8 @@ final class RequestTelemetry {
     /// nil for STAT (no span, SPEC §6) and for malformed requests, which are no command.
     static func kind(of command: Command) -> RequestKind? {
         switch command {
-        case .set: .set
-        case .get: .get
+        case .set, .setRecurring: .set
+        case .get, .info: .get
         case .query: .query
         case .remove: .remove
         case .removeRule: .removeRule

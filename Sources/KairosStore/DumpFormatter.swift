@@ -41,6 +41,19 @@ enum DumpFormatter {
         case .ruleRemoval(let id):
             ResponseEncoder.append("REMOVERULE ", to: &out)
             out.append(contentsOf: id)
+        case .schedule(let id, let recurrence, let counters):
+            // `SCHEDULE <id> every=<d> anchor=<ns> retry=<n>/<d> last=<outcome>@<ns> runs=<n>
+            // failures=<n> attempt=<n>` (issue 15; the reference has no such entry).
+            ResponseEncoder.append("SCHEDULE ", to: &out)
+            out.append(contentsOf: id)
+            let schedule = recurrence.cron.map { "cron=\"\($0.expression)\"@\($0.zone)" }
+                ?? "every=\(DurationText.format(recurrence.interval))"
+            ResponseEncoder.append(
+                " \(schedule) anchor=\(recurrence.anchor)"
+                    + " retry=\(recurrence.retries)/\(DurationText.format(recurrence.backoff))"
+                    + " last=\(counters.lastOutcome?.name ?? "none")@\(counters.lastAt)"
+                    + " runs=\(counters.runs) failures=\(counters.failures) attempt=\(counters.attempt)",
+                to: &out)
         }
     }
 
@@ -73,6 +86,21 @@ enum DumpFormatter {
             ResponseEncoder.append(#"{"type":"remove_rule","identifier":"#, to: &out)
             appendString(id, to: &out)
             out.append(UInt8(ascii: "}"))
+        case .schedule(let id, let recurrence, let counters):
+            ResponseEncoder.append(#"{"type":"schedule","identifier":"#, to: &out)
+            appendString(id, to: &out)
+            if let cron = recurrence.cron {
+                ResponseEncoder.append(#","cron":"#, to: &out)
+                appendString(Array(cron.expression.utf8), to: &out)
+                ResponseEncoder.append(#","timezone":"#, to: &out)
+                appendString(Array(cron.zone.utf8), to: &out)
+            }
+            ResponseEncoder.append(
+                #","every_ns":\#(recurrence.interval),"anchor":\#(recurrence.anchor),"retries":\#(recurrence.retries)"#
+                    + #","backoff_ns":\#(recurrence.backoff),"last_outcome":"\#(counters.lastOutcome?.name ?? "none")""#
+                    + #","last_at":\#(counters.lastAt),"runs":\#(counters.runs),"failures":\#(counters.failures)"#
+                    + #","attempt":\#(counters.attempt)}"#,
+                to: &out)
         }
     }
 

@@ -6,6 +6,9 @@ import KairosProtocol
 struct EntryKey: Hashable {
     enum Kind: UInt8 {
         case job, rule
+        /// A recurring job's schedule (issue 15): its own key, so that compaction keeps the
+        /// last job entry and the last schedule entry of a recurring job.
+        case schedule
     }
 
     let kind: Kind
@@ -15,6 +18,7 @@ struct EntryKey: Hashable {
         switch entry {
         case .job(let id, _, _), .jobRemoval(let id): self.init(kind: .job, id: id)
         case .rule(let id, _, _), .ruleRemoval(let id): self.init(kind: .rule, id: id)
+        case .schedule(let id, _, _): self.init(kind: .schedule, id: id)
         }
     }
 
@@ -28,7 +32,7 @@ extension LogEntry {
     /// Whether the entry deletes its key (its key is dropped when this is its last entry).
     var isRemoval: Bool {
         switch self {
-        case .job, .rule: false
+        case .job, .rule, .schedule: false
         case .jobRemoval, .ruleRemoval: true
         }
     }
@@ -51,6 +55,14 @@ struct Deduplicator {
             return
         }
         let key = EntryKey(entry)
+        switch entry {
+        case .job(let id, _, _), .jobRemoval(let id):
+            // A job entry or removal ends any schedule the job had (replay applies a schedule
+            // only after its job entry): earlier schedule entries of that id no longer count.
+            if !lastIndex.isEmpty { lastIndex.removeValue(forKey: EntryKey(kind: .schedule, id: id)) }
+        default:
+            break
+        }
         keys.append(key)
         removals.append(entry.isRemoval)
         lastIndex[key] = index

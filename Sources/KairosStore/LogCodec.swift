@@ -77,6 +77,10 @@ public enum LogCodec {
         case .ruleRemoval(let id):
             out.append(EntryType.ruleRemoval.rawValue)
             try appendString(id, to: &out)
+        case .schedule(let id, let recurrence, let counters):
+            out.append(EntryType.schedule.rawValue)
+            try appendString(id, to: &out)
+            try ScheduleCodec.appendFields(recurrence, counters, to: &out)
         }
     }
 
@@ -118,20 +122,20 @@ public enum LogCodec {
         for item in items { try appendString(item, to: &out) }
     }
 
-    private static func appendString(_ bytes: Bytes, to out: inout [UInt8]) throws(LogEncodeError) {
+    static func appendString(_ bytes: Bytes, to out: inout [UInt8]) throws(LogEncodeError) {
         guard bytes.count <= maxStringLength else { throw .fieldTooLong(length: bytes.count) }
         appendUInt16(UInt16(bytes.count), to: &out)
         out.append(contentsOf: bytes)
     }
 
     @inline(__always)
-    private static func appendUInt16(_ value: UInt16, to out: inout [UInt8]) {
+    static func appendUInt16(_ value: UInt16, to out: inout [UInt8]) {
         out.append(UInt8(truncatingIfNeeded: value >> 8))
         out.append(UInt8(truncatingIfNeeded: value))
     }
 
     @inline(__always)
-    private static func appendInt64(_ value: Int64, to out: inout [UInt8]) {
+    static func appendInt64(_ value: Int64, to out: inout [UInt8]) {
         let bits = UInt64(bitPattern: value)
         var shift = 56
         while shift >= 0 {
@@ -144,6 +148,9 @@ public enum LogCodec {
 /// The payload's first byte (SPEC §7.3).
 enum EntryType: UInt8 {
     case job = 0, rule = 1, jobRemoval = 2, ruleRemoval = 3
+    /// Kairos only (issue 15): a recurring job's schedule. The reference rejects the unknown
+    /// type byte and skips the frame (SPEC §7.5), so it sees the job entries alone: one-shot jobs.
+    case schedule = 4
 }
 
 /// The rule payload's runner discriminant (SPEC §7.3). Not `RunnerSpec`'s declaration order.

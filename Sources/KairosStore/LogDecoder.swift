@@ -11,6 +11,8 @@ public enum LogDecodeError: Error, Equatable, Sendable, CustomStringConvertible 
     case unknownEntryType(UInt8)
     case unknownStatus(UInt8)
     case unknownRunner(UInt8)
+    /// A schedule entry (issue 15) with an unknown kind or an impossible value.
+    case invalidSchedule(offset: Int)
     /// Bytes remain after the entry's last field.
     case trailingBytes(count: Int)
 
@@ -20,6 +22,7 @@ public enum LogDecodeError: Error, Equatable, Sendable, CustomStringConvertible 
         case .unknownEntryType(let byte): "unknown entry type \(byte)"
         case .unknownStatus(let byte): "unknown status \(byte)"
         case .unknownRunner(let byte): "unknown runner \(byte)"
+        case .invalidSchedule(let offset): "invalid schedule at payload offset \(offset)"
         case .trailingBytes(let count): "\(count) bytes left after the entry"
         }
     }
@@ -48,7 +51,7 @@ public enum LogDecoder {
 /// A bounds-checked big-endian cursor over one payload.
 struct PayloadReader {
     private let base: UnsafeRawBufferPointer
-    private var offset = 0
+    private(set) var offset = 0
 
     init(_ base: UnsafeRawBufferPointer) { self.base = base }
 
@@ -72,6 +75,10 @@ struct PayloadReader {
             return .jobRemoval(id: try readString())
         case .ruleRemoval:
             return .ruleRemoval(id: try readString())
+        case .schedule:
+            let id = try readString()
+            let (recurrence, counters) = try ScheduleCodec.readFields(&self)
+            return .schedule(id: id, recurrence: recurrence, counters: counters)
         }
     }
 

@@ -92,7 +92,7 @@ import Testing
     @Test func strictDecodingRejectsMalformedPayloads() {
         let cases: [([UInt8], LogDecodeError)] = [
             ([], .truncated(offset: 0)),
-            ([0x04, 0x00, 0x00], .unknownEntryType(4)),
+            ([0x05, 0x00, 0x00], .unknownEntryType(5)),
             (hex("00 00 01 6a 00 00 00 00 00 00 00 00 04"), .unknownStatus(4)),
             (hex("01 00 01 72 00 00 06"), .unknownRunner(6)),
             (hex("02 00 01 6a 00"), .trailingBytes(count: 1)),

@@ -108,13 +108,17 @@ private struct CapturingHandler: LogHandler {
 struct TableState: Equatable, CustomStringConvertible {
     var jobs: [Bytes: LogEntry] = [:]
     var rules: [Bytes: LogEntry] = [:]
+    /// Recurring jobs' schedules (issue 15), with the core's replay rules: a job entry or removal
+    /// clears the schedule, a schedule counts only for an existing job.
+    var schedules: [Bytes: LogEntry] = [:]
 
     mutating func apply(_ entry: LogEntry) {
         switch entry {
-        case .job(let id, _, _): jobs[id] = entry
+        case .job(let id, _, _): jobs[id] = entry; schedules[id] = nil
         case .rule(let id, _, _): rules[id] = entry
-        case .jobRemoval(let id): jobs[id] = nil
+        case .jobRemoval(let id): jobs[id] = nil; schedules[id] = nil
         case .ruleRemoval(let id): rules[id] = nil
+        case .schedule(let id, _, _): if jobs[id] != nil { schedules[id] = entry }
         }
     }
 

@@ -67,14 +67,30 @@ enum HTTPBytes {
 }
 
 extension ServerProcess {
-    /// A server with the HTTP API on a free port; `http` is extra `[http]` keys.
+    /// A server with the HTTP API on a free port; `http` is extra `[http]` keys. Ready means both
+    /// listeners accept. A port found free can be taken by a parallel test's server before this
+    /// one binds it (the server then exits 1, possibly after its line port accepted a probe), so
+    /// the start is retried on new ports.
     static func withHTTP(http: String = "", controller: String = "", directory: URL? = nil, extraConfig: String = "")
         throws -> (server: ServerProcess, httpPort: UInt16)
     {
-        let httpPort = try freePort()
-        let server = try ServerProcess(
-            extraConfig: "[http]\nlisten = \"127.0.0.1:\(httpPort)\"\n\(http)\n\(extraConfig)", controller: controller,
-            directory: directory)
-        return (server, httpPort)
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            let httpPort = try freePort()
+            do {
+                let server = try ServerProcess(
+                    extraConfig: "[http]\nlisten = \"127.0.0.1:\(httpPort)\"\n\(http)\n\(extraConfig)", controller: controller,
+                    directory: directory)
+                let accepting = eventually(timeout: 10) {
+                    server.process.isRunning && (try? TestClient(port: httpPort, timeout: 1)) != nil
+                }
+                if accepting { return (server, httpPort) }
+                server.stop()
+                lastError = Failure(description: "HTTP listener on \(httpPort) never accepted: \(server.stderr)")
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
     }
 }
