@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan bench bench-quick bench-micro clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, and the real peer servers the integration tests start.
@@ -41,10 +41,20 @@ test-unit: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter KairosSyncTests
 
-bench: deps
+# make bench also needs redis-benchmark (redis-tools, the cross-check) and valgrind
+# (alloc-count.sh); make test does not, so they are not in PACKAGES.
+BENCH_PACKAGES := redis-tools valgrind util-linux
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+bench: bench-deps
 	Benchmarks/run-bench.sh
 
-bench-quick: deps
+bench-quick: bench-deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh
 
 # Opt-in micro-benchmarks: a nested package, so ordinary builds never resolve package-benchmark.

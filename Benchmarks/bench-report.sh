@@ -280,6 +280,15 @@ write_report() {
         sed -E "s#DIR/#<server dir>/#; s#$WORK/##g" <<<"${PROFILES[$profile]}"
         echo '```'
     done
+    if [[ -n ${PLACEMENT_OUTPUT:-} ]]; then
+        echo
+        echo "## B2 per CPU placement (Benchmarks/b2-placement.sh, this run)"
+        echo
+        echo "The c=1 round trip of each server with the client and the server's threads pinned with taskset;"
+        echo "see \"B2: why two tools disagreed\" below for what the rows mean."
+        echo
+        echo "$PLACEMENT_OUTPUT"
+    fi
     if [[ -n ${ALLOC_OUTPUT:-} ]]; then
         echo
         echo "## Allocations per request (Benchmarks/alloc-count.sh, this run)"

@@ -9,6 +9,7 @@
 #   BENCH_SKIP_BUILD=1  use the release binaries already in .build/release
 #   KAIROS_BIN=PATH  the kairos binary to measure (default .build/release/kairos)
 #   BENCH_ALLOC=0|1  run Benchmarks/alloc-count.sh at the end (default: 1, 0 with BENCH_QUICK=1)
+#   BENCH_PLACEMENT=0|1  run Benchmarks/b2-placement.sh (B2 per CPU placement; same defaults)
 #
 # Every server listens on 127.0.0.1 on a free port with a directory of its own; its PID is
 # recorded and the EXIT trap stops every recorded PID. What a server cannot report yet is
@@ -231,7 +232,7 @@ if [[ $QUICK == 1 ]]; then
     B3_SIZES=(10000)
     B5_CONNS=(1 64)
     RB_REQUESTS=1000000 RB2_REQUESTS=20000
-    ALLOC=${BENCH_ALLOC:-0}
+    ALLOC=${BENCH_ALLOC:-0} PLACEMENT=${BENCH_PLACEMENT:-0}
 else
     WARM=2 DUR=10 SHORT=5 STATDUR=3 TLS_CONNS=10000 B6_JOBS=1000000 B7_BURST=10000 B7_STREAM=10000
     # The most connections both processes can hold: the hard descriptor limit less what each
@@ -240,7 +241,7 @@ else
     B5_CONNS=(1 16 64)
     # About 3 s per redis-benchmark test at B1's rate, and 5 s at B2's.
     RB_REQUESTS=3000000 RB2_REQUESTS=100000
-    ALLOC=${BENCH_ALLOC:-1}
+    ALLOC=${BENCH_ALLOC:-1} PLACEMENT=${BENCH_PLACEMENT:-1}
 fi
 
 run_b1_b2() {
@@ -517,6 +518,7 @@ run_alloc_count() {
     ALLOC_OUTPUT=$(cat "$WORK/alloc.txt")
 }
 ALLOC_OUTPUT=""
+PLACEMENT_OUTPUT=""
 
 source "$ROOT/Benchmarks/bench-report.sh"
 
@@ -553,6 +555,12 @@ main() {
     log "kairos: B7"
     run_b7
     LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
+    if [[ $PLACEMENT == 1 ]]; then
+        log "B2 per CPU placement (Benchmarks/b2-placement.sh)"
+        COMMANDS+=("Benchmarks/b2-placement.sh")
+        PLACEMENT_OUTPUT=$(KAIROS_BIN="$KAIROS" timeout 600 "$ROOT/Benchmarks/b2-placement.sh" 2>&1) ||
+            PLACEMENT_OUTPUT="b2-placement.sh failed: $(tail -1 <<<"$PLACEMENT_OUTPUT")"
+    fi
     if [[ $ALLOC == 1 ]]; then
         log "allocations per request (Benchmarks/alloc-count.sh)"
         run_alloc_count
