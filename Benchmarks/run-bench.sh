@@ -512,8 +512,8 @@ run_alloc_count() {
         na alloc.max "alloc-count.sh exit $status: $(tail -1 "$WORK/alloc.err" | tr -d '|')"
         return 0
     fi
-    R[alloc.max]=$(awk 'NF >= 7 && $NF ~ /^[0-9.]+$/ { if ($NF > m) m = $NF; n++ } END { if (n) printf "%.4f", m }' "$WORK/alloc.txt")
-    R[alloc.cases]=$(awk 'NF >= 7 && $NF ~ /^[0-9.]+$/ { n++ } END { print n + 0 }' "$WORK/alloc.txt")
+    R[alloc.max]=$(awk 'NF >= 7 && $NF ~ /^-?[0-9.]+$/ { v = $NF + 0; if (v < 0) v = -v; if (v > m) m = v; n++ } END { if (n) printf "%.4f", m }' "$WORK/alloc.txt")
+    R[alloc.cases]=$(awk 'NF >= 7 && $NF ~ /^-?[0-9.]+$/ { n++ } END { print n + 0 }' "$WORK/alloc.txt")
     [[ -n ${R[alloc.max]} ]] || na alloc.max "no figures in alloc-count.sh's output"
     ALLOC_OUTPUT=$(cat "$WORK/alloc.txt")
 }
