@@ -249,6 +249,9 @@ final class LoadWorker: @unchecked Sendable {
             budget = min(budget, allowed > issued ? Int(allowed - issued) : 0)
         }
         guard budget > 0 else { return }
+        // `now` was read when the connection became readable, before its replies were read and
+        // recorded: a fresh reading keeps that client-side work out of the next request's latency.
+        let sentAt = Clock.monotonicNanoseconds()
         let nowWall = settings.dueTime.needsWallClock ? Clock.wallNanoseconds() : startWall
         let timestamp = settings.dueTime.timestamp(startWall: startWall, nowWall: nowWall)
         var queued = 0
@@ -264,7 +267,7 @@ final class LoadWorker: @unchecked Sendable {
                 operation = settings.mix.pick(connection.random.next())
                 key = Int(connection.random.next() % UInt64(settings.keys))
             }
-            connection.queue(operation, key: key, timestamp: timestamp, encoder: pool.encoder, now: now)
+            connection.queue(operation, key: key, timestamp: timestamp, encoder: pool.encoder, now: sentAt)
             queued += 1
         }
         issued += UInt64(queued)
