@@ -181,7 +181,7 @@ write_report() {
     echo
     echo "## Matrix"
     echo
-    echo "| Row | Measure | Kairos | Redis | Kairos ÷ Redis | Target |"
+    echo "| Row | Measure | Kairos (line protocol) | Redis (RESP) | Kairos ÷ Redis | Target |"
     echo "|---|---|---|---|---|---|"
     row B1 "c=50 p=16, 80% SET / 20% GET: throughput" rate B1.kairos.throughput_rps B1.redis.throughput_rps "≥ 1.3× Redis"
     row B1 "… latency p50" us B1.kairos.latency_p50_ns B1.redis.latency_p50_ns ""
