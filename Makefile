@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -85,7 +85,17 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz.sh
 
-bench: deps bench-http-deps
+# make bench also needs redis-benchmark (redis-tools, the cross-check) and valgrind
+# (alloc-count.sh); make test does not, so they are not in PACKAGES.
+BENCH_PACKAGES := redis-tools valgrind util-linux
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+bench: bench-deps bench-http-deps
 	Benchmarks/run-bench.sh
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
@@ -104,7 +114,7 @@ bench-http-deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
 	fi
 
-bench-quick: deps
+bench-quick: bench-deps
 	BENCH_QUICK=1 Benchmarks/run-bench.sh
 
 # Opt-in micro-benchmarks: a nested package, so ordinary builds never resolve package-benchmark.

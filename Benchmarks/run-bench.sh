@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# `make bench`: the B1-B7 matrix of issue 5. Kairos and Redis are measured one after the other
-# by the same client (kairos-loadgen), and the figures go to BENCHMARKS.md at the repo root.
+# `make bench`: the B1-B7 matrix of issue 5. Kairos and Redis are measured row by row, one after
+# the other, by the same client (kairos-loadgen; Redis in RESP, as its own clients speak it), with
+# redis-benchmark as a cross-check of the Redis figure, and the figures go to BENCHMARKS.md.
 #
 #   BENCH_QUICK=1   reduced matrix (under 2 minutes once built)
 #   BENCH_OUT=PATH  report path (default BENCHMARKS.md)
 #   BENCH_KEEP=1    keep the work directory (configs, server logs, loadgen JSON)
 #   BENCH_SKIP_BUILD=1  use the release binaries already in .build/release
 #   KAIROS_BIN=PATH  the kairos binary to measure (default .build/release/kairos)
+#   BENCH_ALLOC=0|1  run Benchmarks/alloc-count.sh at the end (default: 1, 0 with BENCH_QUICK=1)
+#   BENCH_PLACEMENT=0|1  run Benchmarks/b2-placement.sh (B2 per CPU placement; same defaults)
 #
 # Every server listens on 127.0.0.1 on a free port with a directory of its own; its PID is
 # recorded and the EXIT trap stops every recorded PID. What a server cannot report yet is
@@ -115,6 +118,22 @@ na() { R[$1]="n/a (${2//|//})"; }
 
 rss_bytes() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status" 2>/dev/null || true; }
 
+# utime + stime of a process in clock ticks: fields 14 and 15 of /proc/PID/stat, counted after
+# the last ')' because the name in parentheses may hold spaces.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# The server-CPU figures of a load run (kairos-loadgen --server-pid): CPU-seconds per million
+# requests, share of one core, and the per-thread split.
+take_cpu() {
+    local key=$1 name=$2 f
+    for f in server_cpu_s_per_million server_cpu_percent server_threads; do take "$key.$f" "$name" "$f"; done
+}
+na_cpu() {
+    local f
+    for f in server_cpu_s_per_million server_cpu_percent server_threads; do na "$1.$f" "$2"; done
+}
+
 # MARK: servers
 
 # Profiles: memory, tls, fsync (durable, fsync per ack), nofsync, bulk (B6: durable files, no
@@ -211,26 +230,122 @@ stop_server() { stop_pid "$SERVER_PID"; }
 if [[ $QUICK == 1 ]]; then
     WARM=1 DUR=3 SHORT=2 STATDUR=1 TLS_CONNS=2000 B6_JOBS=100000 B7_BURST=2000 B7_STREAM=2000
     B3_SIZES=(10000)
-    B5_CONNS=(64)
+    B5_CONNS=(1 64)
+    RB_REQUESTS=500000 RB2_REQUESTS=20000 RB_LOADGEN_S=1
+    ALLOC=${BENCH_ALLOC:-0} PLACEMENT=${BENCH_PLACEMENT:-0}
 else
     WARM=2 DUR=10 SHORT=5 STATDUR=3 TLS_CONNS=10000 B6_JOBS=1000000 B7_BURST=10000 B7_STREAM=10000
     # The most connections both processes can hold: the hard descriptor limit less what each
-    # process needs besides (listener, epoll, eventfds, log files, the STAT connection).
-    B3_SIZES=(10000 $(($(ulimit -Hn) - 40)))
+    # process needs besides. Kairos keeps 64 descriptors in reserve and refuses connections past
+    # the limit minus that (K23, ConnectionLimit.reserve); one more is the STAT connection.
+    B3_SIZES=(10000 $(($(ulimit -Hn) - 70)))
     B5_CONNS=(1 16 64)
+    # About 1-2 s per redis-benchmark test at B1's rate (three pairs), and 5 s at B2's.
+    RB_REQUESTS=1500000 RB2_REQUESTS=100000 RB_LOADGEN_S=2
+    ALLOC=${BENCH_ALLOC:-1} PLACEMENT=${BENCH_PLACEMENT:-1}
 fi
 
 run_b1_b2() {
     local kind=$1 f
     if launch "$kind" "$kind-memory" memory; then
-        loadgen "B1-$kind" --protocol "$kind" --port "$SERVER_PORT" -c 50 -p 16 -d "$DUR" --warmup "$WARM" --mix set=80,get=20
+        loadgen "B1-$kind" --protocol "$kind" --port "$SERVER_PORT" -c 50 -p 16 -d "$DUR" --warmup "$WARM" --mix set=80,get=20 \
+            --server-pid "$SERVER_PID"
         for f in throughput_rps latency_p50_ns latency_p99_ns client_cpu_percent; do take "B1.$kind.$f" "B1-$kind" "$f"; done
-        loadgen "B2-$kind" --protocol "$kind" --port "$SERVER_PORT" -c 1 -p 1 -d "$SHORT" --warmup 1 --mix set=100
-        for f in throughput_rps latency_p50_ns latency_p99_ns; do take "B2.$kind.$f" "B2-$kind" "$f"; done
+        take_cpu "B1.$kind" "B1-$kind"
+        if [[ $kind == redis ]]; then redis_benchmark_b1; fi
+        loadgen "B2-$kind" --protocol "$kind" --port "$SERVER_PORT" -c 1 -p 1 -d "$SHORT" --warmup 1 --mix set=100 \
+            --server-pid "$SERVER_PID"
+        for f in throughput_rps latency_p50_ns latency_p99_ns latency_p999_ns client_cpu_percent; do take "B2.$kind.$f" "B2-$kind" "$f"; done
+        take_cpu "B2.$kind" "B2-$kind"
+        if [[ $kind == redis ]]; then redis_benchmark_b2; fi
         stop_server
     else
         for f in throughput_rps latency_p50_ns latency_p99_ns client_cpu_percent; do na "B1.$kind.$f" "$SERVER_REASON"; done
-        for f in throughput_rps latency_p50_ns latency_p99_ns; do na "B2.$kind.$f" "$SERVER_REASON"; done
+        for f in throughput_rps latency_p50_ns latency_p99_ns latency_p999_ns client_cpu_percent; do na "B2.$kind.$f" "$SERVER_REASON"; done
+        na_cpu "B1.$kind" "$SERVER_REASON"
+        na_cpu "B2.$kind" "$SERVER_REASON"
+    fi
+    return 0
+}
+
+# One redis-benchmark test against the running Redis; sets RB_RPS, RB_P50_NS, RB_P99_NS and
+# RB_CPU_S_PER_MILLION (server utime + stime around the run, which includes its 50 connects),
+# or RB_REASON. Its CSV line: "SET","rps","avg_ms","min_ms","p50_ms","p95_ms","p99_ms","max_ms".
+redis_benchmark() {
+    local name=$1 before after line status=0
+    shift
+    COMMANDS+=("redis-benchmark -h 127.0.0.1 -p PORT $*")
+    RB_RPS="" RB_P50_NS="" RB_P99_NS="" RB_CPU_S_PER_MILLION="" RB_REASON=""
+    before=$(cpu_ticks "$SERVER_PID")
+    timeout 300 redis-benchmark -h 127.0.0.1 -p "$SERVER_PORT" "$@" --csv >"$WORK/$name.csv" 2>"$WORK/$name.err" || status=$?
+    after=$(cpu_ticks "$SERVER_PID")
+    line=$(grep -v '^"test"' "$WORK/$name.csv" 2>/dev/null | tail -1 | tr -d '"' || true)
+    IFS=, read -r _ RB_RPS _ _ RB_P50_NS _ RB_P99_NS _ <<<"$line"
+    if [[ $status != 0 ]] || ! is_num "${RB_RPS:-}"; then
+        RB_REASON="redis-benchmark exit $status: $(tail -1 "$WORK/$name.err" 2>/dev/null | tr -d '|')"
+        log "$name: $RB_REASON"
+        return 1
+    fi
+    RB_P50_NS=$(awk -v v="$RB_P50_NS" 'BEGIN { printf "%.0f", v * 1e6 }')
+    RB_P99_NS=$(awk -v v="$RB_P99_NS" 'BEGIN { printf "%.0f", v * 1e6 }')
+    local requests
+    requests=$(sed -n 's/.*-n \([0-9]*\).*/\1/p' <<<" $* ")
+    if is_num "${before:-}" && is_num "${after:-}" && [[ -n $requests ]]; then
+        RB_CPU_S_PER_MILLION=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
+            'BEGIN { printf "%.4f", t / hz / (n / 1e6) }')
+    fi
+    return 0
+}
+
+# The B1 shape with redis-benchmark: SET and GET as two tests (it runs one command per test),
+# combined 80/20 as the time the mix takes: 1 / (0.8 / set + 0.2 / get). -d 19 and -r 10000:
+# the loadgen's values are 19-digit timestamps over 10,000 keys. Three alternating pairs of a
+# short loadgen run and the two redis-benchmark tests, compared by their medians: on a machine
+# shared with other work a single pair, seconds apart, compares the load more than the tools.
+redis_benchmark_b1() {
+    local pair set get blend loadgens=() blends=() cpus=() ratios=()
+    for pair in 1 2 3; do
+        loadgen "RB1-loadgen-$pair" --protocol redis --port "$SERVER_PORT" -c 50 -p 16 -d "$RB_LOADGEN_S" --warmup 1 \
+            --mix set=80,get=20 --server-pid "$SERVER_PID"
+        take RB1.loadgen "RB1-loadgen-$pair" throughput_rps
+        set="" get=""
+        if redis_benchmark "rb-b1-set-$pair" -c 50 -P 16 -t set -n "$RB_REQUESTS" -r 10000 -d 19; then
+            set=$RB_RPS R[RB1.set_cpu]=$RB_CPU_S_PER_MILLION
+        else
+            na RB1.blend_rps "$RB_REASON"
+            return 0
+        fi
+        if redis_benchmark "rb-b1-get-$pair" -c 50 -P 16 -t get -n "$RB_REQUESTS" -r 10000 -d 19; then
+            get=$RB_RPS R[RB1.get_cpu]=$RB_CPU_S_PER_MILLION
+        else
+            na RB1.blend_rps "$RB_REASON"
+            return 0
+        fi
+        is_num "${R[RB1.loadgen]}" || { na RB1.blend_rps "loadgen: ${R[RB1.loadgen]}"; return 0; }
+        blend=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.1f", 1 / (0.8 / s + 0.2 / g) }')
+        loadgens+=("${R[RB1.loadgen]}")
+        blends+=("$blend")
+        ratios+=("$(awk -v l="${R[RB1.loadgen]}" -v b="$blend" 'BEGIN { printf "%.2f", l / b }')")
+        R[RB1.set_rps_$pair]=$set R[RB1.get_rps_$pair]=$get
+        is_num "${R[RB1.set_cpu]:-}" && is_num "${R[RB1.get_cpu]:-}" &&
+            cpus+=("$(awk -v s="${R[RB1.set_cpu]}" -v g="${R[RB1.get_cpu]}" 'BEGIN { printf "%.4f", 0.8 * s + 0.2 * g }')")
+    done
+    R[RB1.loadgen_rps]=$(median "${loadgens[@]}")
+    R[RB1.blend_rps]=$(median "${blends[@]}")
+    ((${#cpus[@]} > 0)) && R[RB1.blend_cpu]=$(median "${cpus[@]}")
+    R[RB1.pairs]="$(IFS=/; echo "${loadgens[*]%.*}") loadgen, $(IFS=/; echo "${blends[*]%.*}") redis-benchmark (ratios ${ratios[*]})"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# B2's shape with redis-benchmark: one connection, one request at a time.
+redis_benchmark_b2() {
+    if redis_benchmark rb-b2 -c 1 -P 1 -t set -n "$RB2_REQUESTS" -r 10000 -d 19; then
+        R[RB2.rps]=$RB_RPS R[RB2.p50_ns]=$RB_P50_NS R[RB2.p99_ns]=$RB_P99_NS R[RB2.cpu]=$RB_CPU_S_PER_MILLION
+    else
+        na RB2.rps "$RB_REASON"
+        na RB2.p50_ns "$RB_REASON"
+        na RB2.p99_ns "$RB_REASON"
     fi
 }
 
@@ -253,11 +368,13 @@ run_b4() {
     local kind=$1 f
     if launch "$kind" "$kind-tls" tls; then
         loadgen "B4-$kind" --protocol "$kind" --port "$SERVER_PORT" --tls -c 50 -p 16 -d "$DUR" --warmup "$WARM" \
-            --mix set=80,get=20
-        for f in throughput_rps latency_p99_ns client_cpu_percent; do take "B4.$kind.$f" "B4-$kind" "$f"; done
+            --mix set=80,get=20 --server-pid "$SERVER_PID"
+        for f in throughput_rps latency_p50_ns latency_p99_ns client_cpu_percent; do take "B4.$kind.$f" "B4-$kind" "$f"; done
+        take_cpu "B4.$kind" "B4-$kind"
         stop_server
     else
-        for f in throughput_rps latency_p99_ns client_cpu_percent; do na "B4.$kind.$f" "$SERVER_REASON"; done
+        for f in throughput_rps latency_p50_ns latency_p99_ns client_cpu_percent; do na "B4.$kind.$f" "$SERVER_REASON"; done
+        na_cpu "B4.$kind" "$SERVER_REASON"
     fi
     if launch "$kind" "$kind-tls-idle" tls; then
         loadgen "B4h-$kind" --protocol "$kind" --port "$SERVER_PORT" --tls --connect-only -c "$TLS_CONNS" -d "$STATDUR" \
@@ -274,13 +391,16 @@ run_b5() {
     local kind=$1 c f
     if launch "$kind" "$kind-fsync" fsync; then
         for c in "${B5_CONNS[@]}"; do
-            loadgen "B5-$kind-$c" --protocol "$kind" --port "$SERVER_PORT" -c "$c" -p 1 -d "$SHORT" --warmup 1 --mix set=100
+            loadgen "B5-$kind-$c" --protocol "$kind" --port "$SERVER_PORT" -c "$c" -p 1 -d "$SHORT" --warmup 1 --mix set=100 \
+                --server-pid "$SERVER_PID"
             for f in throughput_rps latency_p50_ns latency_p99_ns; do take "B5.$c.$kind.$f" "B5-$kind-$c" "$f"; done
+            take_cpu "B5.$c.$kind" "B5-$kind-$c"
         done
         stop_server
     else
         for c in "${B5_CONNS[@]}"; do
             for f in throughput_rps latency_p50_ns latency_p99_ns; do na "B5.$c.$kind.$f" "$SERVER_REASON"; done
+            na_cpu "B5.$c.$kind" "$SERVER_REASON"
         done
     fi
     [[ $QUICK == 1 ]] && return 0
@@ -399,6 +519,24 @@ measure_fsync() {
     fi
 }
 
+# Benchmarks/alloc-count.sh on the binaries just measured; the largest allocations per extra
+# request over its cases goes into the table, its whole output into the report.
+run_alloc_count() {
+    local status=0
+    COMMANDS+=("Benchmarks/alloc-count.sh")
+    timeout 900 "$ROOT/Benchmarks/alloc-count.sh" >"$WORK/alloc.txt" 2>"$WORK/alloc.err" || status=$?
+    if [[ $status != 0 ]]; then
+        na alloc.max "alloc-count.sh exit $status: $(tail -1 "$WORK/alloc.err" | tr -d '|')"
+        return 0
+    fi
+    R[alloc.max]=$(awk 'NF >= 7 && $NF ~ /^-?[0-9.]+$/ { v = $NF + 0; if (v < 0) v = -v; if (v > m) m = v; n++ } END { if (n) printf "%.4f", m }' "$WORK/alloc.txt")
+    R[alloc.cases]=$(awk 'NF >= 7 && $NF ~ /^-?[0-9.]+$/ { n++ } END { print n + 0 }' "$WORK/alloc.txt")
+    [[ -n ${R[alloc.max]} ]] || na alloc.max "no figures in alloc-count.sh's output"
+    ALLOC_OUTPUT=$(cat "$WORK/alloc.txt")
+}
+ALLOC_OUTPUT=""
+PLACEMENT_OUTPUT=""
+
 source "$ROOT/Benchmarks/bench-report.sh"
 
 # MARK: main
@@ -421,21 +559,31 @@ main() {
     "$LOADGEN" --self-test >/dev/null || { log "kairos-loadgen --self-test failed"; exit 1; }
     measure_fsync
 
-    local kind
-    for kind in kairos redis; do
-        log "$kind: B1/B2"
-        run_b1_b2 "$kind"
-        log "$kind: B3"
-        run_b3 "$kind"
-        log "$kind: B4"
-        run_b4 "$kind"
-        log "$kind: B5"
-        run_b5 "$kind"
-        log "$kind: B6"
-        run_b6 "$kind"
+    # Row by row, Kairos then Redis, so that the two figures of a row are taken minutes apart at
+    # most (the machine's load drifts over a run).
+    local kind row
+    LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+    for row in b1_b2 b3 b4 b5 b6; do
+        for kind in kairos redis; do
+            log "$kind: ${row^^}"
+            "run_$row" "$kind"
+        done
     done
     log "kairos: B7"
     run_b7
+    LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
+    if [[ $PLACEMENT == 1 ]]; then
+        log "B2 per CPU placement (Benchmarks/b2-placement.sh)"
+        COMMANDS+=("Benchmarks/b2-placement.sh")
+        PLACEMENT_OUTPUT=$(KAIROS_BIN="$KAIROS" timeout 600 "$ROOT/Benchmarks/b2-placement.sh" 2>&1) ||
+            PLACEMENT_OUTPUT="b2-placement.sh failed: $(tail -1 <<<"$PLACEMENT_OUTPUT")"
+    fi
+    if [[ $ALLOC == 1 ]]; then
+        log "allocations per request (Benchmarks/alloc-count.sh)"
+        run_alloc_count
+    else
+        na alloc.max "not run (BENCH_ALLOC=0; the quick variant skips it)"
+    fi
     write_report >"$OUT"
     log "wrote $OUT in $(($(date +%s) - STARTED_AT)) s"
 }

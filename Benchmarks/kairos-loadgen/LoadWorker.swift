@@ -21,6 +21,8 @@ struct LoadSettings: Sendable {
     /// When set, SET each key 0..<fill exactly once and stop (no warm-up, no duration).
     let fill: Int?
     let preludes: [String]
+    /// The server's PID: its CPU time is sampled at the edges of the measured window.
+    let serverPID: Int?
 }
 
 /// What the workers share: a start barrier, the fill cursor, an abort flag, CPU snapshots.
@@ -56,6 +58,9 @@ final class LoadWorker: @unchecked Sendable {
     /// Process CPU time at the start and end of the measured window (worker 0 only).
     private(set) var cpuAtMeasureStart: Int64 = 0
     private(set) var cpuAtMeasureEnd: Int64 = 0
+    /// The server's CPU time at the same two instants (worker 0 only, with `--server-pid`).
+    private(set) var serverAtMeasureStart: ServerCPU?
+    private(set) var serverAtMeasureEnd: ServerCPU?
     private var issued: UInt64 = 0
     private var startWall: Int64 = 0
 
@@ -155,12 +160,12 @@ final class LoadWorker: @unchecked Sendable {
         let measureEnd = filling ? Int64.max : measureStart + settings.duration
         let hardDeadline = start + settings.deadline
         measureStartedAt = measureStart
-        if number == 0, filling { cpuAtMeasureStart = Clock.processCPUNanoseconds() }
+        if number == 0, filling { markMeasureStart() }
         var now = start
         for connection in pool.connections { refill(connection, now: now, measureEnd: measureEnd) }
         while true {
-            if number == 0, cpuAtMeasureStart == 0, now >= measureStart { cpuAtMeasureStart = Clock.processCPUNanoseconds() }
-            if number == 0, cpuAtMeasureEnd == 0, now >= measureEnd { cpuAtMeasureEnd = Clock.processCPUNanoseconds() }
+            if number == 0, cpuAtMeasureStart == 0, now >= measureStart { markMeasureStart() }
+            if number == 0, cpuAtMeasureEnd == 0, now >= measureEnd { markMeasureEnd() }
             let issuing = filling ? !fillExhausted : now < measureEnd
             if !issuing, totalOutstanding == 0 { break }
             if shared.abort.load(ordering: .relaxed) { return stop("another worker failed") }
@@ -185,7 +190,17 @@ final class LoadWorker: @unchecked Sendable {
                 for connection in pool.connections { refill(connection, now: now, measureEnd: measureEnd) }
             }
         }
-        if number == 0, filling { cpuAtMeasureEnd = Clock.processCPUNanoseconds() }
+        if number == 0, filling { markMeasureEnd() }
+    }
+
+    private func markMeasureStart() {
+        serverAtMeasureStart = settings.serverPID.flatMap { ServerCPU.sample(pid: $0) }
+        cpuAtMeasureStart = Clock.processCPUNanoseconds()
+    }
+
+    private func markMeasureEnd() {
+        cpuAtMeasureEnd = Clock.processCPUNanoseconds()
+        serverAtMeasureEnd = settings.serverPID.flatMap { ServerCPU.sample(pid: $0) }
     }
 
     /// Reads replies on a ready connection, records them, tops the pipeline up, writes.
@@ -234,6 +249,9 @@ final class LoadWorker: @unchecked Sendable {
             budget = min(budget, allowed > issued ? Int(allowed - issued) : 0)
         }
         guard budget > 0 else { return }
+        // `now` was read when the connection became readable, before its replies were read and
+        // recorded: a fresh reading keeps that client-side work out of the next request's latency.
+        let sentAt = Clock.monotonicNanoseconds()
         let nowWall = settings.dueTime.needsWallClock ? Clock.wallNanoseconds() : startWall
         let timestamp = settings.dueTime.timestamp(startWall: startWall, nowWall: nowWall)
         var queued = 0
@@ -249,7 +267,7 @@ final class LoadWorker: @unchecked Sendable {
                 operation = settings.mix.pick(connection.random.next())
                 key = Int(connection.random.next() % UInt64(settings.keys))
             }
-            connection.queue(operation, key: key, timestamp: timestamp, encoder: pool.encoder, now: now)
+            connection.queue(operation, key: key, timestamp: timestamp, encoder: pool.encoder, now: sentAt)
             queued += 1
         }
         issued += UInt64(queued)

@@ -51,7 +51,7 @@ struct Loadgen: ParsableCommand {
     var auth: String?
     @Flag(help: "Open and hold the connections, report connect/handshake rate, then probe STAT on one more.")
     var connectOnly = false
-    @Option(help: "Wire protocol: kairos or redis (inline commands).")
+    @Option(help: "Wire protocol: kairos, redis (RESP arrays, as redis-benchmark and client libraries send) or redis-inline (inline commands).")
     var `protocol` = "kairos"
     @Flag(help: "Print one flat JSON object instead of text.")
     var json = false
@@ -63,7 +63,7 @@ struct Loadgen: ParsableCommand {
     var fill: Int?
     @Option(help: "A request (without id) sent once before the load, e.g. 'RULE SET r k shell true'; repeatable.")
     var prelude: [String] = []
-    @Option(help: "PID of the server: its RSS is read from /proc with --connect-only; --wait-ready stops if it exits.")
+    @Option(help: "PID of the server: its CPU time (load runs) or RSS (--connect-only) is read from /proc; --wait-ready stops if it exits.")
     var serverPid: Int?
     @Option(help: "IPv4 source addresses to spread connections over (127.0.0.2 and up); 0 = always 127.0.0.1.")
     var sources = 250
@@ -84,7 +84,7 @@ struct Loadgen: ParsableCommand {
         if selfTest { return }
         _ = try target()
         guard WireProtocol(rawValue: `protocol`) != nil else {
-            throw ValidationError("--protocol must be kairos or redis")
+            throw ValidationError("--protocol must be kairos, redis or redis-inline")
         }
         guard connections >= 1 else { throw ValidationError("-c must be at least 1") }
         guard (1...65_536).contains(pipeline) else { throw ValidationError("-p must be 1...65536") }
@@ -104,7 +104,7 @@ struct Loadgen: ParsableCommand {
             throw ValidationError("--due-now, --due-in-ms and --due-at-ns exclude each other")
         }
         let parsedMix = try parsedMix()
-        if wire == .redis {
+        if wire.isRedis {
             if let unsupported = parsedMix.operations.first(where: { !$0.redisEquivalent }) {
                 throw ValidationError("--mix \(unsupported.name) has no Redis equivalent (redis supports set, get, remove, stat)")
             }
@@ -137,7 +137,7 @@ struct Loadgen: ParsableCommand {
                 setupTimeout: Int64(setupTimeout * 1e9),
                 mix: fill == nil ? try parsedMix() : try Mix.parse("set=1"),
                 keys: max(keys, fill ?? 0), keyPrefix: keyPrefix, dueTime: dueTime, rate: rate, fill: fill,
-                preludes: prelude)
+                preludes: prelude, serverPID: serverPid)
             (report, status) = try Modes.load(settings)
         }
         print(json ? report.json() : report.text())

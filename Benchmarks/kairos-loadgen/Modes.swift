@@ -84,11 +84,35 @@ enum Modes {
         report.add("client_cpu_ns", cpu)
         report.add("client_cpu_percent", seconds > 0 ? Double(cpu) / 1e9 / seconds * 100 : 0)
         report.add("client_cpu_per_request_ns", recorder.completed > 0 ? Double(cpu) / Double(recorder.completed) : 0)
+        addServerCPU(to: &report, lead: lead, seconds: seconds, requests: recorder.completed, pid: settings.serverPID)
         let checked = workers.allSatisfy(\.loadStarted)
         report.add("order_check", !checked ? "not run" : failure == nil ? "ok" : "failed")
         report.add("failure", failure)
         let status: Int32 = failure != nil ? 1 : (recorder.errorsAllPhases > 0 ? 3 : 0)
         return (report, status)
+    }
+
+    /// Server CPU over the measured window: total, per million requests (CPU-seconds per
+    /// million requests, which is also microseconds per request) and per thread name.
+    private static func addServerCPU(to report: inout Report, lead: LoadWorker, seconds: Double, requests: UInt64, pid: Int?) {
+        guard pid != nil else { return }
+        guard let start = lead.serverAtMeasureStart, let end = lead.serverAtMeasureEnd else {
+            report.add("server_cpu_ns", nil as String?)
+            report.add("server_cpu_s_per_million", nil as String?)
+            return
+        }
+        let used = end.nanoseconds - start.nanoseconds
+        let perMillion: (Int64) -> Double = { requests > 0 ? Double($0) / 1e9 / (Double(requests) / 1e6) : .nan }
+        report.add("server_cpu_ns", used)
+        report.add("server_cpu_percent", seconds > 0 ? Double(used) / 1e9 / seconds * 100 : .nan)
+        report.add("server_cpu_s_per_million", perMillion(used))
+        let threads = end.threadsSince(start)
+        // One text field, so the flat JSON stays flat: "name=s/M (percent of one core)" each.
+        let split = threads.map { thread in
+            let share = seconds > 0 ? Double(thread.nanoseconds) / 1e9 / seconds * 100 : .nan
+            return "\(thread.name)=\(Report.format(perMillion(thread.nanoseconds))) (\(Report.format(share.rounded()))%)"
+        }
+        report.add("server_threads", split.joined(separator: ", "))
     }
 
     // MARK: connect-only
@@ -161,7 +185,7 @@ enum Modes {
                     lastFailure = failure
                 } else {
                     // Redis answers INFO while it is still loading its AOF, but GET only after.
-                    let probe: Operation = plan.wire == .redis ? .get : .stat
+                    let probe: Operation = plan.wire.isRedis ? .get : .stat
                     switch pool.roundTrip(pool.connections[0], probe, deadline: deadline, other: { _, _ in }) {
                     case .success(let (completion, _)) where completion.outcome != .errorReply:
                         report.add("ready_ms", Double(Clock.monotonicNanoseconds() - start) / 1e6)

@@ -65,7 +65,7 @@ struct ReplyChecker {
     ) throws(Violation) -> Int {
         switch wire {
         case .kairos: try consumeKairos(bytes, sink)
-        case .redis: try consumeRedis(bytes, sink)
+        case .redis, .redisInline: try consumeRedis(bytes, sink)
         }
     }
 
@@ -163,69 +163,53 @@ struct ReplyChecker {
     ) throws(Violation) -> Int {
         var start = 0
         while start < bytes.count {
-            guard let lineEnd = ByteScan.index(of: 0x0A, in: bytes, from: start) else {
-                if bytes.count - start > Self.maximumLine {
-                    throw Violation(description: "a RESP line exceeds \(Self.maximumLine) bytes without CRLF")
-                }
-                break
-            }
-            guard lineEnd > start, bytes[lineEnd - 1] == 0x0D else {
-                throw Violation(description: "RESP line not terminated by CRLF")
-            }
-            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<(lineEnd - 1)])
+            guard case .value(let value, let end) = try RESPReader.read(bytes, from: start) else { break }
             guard let request = queue.first else {
-                throw Violation(description: "unsolicited RESP reply '\(ByteScan.show(line))'")
+                throw Violation(description: "unsolicited RESP reply '\(RESPReader.show(bytes, start..<min(end, start + 120)))'")
             }
-            guard let used = try redisReply(line, after: lineEnd + 1, in: bytes, request, sink) else { break }
-            start = used
+            try redisReply(value, in: bytes, request, sink)
+            start = end
         }
         return start
     }
 
-    /// Handles one RESP value whose first line is `line`; returns the offset after the value,
-    /// or nil if a bulk payload is still incomplete.
+    /// Matches one RESP value against the oldest outstanding request's shape.
     private mutating func redisReply(
-        _ line: UnsafeRawBufferPointer, after next: Int, in bytes: UnsafeRawBufferPointer,
-        _ request: Outstanding, _ sink: (Completion) -> Void
-    ) throws(Violation) -> Int? {
-        let kind = line.first ?? 0
-        let body = UnsafeRawBufferPointer(rebasing: line.dropFirst())
-        switch (kind, request.shape) {
-        case (UInt8(ascii: "-"), _):
-            finish(.errorReply, sink)
-            return next
-        case (UInt8(ascii: "+"), .ok), (UInt8(ascii: "+"), .auth), (UInt8(ascii: "+"), .okAnyBody):
-            if ByteScan.equals(body, "OK") {
-                finish(.ok, sink)
-                return next
-            }
-        case (UInt8(ascii: ":"), .okOrMiss):
-            if ByteScan.equals(body, "1") || ByteScan.equals(body, "0") {
-                finish(body.first == UInt8(ascii: "1") ? .ok : .miss, sink)
-                return next
-            }
-        case (UInt8(ascii: "$"), .job), (UInt8(ascii: "$"), .stat):
-            if ByteScan.equals(body, "-1"), request.shape == .job {
-                finish(.miss, sink)
-                return next
-            }
-            guard let length = ByteScan.strictDecimal(body), length <= UInt64(Self.maximumLine) else { break }
-            let end = next + Int(length)
-            guard end + 2 <= bytes.count else { return nil }
-            guard bytes[end] == 0x0D, bytes[end + 1] == 0x0A else {
-                throw Violation(description: "RESP bulk string of \(length) bytes not followed by CRLF")
-            }
-            if request.shape == .stat {
-                connections = ByteScan.infoField(UnsafeRawBufferPointer(rebasing: bytes[next..<end]), "connected_clients:")
-            }
-            finish(.ok, sink)
-            return end + 2
+        _ value: RESPValue, in bytes: UnsafeRawBufferPointer, _ request: Outstanding, _ sink: (Completion) -> Void
+    ) throws(Violation) {
+        switch (value, request.shape) {
+        case (.error, _):
+            return finish(.errorReply, sink)
+        case (.simple(let text), .ok), (.simple(let text), .auth), (.simple(let text), .okAnyBody):
+            if ByteScan.equals(UnsafeRawBufferPointer(rebasing: bytes[text]), "OK") { return finish(.ok, sink) }
+        case (.integer(let count), .okOrMiss):
+            // DEL of one key: how many keys it removed.
+            if count == 1 { return finish(.ok, sink) }
+            if count == 0 { return finish(.miss, sink) }
+        case (.bulk, .job):
+            return finish(.ok, sink)
+        case (.null, .job):
+            return finish(.miss, sink)
+        case (.bulk(let text), .stat):
+            connections = ByteScan.infoField(UnsafeRawBufferPointer(rebasing: bytes[text]), "connected_clients:")
+            return finish(.ok, sink)
         default:
             break
         }
         throw Violation(
-            description: "request #\(request.id) (\(request.operation?.name ?? "auth")): unexpected RESP reply '\(ByteScan.show(line))'"
+            description: "request #\(request.id) (\(request.operation?.name ?? "auth")): unexpected RESP reply \(describe(value, bytes)) for \(request.shape)"
         )
+    }
+
+    private func describe(_ value: RESPValue, _ bytes: UnsafeRawBufferPointer) -> String {
+        switch value {
+        case .simple(let text): "'+\(RESPReader.show(bytes, text))'"
+        case .error(let text): "'-\(RESPReader.show(bytes, text))'"
+        case .integer(let number): "':\(number)'"
+        case .bulk(let text): "bulk '\(RESPReader.show(bytes, text))'"
+        case .null: "null"
+        case .array(let count): "array of \(count)"
+        }
     }
 }
 

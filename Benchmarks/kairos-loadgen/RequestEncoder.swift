@@ -2,8 +2,16 @@
 enum WireProtocol: String, Sendable, CaseIterable {
     /// The Kairos/ztick line protocol (SPEC §2): `<id> CMD args\n`, replies carry the id.
     case kairos
-    /// Redis inline commands (`SET key value\r\n`) with RESP replies, matched by position.
+    /// Redis with RESP arrays of bulk strings (`*3\r\n$3\r\nSET\r\n...`), what
+    /// redis-benchmark and every Redis client library send; RESP replies matched by position.
     case redis
+    /// Redis inline commands (`SET key value\r\n`), same replies. Redis parses these on a
+    /// slower path (it splits the line itself) than RESP arrays, so this is not a fair baseline:
+    /// it is kept only to show the difference (`--protocol redis-inline`).
+    case redisInline = "redis-inline"
+
+    /// Both Redis dialects answer in RESP and share the reply checker.
+    var isRedis: Bool { self != .kairos }
 }
 
 /// The reply a request must get, checked by `ReplyChecker`.
@@ -56,11 +64,24 @@ struct RequestEncoder: Sendable {
     let wire: WireProtocol
     let keyPrefix: [UInt8]
     let keyWidth: Int
+    /// RESP requests up to the key's bytes (`*3\r\n$3\r\nSET\r\n$5\r\n`): every key has the
+    /// same length, so these are fixed and each request only appends key and value.
+    private let respSetHead: [UInt8]
+    private let respGetHead: [UInt8]
+    private let respDelHead: [UInt8]
 
     init(wire: WireProtocol, keyPrefix: String, keys: Int) {
         self.wire = wire
         self.keyPrefix = Array(keyPrefix.utf8)
         self.keyWidth = max(1, String(max(keys - 1, 0)).utf8.count)
+        let keyLength = self.keyPrefix.count + keyWidth
+        respSetHead = Self.respHead(arguments: 3, command: "SET", keyLength: keyLength)
+        respGetHead = Self.respHead(arguments: 2, command: "GET", keyLength: keyLength)
+        respDelHead = Self.respHead(arguments: 2, command: "DEL", keyLength: keyLength)
+    }
+
+    private static func respHead(arguments: Int, command: String, keyLength: Int) -> [UInt8] {
+        Array("*\(arguments)\r\n$\(command.utf8.count)\r\n\(command)\r\n$\(keyLength)\r\n".utf8)
     }
 
     /// Appends one request for `operation` on key number `key`; returns the reply to expect.
@@ -69,7 +90,8 @@ struct RequestEncoder: Sendable {
     ) -> ReplyShape {
         switch wire {
         case .kairos: encodeKairos(operation, key: key, id: id, timestamp: timestamp, into: &out)
-        case .redis: encodeRedis(operation, key: key, timestamp: timestamp, into: &out)
+        case .redis: encodeRESP(operation, key: key, timestamp: timestamp, into: &out)
+        case .redisInline: encodeInline(operation, key: key, timestamp: timestamp, into: &out)
         }
     }
 
@@ -115,7 +137,37 @@ struct RequestEncoder: Sendable {
         }
     }
 
-    private func encodeRedis(
+    /// RESP arrays of bulk strings: `*3\r\n$3\r\nSET\r\n$5\r\nk0005\r\n$3\r\n123\r\n`.
+    private func encodeRESP(
+        _ operation: Operation, key: Int, timestamp: Int64, into out: inout [UInt8]
+    ) -> ReplyShape {
+        switch operation {
+        case .set:
+            out.append(contentsOf: respSetHead)
+            appendKey(key, to: &out)
+            out.append(contentsOf: Self.crlf)
+            Self.appendBulkSigned(timestamp, to: &out)
+            return .ok
+        case .get:
+            out.append(contentsOf: respGetHead)
+            appendKey(key, to: &out)
+            out.append(contentsOf: Self.crlf)
+            return .job
+        case .remove:
+            out.append(contentsOf: respDelHead)
+            appendKey(key, to: &out)
+            out.append(contentsOf: Self.crlf)
+            return .okOrMiss
+        case .stat:
+            out.append(contentsOf: Self.respInfoClients)
+            return .stat
+        case .query, .rule, .listrules:
+            preconditionFailure("\(operation.name) has no Redis equivalent; options validation refuses it")
+        }
+    }
+
+    /// Redis inline commands: `SET k0005 123\r\n`.
+    private func encodeInline(
         _ operation: Operation, key: Int, timestamp: Int64, into out: inout [UInt8]
     ) -> ReplyShape {
         switch operation {
@@ -144,10 +196,16 @@ struct RequestEncoder: Sendable {
         }
     }
 
-    /// `AUTH <secret>` for the AUTH phase, quoted when the secret needs it (SPEC §2.3).
+    /// `AUTH <secret>` for the AUTH phase, quoted when the secret needs it (SPEC §2.3); with
+    /// `--protocol redis` a RESP array, whose bulk strings need no quoting.
     func encodeAuth(secret: String, into out: inout [UInt8]) -> ReplyShape {
-        out.append(contentsOf: Array("AUTH ".utf8))
         let bytes = Array(secret.utf8)
+        if wire == .redis {
+            out.append(contentsOf: Array("*2\r\n$4\r\nAUTH\r\n".utf8))
+            Self.appendBulk(bytes[...], to: &out)
+            return .auth
+        }
+        out.append(contentsOf: Array("AUTH ".utf8))
         let needsQuotes = bytes.isEmpty || bytes.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x0A }
         if wire == .kairos, needsQuotes {
             out.append(0x22)
@@ -211,6 +269,37 @@ struct RequestEncoder: Sendable {
         appendDecimal(value.magnitude, to: &out)
     }
 
+    /// `$<length>\r\n<bytes>\r\n`.
+    static func appendBulk(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        out.append(0x24)
+        appendDecimal(UInt64(bytes.count), to: &out)
+        out.append(contentsOf: crlf)
+        out.append(contentsOf: bytes)
+        out.append(contentsOf: crlf)
+    }
+
+    /// A signed decimal as a RESP bulk string, rendered on the stack first for its length.
+    static func appendBulkSigned(_ value: Int64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = value.magnitude
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            if value < 0 {
+                start -= 1
+                digits[start] = 0x2D
+            }
+            out.append(0x24)
+            appendDecimal(UInt64(20 - start), to: &out)
+            out.append(contentsOf: crlf)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            out.append(contentsOf: crlf)
+        }
+    }
+
     private static let setWord = Array(" SET ".utf8)
     private static let getWord = Array(" GET ".utf8)
     private static let queryWord = Array(" QUERY ".utf8)
@@ -224,5 +313,6 @@ struct RequestEncoder: Sendable {
     private static let redisGet = Array("GET ".utf8)
     private static let redisDel = Array("DEL ".utf8)
     private static let redisInfoClients = Array("INFO clients\r\n".utf8)
+    private static let respInfoClients = Array("*2\r\n$4\r\nINFO\r\n$7\r\nclients\r\n".utf8)
     private static let crlf: [UInt8] = [0x0D, 0x0A]
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Built-in table checks of the pure parts (reply checker, request encoder, option parsers),
 /// run by `kairos-loadgen --self-test`. Benchmarks/ has no test target, and a load generator
 /// whose checker is wrong would report a broken server as fine, so these run in `make test`.
@@ -6,7 +8,7 @@ enum SelfTest {
     static func run() -> (Int, Int) {
         var passed = 0
         var failed = 0
-        for (name, check) in checkerCases + redisCases + encoderCases + parserCases {
+        for (name, check) in checkerCases + redisCases + respReaderCases + encoderCases + respEncoderCases + parserCases + serverCPUCases {
             if let problem = check() {
                 failed += 1
                 print("FAIL \(name): \(problem)")
@@ -184,6 +186,85 @@ enum SelfTest {
         ("RESP bulk not followed by CRLF", { expectViolation(feed(.redis, [.job], [Array("$1\r\nab\r\n".utf8)])) }),
         ("RESP unsolicited reply", { expectViolation(feed(.redis, [.ok], [Array("+OK\r\n+OK\r\n".utf8)]), mentioning: "unsolicited") }),
         ("RESP array where none is expected", { expectViolation(feed(.redis, [.job], [Array("*1\r\n$1\r\na\r\n".utf8)])) }),
+        ("RESP empty bulk is a found value", { expectOutcomes(feedEverySplit(.redis, [.job], "$0\r\n\r\n"), [.ok]) }),
+        ("RESP errors end any request as an error reply", {
+            expectOutcomes(
+                feedEverySplit(.redis, [.ok, .job, .okOrMiss, .stat], "-ERR a\r\n-WRONGTYPE b\r\n-ERR c\r\n-NOAUTH d\r\n"),
+                [.errorReply, .errorReply, .errorReply, .errorReply])
+        }),
+        ("RESP DEL of one key answering 2", { expectViolation(feed(.redis, [.okOrMiss], [Array(":2\r\n".utf8)]), mentioning: ":2") }),
+        ("RESP nil for a SET", { expectViolation(feed(.redis, [.ok], [Array("$-1\r\n".utf8)]), mentioning: "null") }),
+        ("RESP +QUEUED for a SET", { expectViolation(feed(.redis, [.ok], [Array("+QUEUED\r\n".utf8)]), mentioning: "QUEUED") }),
+        ("RESP integer for a GET", { expectViolation(feed(.redis, [.job], [Array(":1\r\n".utf8)])) }),
+        ("RESP inline dialect shares the checker", {
+            expectOutcomes(feedEverySplit(.redisInline, [.ok, .job], "+OK\r\n$-1\r\n"), [.ok, .miss])
+        }),
+        ("RESP AUTH +OK", { expectOutcomes(feed(.redis, [.auth, .ok], [Array("+OK\r\n+OK\r\n".utf8)]), [.ok, .ok]) }),
+        ("RESP AUTH refused", { expectOutcomes(feed(.redis, [.auth], [Array("-WRONGPASS invalid\r\n".utf8)]), [.errorReply]) }),
+        ("RESP an endless line is refused", {
+            expectViolation(feed(.redis, [.ok], [[0x2B] + Array(repeating: 0x41, count: RESPReader.maximumLength + 2)]), mentioning: "exceeds")
+        }),
+    ]
+
+    // MARK: RESP values
+
+    /// The value at the start of `text`, rendered with its payload, and where it ended; or
+    /// "needMore", or "violation".
+    static func respRead(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { buffer in
+            do throws(Violation) {
+                switch try RESPReader.read(buffer, from: 0) {
+                case .needMore:
+                    return "needMore"
+                case .value(let value, let end):
+                    let show: (Range<Int>) -> String = { String(decoding: bytes[$0], as: UTF8.self).debugDescription }
+                    let rendered: String
+                    switch value {
+                    case .simple(let range): rendered = "simple \(show(range))"
+                    case .error(let range): rendered = "error \(show(range))"
+                    case .integer(let number): rendered = "integer \(number)"
+                    case .bulk(let range): rendered = "bulk \(show(range))"
+                    case .null: rendered = "null"
+                    case .array(let count): rendered = "array \(count)"
+                    }
+                    return "\(rendered) end \(end)"
+                }
+            } catch {
+                return "violation"
+            }
+        }
+    }
+
+    static let respReaderCases: [Case] = [
+        ("RESP simple string", { same(respRead("+OK\r\n+x"), "simple \"OK\" end 5") }),
+        ("RESP empty simple string", { same(respRead("+\r\n"), "simple \"\" end 3") }),
+        ("RESP error text", { same(respRead("-ERR unknown command X\r\n"), "error \"ERR unknown command X\" end 24") }),
+        ("RESP integer 0", { same(respRead(":0\r\n"), "integer 0 end 4") }),
+        ("RESP integer negative", { same(respRead(":-42\r\n"), "integer -42 end 6") }),
+        ("RESP integer i64 min", { same(respRead(":-9223372036854775808\r\n"), "integer -9223372036854775808 end 23") }),
+        ("RESP integer overflow", { same(respRead(":9223372036854775808\r\n"), "violation") }),
+        ("RESP integer not a number", { same(respRead(":12a\r\n"), "violation") }),
+        ("RESP integer empty", { same(respRead(":\r\n"), "violation") }),
+        ("RESP integer minus zero", { same(respRead(":-0\r\n"), "violation") }),
+        ("RESP bulk string", { same(respRead("$5\r\nhello\r\n"), "bulk \"hello\" end 11") }),
+        ("RESP bulk with CRLF inside", { same(respRead("$4\r\na\r\nb\r\n"), "bulk \"a\\r\\nb\" end 10") }),
+        ("RESP empty bulk", { same(respRead("$0\r\n\r\n"), "bulk \"\" end 6") }),
+        ("RESP nil bulk", { same(respRead("$-1\r\n"), "null end 5") }),
+        ("RESP nil array", { same(respRead("*-1\r\n"), "null end 5") }),
+        ("RESP array header", { same(respRead("*2\r\n$1\r\na\r\n"), "array 2 end 4") }),
+        ("RESP bulk payload incomplete", { same(respRead("$5\r\nhel"), "needMore") }),
+        ("RESP bulk missing its final LF", { same(respRead("$5\r\nhello\r"), "needMore") }),
+        ("RESP line incomplete", { same(respRead("+O"), "needMore") }),
+        ("RESP line ends CR only", { same(respRead("+OK\r"), "needMore") }),
+        ("RESP empty input", { same(respRead(""), "needMore") }),
+        ("RESP bulk length -2", { same(respRead("$-2\r\n"), "violation") }),
+        ("RESP bulk length with a leading zero", { same(respRead("$05\r\nhello\r\n"), "violation") }),
+        ("RESP bulk longer than its length", { same(respRead("$3\r\nhello\r\n"), "violation") }),
+        ("RESP bulk above the cap", { same(respRead("$65537\r\n"), "violation") }),
+        ("RESP line with LF only", { same(respRead("+OK\n"), "violation") }),
+        ("RESP unknown type byte", { same(respRead("OK\r\n"), "violation") }),
+        ("RESP bare CRLF", { same(respRead("\r\n"), "violation") }),
     ]
 
     // MARK: requests
@@ -211,14 +292,98 @@ enum SelfTest {
             expectBytes(encoded(.kairos, keys: 100) { $0.encode(.rule, key: 7, id: 5, timestamp: 0, into: &$1) }, "5 RULE SET k07.rule k07 shell true\n", .ok)
         }),
         ("LISTRULES bytes", { expectBytes(encoded(.kairos, keys: 10) { $0.encode(.listrules, key: 0, id: 6, timestamp: 0, into: &$1) }, "6 LISTRULES\n", .records) }),
-        ("Redis inline SET", { expectBytes(encoded(.redis, keys: 1000) { $0.encode(.set, key: 5, id: 9, timestamp: 77, into: &$1) }, "SET k005 77\r\n", .ok) }),
-        ("Redis inline GET", { expectBytes(encoded(.redis, keys: 1000) { $0.encode(.get, key: 5, id: 9, timestamp: 0, into: &$1) }, "GET k005\r\n", .job) }),
-        ("Redis DEL", { expectBytes(encoded(.redis, keys: 10) { $0.encode(.remove, key: 5, id: 9, timestamp: 0, into: &$1) }, "DEL k5\r\n", .okOrMiss) }),
-        ("Redis INFO clients", { expectBytes(encoded(.redis, keys: 10) { $0.encode(.stat, key: 5, id: 9, timestamp: 0, into: &$1) }, "INFO clients\r\n", .stat) }),
+        ("Redis inline SET", { expectBytes(encoded(.redisInline, keys: 1000) { $0.encode(.set, key: 5, id: 9, timestamp: 77, into: &$1) }, "SET k005 77\r\n", .ok) }),
+        ("Redis inline GET", { expectBytes(encoded(.redisInline, keys: 1000) { $0.encode(.get, key: 5, id: 9, timestamp: 0, into: &$1) }, "GET k005\r\n", .job) }),
+        ("Redis inline DEL", { expectBytes(encoded(.redisInline, keys: 10) { $0.encode(.remove, key: 5, id: 9, timestamp: 0, into: &$1) }, "DEL k5\r\n", .okOrMiss) }),
+        ("Redis inline INFO clients", { expectBytes(encoded(.redisInline, keys: 10) { $0.encode(.stat, key: 5, id: 9, timestamp: 0, into: &$1) }, "INFO clients\r\n", .stat) }),
         ("AUTH plain", { expectBytes(encoded(.kairos, keys: 1) { $0.encodeAuth(secret: "sk_1", into: &$1) }, "AUTH sk_1\n", .auth) }),
         ("AUTH quoted", { expectBytes(encoded(.kairos, keys: 1) { $0.encodeAuth(secret: "a \"b\\", into: &$1) }, "AUTH \"a \\\"b\\\\\"\n", .auth) }),
         ("prelude", {
             expectBytes(encoded(.kairos, keys: 1) { $0.encodePrelude("RULE SET r k shell true", id: 1, into: &$1) }, "1 RULE SET r k shell true\n", .okAnyBody)
+        }),
+    ]
+
+    static let respEncoderCases: [Case] = [
+        ("RESP SET", {
+            expectBytes(
+                encoded(.redis, keys: 10_000) { $0.encode(.set, key: 5, id: 9, timestamp: 1_775_008_800_000_000_000, into: &$1) },
+                "*3\r\n$3\r\nSET\r\n$5\r\nk0005\r\n$19\r\n1775008800000000000\r\n", .ok)
+        }),
+        ("RESP SET of a negative value", {
+            expectBytes(
+                encoded(.redis, keys: 10) { $0.encode(.set, key: 3, id: 1, timestamp: -5, into: &$1) },
+                "*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$2\r\n-5\r\n", .ok)
+        }),
+        ("RESP SET of i64 min", {
+            expectBytes(
+                encoded(.redis, keys: 10) { $0.encode(.set, key: 0, id: 1, timestamp: Int64.min, into: &$1) },
+                "*3\r\n$3\r\nSET\r\n$2\r\nk0\r\n$20\r\n-9223372036854775808\r\n", .ok)
+        }),
+        ("RESP SET of 0", {
+            expectBytes(
+                encoded(.redis, keys: 10) { $0.encode(.set, key: 0, id: 1, timestamp: 0, into: &$1) },
+                "*3\r\n$3\r\nSET\r\n$2\r\nk0\r\n$1\r\n0\r\n", .ok)
+        }),
+        ("RESP GET", {
+            expectBytes(encoded(.redis, keys: 1000) { $0.encode(.get, key: 42, id: 9, timestamp: 0, into: &$1) }, "*2\r\n$3\r\nGET\r\n$4\r\nk042\r\n", .job)
+        }),
+        ("RESP DEL", {
+            expectBytes(encoded(.redis, keys: 10) { $0.encode(.remove, key: 5, id: 9, timestamp: 0, into: &$1) }, "*2\r\n$3\r\nDEL\r\n$2\r\nk5\r\n", .okOrMiss)
+        }),
+        ("RESP INFO clients", {
+            expectBytes(encoded(.redis, keys: 10) { $0.encode(.stat, key: 5, id: 9, timestamp: 0, into: &$1) }, "*2\r\n$4\r\nINFO\r\n$7\r\nclients\r\n", .stat)
+        }),
+        ("RESP AUTH keeps spaces and quotes as they are", {
+            expectBytes(encoded(.redis, keys: 1) { $0.encodeAuth(secret: "a \"b", into: &$1) }, "*2\r\n$4\r\nAUTH\r\n$4\r\na \"b\r\n", .auth)
+        }),
+        ("Redis inline AUTH", { expectBytes(encoded(.redisInline, keys: 1) { $0.encodeAuth(secret: "s3", into: &$1) }, "AUTH s3\r\n", .auth) }),
+        ("RESP pipelined SET GET back to back", {
+            expectBytes(
+                encoded(.redis, keys: 100) { encoder, out in
+                    _ = encoder.encode(.set, key: 7, id: 1, timestamp: 12, into: &out)
+                    return encoder.encode(.get, key: 7, id: 2, timestamp: 0, into: &out)
+                },
+                "*3\r\n$3\r\nSET\r\n$3\r\nk07\r\n$2\r\n12\r\n*2\r\n$3\r\nGET\r\n$3\r\nk07\r\n", .job)
+        }),
+        ("RESP key prefix length counts", {
+            var out: [UInt8] = []
+            let shape = RequestEncoder(wire: .redis, keyPrefix: "job:", keys: 100_000).encode(.get, key: 12, id: 1, timestamp: 0, into: &out)
+            return expectBytes((String(decoding: out, as: UTF8.self), shape), "*2\r\n$3\r\nGET\r\n$9\r\njob:00012\r\n", .job)
+        }),
+    ]
+
+    // MARK: server CPU
+
+    static func statLine(_ text: String) -> String {
+        guard let parsed = ServerCPU.parseStat(text) else { return "refused" }
+        return "\(parsed.name) \(parsed.nanoseconds)"
+    }
+
+    static let serverCPUCases: [Case] = [
+        ("stat line: utime + stime", {
+            same(
+                statLine("4242 (kairos-reactor) S 1 4242 4242 0 -1 4194368 300 0 0 0 157 43 0 0 20 0 4 0 100 0 0\n"),
+                "kairos-reactor \(ServerCPU.ticksToNanoseconds(200))")
+        }),
+        ("stat line: a name with spaces and parentheses", {
+            same(statLine("7 (a) b (c) R 1 7 7 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 1 0 0\n"), "a) b (c \(ServerCPU.ticksToNanoseconds(11))")
+        }),
+        ("stat line: truncated", { same(statLine("7 (kairos) S 1 7 7 0 -1 0 0 0 0 0 5"), "refused") }),
+        ("stat line: no name", { same(statLine("7 kairos S 1"), "refused") }),
+        ("per-thread split by name, new threads from zero", {
+            let before = ServerCPU(nanoseconds: 100, threads: [1: .init(name: "kairos", nanoseconds: 40), 2: .init(name: "kairos-reactor", nanoseconds: 60)])
+            let after = ServerCPU(
+                nanoseconds: 400,
+                threads: [
+                    1: .init(name: "kairos", nanoseconds: 140), 2: .init(name: "kairos-reactor", nanoseconds: 210),
+                    3: .init(name: "kairos-runner", nanoseconds: 20), 4: .init(name: "kairos-runner", nanoseconds: 30),
+                ])
+            let split = after.threadsSince(before).map { "\($0.name)=\($0.nanoseconds)" }.joined(separator: " ")
+            return same(split, "kairos-reactor=150 kairos=100 kairos-runner=50")
+        }),
+        ("own process is readable", {
+            guard let sample = ServerCPU.sample(pid: Int(getpid())) else { return "no sample of /proc/self" }
+            return sample.threads.isEmpty ? "no threads listed" : nil
         }),
     ]
 
