@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""K23 measurement: one client pipelines many long QUERYs while another client GETs and due jobs fire.
+"""D-limits measurement: one client pipelines many long QUERYs while another client GETs and due jobs fire.
 
 Usage: Benchmarks/long-listing.py KAIROS_BINARY [JOBS] [QUERIES]   (defaults 20000 300)
 

@@ -237,7 +237,7 @@ else
     WARM=2 DUR=10 SHORT=5 STATDUR=3 TLS_CONNS=10000 B6_JOBS=1000000 B7_BURST=10000 B7_STREAM=10000
     # The most connections both processes can hold: the hard descriptor limit less what each
     # process needs besides. Kairos keeps 64 descriptors in reserve and refuses connections past
-    # the limit minus that (K23, ConnectionLimit.reserve); one more is the STAT connection.
+    # the limit minus that (D-limits, ConnectionLimit.reserve); one more is the STAT connection.
     B3_SIZES=(10000 $(($(ulimit -Hn) - 70)))
     B5_CONNS=(1 16 64)
     # About 1-2 s per redis-benchmark test at B1's rate (three pairs), and 5 s at B2's.

@@ -35,7 +35,7 @@ enum ByteScan {
         return value
     }
 
-    /// `OK <status> <execution>` of a GET reply (SPEC §2.7.2): a known status and an i64.
+    /// `OK <status> <execution>` of a GET reply (docs/protocol.md#get): a known status and an i64.
     static func isJobBody(_ rest: UnsafeRawBufferPointer) -> Bool {
         guard hasPrefix(rest, "OK ") else { return false }
         let body = UnsafeRawBufferPointer(rebasing: rest[3...])

@@ -1,5 +1,5 @@
 import KairosSystem
-/// The request kinds the load generator can send (SPEC §2.7), one per `--mix` key.
+/// The request kinds the load generator can send (docs/protocol.md#instructions), one per `--mix` key.
 enum Operation: Int, CaseIterable, Sendable, Comparable {
     case set, get, query, remove, stat, rule, listrules
 

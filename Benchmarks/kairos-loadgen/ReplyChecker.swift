@@ -37,7 +37,7 @@ struct Violation: Error, Equatable, CustomStringConvertible {
 /// Matches a byte stream of replies against the requests sent on one connection, in order.
 ///
 /// Pure: it is fed bytes and reports completions, so the self-test can drive it with tables.
-/// Kairos replies are matched by id (SPEC §2.6: every line starts with the request id);
+/// Kairos replies are matched by id (docs/protocol.md#answers: every line starts with the request id);
 /// Redis replies by position (RESP has no ids), and both by shape.
 struct ReplyChecker {
     let wire: WireProtocol
@@ -213,7 +213,7 @@ struct ReplyChecker {
     }
 }
 
-/// The fixed STAT layout of SPEC §6.
+/// The fixed STAT layout of docs/protocol.md#stat-keys.
 enum StatLayout {
     static let keys = [
         "uptime_ns", "connections", "jobs_total", "jobs_planned", "jobs_triggered", "jobs_executed",

@@ -1,6 +1,6 @@
 /// Which server dialect the client speaks.
 enum WireProtocol: String, Sendable, CaseIterable {
-    /// The Kairos/ztick line protocol (SPEC §2): `<id> CMD args\n`, replies carry the id.
+    /// The Kairos/ztick line protocol (docs/protocol.md#line-protocol): `<id> CMD args\n`, replies carry the id.
     case kairos
     /// Redis with RESP arrays of bulk strings (`*3\r\n$3\r\nSET\r\n...`), what
     /// redis-benchmark and every Redis client library send; RESP replies matched by position.
@@ -28,10 +28,10 @@ enum ReplyShape: Equatable, Sendable {
     case job
     /// QUERY and LISTRULES: zero or more `<id> <record>` lines, then `<id> OK` (or only `<id> ERROR`).
     case records
-    /// STAT: the 15 records of SPEC §6 in order, then `<id> OK`; `connections` is captured.
+    /// STAT: the 15 records of docs/protocol.md#stat-keys in order, then `<id> OK`; `connections` is captured.
     /// Redis `INFO clients`: a bulk string whose `connected_clients:N` is captured.
     case stat
-    /// The AUTH phase (SPEC §3.2): bare `OK`/`ERROR` with no id (Redis `+OK`/`-ERR ...`).
+    /// The AUTH phase (docs/protocol.md#authentication): bare `OK`/`ERROR` with no id (Redis `+OK`/`-ERR ...`).
     case auth
 }
 
@@ -118,7 +118,7 @@ struct RequestEncoder: Sendable {
             out.append(contentsOf: Self.statWord)
         case .rule:
             // The rule id starts with its own pattern, so it stays inside an auth namespace
-            // that covers the key prefix (K5 checks both).
+            // that covers the key prefix (D-namespaces checks both).
             out.append(contentsOf: Self.ruleWord)
             appendKey(key, to: &out)
             out.append(contentsOf: Self.ruleSuffix)
@@ -196,7 +196,7 @@ struct RequestEncoder: Sendable {
         }
     }
 
-    /// `AUTH <secret>` for the AUTH phase, quoted when the secret needs it (SPEC §2.3); with
+    /// `AUTH <secret>` for the AUTH phase, quoted when the secret needs it (docs/protocol.md#tokens); with
     /// `--protocol redis` a RESP array, whose bulk strings need no quoting.
     func encodeAuth(secret: String, into out: inout [UInt8]) -> ReplyShape {
         let bytes = Array(secret.utf8)

@@ -1,4 +1,4 @@
-/// Why an auth file was refused (SPEC §3.1). `description` is the line the server prints before exiting 1.
+/// Why an auth file was refused (docs/protocol.md#authentication). `description` is the line the server prints before exiting 1.
 public struct AuthFileError: Error, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case missingSecret, emptyNamespace, duplicateSecret, fileNotFound, unreadable, tooLarge, syntax
@@ -9,7 +9,7 @@ public struct AuthFileError: Error, Equatable, CustomStringConvertible {
     public var token: String?
     /// The 1-based line, for syntax errors.
     public var line: Int?
-    /// e.g. `error: MissingSecret: token "deploy" has no secret` — starts with the SPEC §8.3 error name.
+    /// e.g. `error: MissingSecret: token "deploy" has no secret` — starts with the docs/compatibility.md#d-config error name.
     public var description: String
 
     init(kind: Kind, token: String? = nil, line: Int? = nil, message: String) {

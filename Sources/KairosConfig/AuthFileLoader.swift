@@ -5,7 +5,7 @@ import TOMLKit
 public struct AuthToken: Sendable, Equatable {
     public var name: String
     public var secret: [UInt8]
-    /// `*` means unrestricted; anything else is a literal id prefix (SPEC §3.1).
+    /// `*` means unrestricted; anything else is a literal id prefix (docs/protocol.md#authentication).
     public var namespace: [UInt8]
 
     public init(name: String, secret: [UInt8], namespace: [UInt8]) {
@@ -20,10 +20,10 @@ public struct AuthToken: Sendable, Equatable {
     }
 }
 
-/// Reads the auth file of SPEC §3.1 as real TOML, keeping the reference's leniency: sections other than
+/// Reads the auth file of docs/protocol.md#authentication as real TOML, keeping the reference's leniency: sections other than
 /// `[token.<name>]` and keys other than `secret`/`namespace` are ignored, and a token name may repeat.
 public enum AuthFileLoader {
-    /// SPEC §3.1 semantics, but parsed with TOMLKit (the file is TOML: [token.<name>] tables with secret and
+    /// docs/protocol.md#authentication semantics, but parsed with TOMLKit (the file is TOML: [token.<name>] tables with secret and
     /// namespace strings). Errors MissingSecret / EmptyNamespace / DuplicateSecret name the token; an unreadable
     /// or missing file and files > 1 MiB are errors too.
     public static func load(path: String) throws(AuthFileError) -> [AuthToken] {

@@ -1,6 +1,6 @@
-/// Why a config file was refused (K15). `description` is the line the server prints before exiting 1.
+/// Why a config file was refused (D-config). `description` is the line the server prints before exiting 1.
 ///
-/// The description starts with `error: <Name>:` where Name is the SPEC §8.3 error name (`SyntaxError` and
+/// The description starts with `error: <Name>:` where Name is the docs/compatibility.md#d-config error name (`SyntaxError` and
 /// `Unreadable` are Kairos's names for failures the reference's line parser could not have), then names the
 /// key as `section.key` and repeats the offending value in TOML notation.
 public struct ConfigError: Error, Equatable, CustomStringConvertible {
@@ -17,7 +17,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     /// The 1-based line, for syntax errors (TOMLKit reports positions only for those).
     public var line: Int?
     /// e.g. `error: InvalidValue: database.framerate = 70000 (expected an integer 1...65535)` — starts with the
-    /// SPEC error name.
+    /// The error name the reference prints.
     public var description: String
 
     init(kind: Kind, key: String? = nil, value: String? = nil, line: Int? = nil, message: String) {
@@ -28,7 +28,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         self.description = "error: \(Self.name(of: kind)): \(message)"
     }
 
-    /// The SPEC §8.3 spelling of each kind.
+    /// The docs/compatibility.md#d-config spelling of each kind.
     static func name(of kind: Kind) -> String {
         switch kind {
         case .fileNotFound: "FileNotFound"

@@ -75,7 +75,7 @@ extension ConfigLoader {
         if let fsync = try section.bool("fsync_on_persist") {
             config.fsyncOnPersist = fsync
         }
-        // SPEC §8.2 gives 0 its own error name; every other bad framerate is an InvalidValue.
+        // README.md#configuration gives 0 its own error name; every other bad framerate is an InvalidValue.
         if section.node("framerate")?.int == 0 {
             throw section.failure(.framerateOutOfRange, "framerate", expected: "expected an integer 1...65535")
         }

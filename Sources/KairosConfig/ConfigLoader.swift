@@ -5,20 +5,20 @@ import Darwin
 #endif
 import TOMLKit
 
-/// Turns a TOML config file (SPEC §8.1-8.2 keys, read as real TOML per K15) into a validated `ServerConfig`.
+/// Turns a TOML config file (README.md#configuration-8.2 keys, read as real TOML per D-config) into a validated `ServerConfig`.
 ///
 /// Every refusal is a `ConfigError` naming the key and value; the caller prints its description and exits 1.
 public enum ConfigLoader {
     /// The sections a file may contain, in the order they are validated and listed in messages.
     static let sections = ["log", "controller", "database", "telemetry", "shell", "http", "runner"]
 
-    /// path nil → defaults (no file read). A path that does not exist → ConfigError.fileNotFound (K15, unlike Q22).
+    /// path nil → defaults (no file read). A path that does not exist → ConfigError.fileNotFound (D-config, unlike docs/compatibility.md#d-config).
     public static func load(path: String?) throws(ConfigError) -> ServerConfig {
         guard let path else { return .defaults }
         let quotedPath = TOMLText.quoted(path)
         switch TextFile.load(path: path) {
         case .success(let text):
-            // SPEC §8.2: the shell is checked exactly when a file was read.
+            // README.md#configuration: the shell is checked exactly when a file was read.
             return try parse(toml: text, checkShellPath: true)
         case .failure(.notFound):
             throw ConfigError(kind: .fileNotFound, value: path, message: "config file \(quotedPath) does not exist")

@@ -1,11 +1,11 @@
-/// The log threshold of SPEC §8.6. The reference's `trace` has no level of its own: it reads as `debug`.
+/// The log threshold of docs/compatibility.md#d-log-format. The reference's `trace` has no level of its own: it reads as `debug`.
 public enum LogLevel: String, Sendable, Equatable, CaseIterable {
     case off, error, warn, info, debug
 
     /// The spellings `log.level` accepts, in the order an error message lists them.
     static let spellings = ["off", "error", "warn", "info", "debug", "trace"]
 
-    /// Maps a `log.level` spelling to its level; `trace` is an alias of `debug` (SPEC §8.2).
+    /// Maps a `log.level` spelling to its level; `trace` is an alias of `debug` (README.md#configuration).
     init?(spelling: String) {
         if spelling == "trace" {
             self = .debug
@@ -25,18 +25,18 @@ public enum LogFormat: String, Sendable, Equatable {
     case json
 }
 
-/// Where mutations are journaled (SPEC §7.1).
+/// Where mutations are journaled (docs/logfile-format.md).
 public enum Persistence: String, Sendable, Equatable {
     case logfile, memory
 }
 
-/// The lowest TLS version the listener accepts. The reference allows 1.3 only (SPEC §4); 1.2 is a Kairos option.
+/// The lowest TLS version the listener accepts. The reference allows 1.3 only (docs/protocol.md#tls); 1.2 is a Kairos option.
 public enum TLSVersion: String, Sendable, Equatable {
     case v1_2 = "1.2"
     case v1_3 = "1.3"
 }
 
-/// The PEM files that enable TLS (SPEC §4). Both are always present: one without the other is a config error.
+/// The PEM files that enable TLS (docs/protocol.md#tls). Both are always present: one without the other is a config error.
 public struct TLSFiles: Sendable, Equatable {
     public var certificatePath: String
     public var privateKeyPath: String
@@ -47,13 +47,13 @@ public struct TLSFiles: Sendable, Equatable {
     }
 }
 
-/// The `[telemetry]` section (SPEC §10). `endpoint` is never nil when `enabled` is true after loading.
+/// The `[telemetry]` section (docs/compatibility.md#d-telemetry). `endpoint` is never nil when `enabled` is true after loading.
 public struct TelemetryConfig: Sendable, Equatable {
     public var enabled: Bool
     public var endpoint: String?
     public var serviceName: String
     public var flushIntervalMs: Int
-    /// K22: the share of `ztick.request` spans exported (0.0-1.0); execution spans are all kept.
+    /// D-telemetry: the share of `ztick.request` spans exported (0.0-1.0); execution spans are all kept.
     public var sampleRatio: Double
     /// CA bundle for an `https://` endpoint; nil = the system's trust store.
     public var caFile: String?
@@ -70,7 +70,7 @@ public struct TelemetryConfig: Sendable, Equatable {
         self.caFile = caFile
     }
 
-    /// The endpoint as a URL prefix: a bare `host:port` means plain HTTP (SPEC §10); a trailing
+    /// The endpoint as a URL prefix: a bare `host:port` means plain HTTP (docs/compatibility.md#d-telemetry); a trailing
     /// `/` is dropped so `/v1/metrics` can be appended.
     public static func normalizedEndpoint(_ endpoint: String) -> String {
         var url = endpoint

@@ -1,4 +1,4 @@
-/// `[controller] max_connections` against the process's descriptor limit (K23).
+/// `[controller] max_connections` against the process's descriptor limit (D-limits).
 ///
 /// Every connection holds a descriptor; the rest of the server needs some too (the logfile,
 /// compaction's temporary file and directory, each running job's pidfd and /dev/null streams,

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A literal IP address and port to listen on (`controller.listen`, `http.listen`; SPEC §8.2).
+/// A literal IP address and port to listen on (`controller.listen`, `http.listen`; README.md#configuration).
 ///
 /// Host names are refused on purpose: the reference binds only literal addresses, and resolving a name at
 /// startup would make the bound address depend on DNS.

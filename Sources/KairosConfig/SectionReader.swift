@@ -11,7 +11,7 @@ struct SectionReader {
         "\(name).\(TOMLText.key(key))"
     }
 
-    /// Refuses keys the section does not define (K15), in sorted order so the first one reported is stable.
+    /// Refuses keys the section does not define (D-config), in sorted order so the first one reported is stable.
     func checkKeys(allowed: [String]) throws(ConfigError) {
         for key in table.keys.sorted() where !allowed.contains(key) {
             let expected = allowed.joined(separator: ", ")

@@ -1,4 +1,4 @@
-/// Every setting the server reads from its config file (SPEC §8.2, K13, K15), already validated.
+/// Every setting the server reads from its config file (README.md#configuration, D-execution, D-config), already validated.
 ///
 /// Start from `defaults` and change fields to build one by hand (tests do this); `ConfigLoader` builds it from TOML.
 public struct ServerConfig: Sendable, Equatable {
@@ -11,13 +11,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var tls: TLSFiles?
     /// `controller.tls_min_version` (Kairos extension).
     public var tlsMinVersion: TLSVersion
-    /// `controller.tls_handshake_timeout_ms` (Kairos extension; K14 bounds handshakes at 10 s).
+    /// `controller.tls_handshake_timeout_ms` (Kairos extension; D-connections bounds handshakes at 10 s).
     public var tlsHandshakeTimeoutMs: Int
-    /// `controller.auth_file`; set means authentication is on (SPEC §3).
+    /// `controller.auth_file`; set means authentication is on (docs/protocol.md#authentication).
     public var authFile: String?
-    /// `controller.auth_timeout_ms` (Kairos extension; SPEC §3.2 fixes 5 s).
+    /// `controller.auth_timeout_ms` (Kairos extension; docs/protocol.md#authentication fixes 5 s).
     public var authTimeoutMs: Int
-    /// `controller.max_connections` (K23); nil means the descriptor limit minus
+    /// `controller.max_connections` (D-limits); nil means the descriptor limit minus
     /// `ConnectionLimit.reserve`, worked out at start by `ConnectionLimit.resolve`.
     public var maxConnections: Int?
     public var persistence: Persistence
@@ -32,15 +32,15 @@ public struct ServerConfig: Sendable, Equatable {
     public var shellArgs: [String]
     /// `[http] listen`; nil leaves the HTTP API off.
     public var httpListen: ListenAddress?
-    /// `[http] tls_cert` + `tls_key` (K21); nil serves plain HTTP.
+    /// `[http] tls_cert` + `tls_key` (D-http-api); nil serves plain HTTP.
     public var httpTLS: TLSFiles?
     public var telemetry: TelemetryConfig
-    /// `[runner] concurrency`: runs executing at once, 1...4096 (K13).
+    /// `[runner] concurrency`: runs executing at once, 1...4096 (D-execution).
     public var runnerConcurrency: Int
-    /// `[runner] timeout_ms`: a run is killed after this long; 0 means no limit (K13).
+    /// `[runner] timeout_ms`: a run is killed after this long; 0 means no limit (D-execution).
     public var runnerTimeoutMs: Int
     /// `[runner] http_ca_file`: PEM bundle https webhooks are verified against instead of the
-    /// system trust store (K20); nil = the system store. Checked readable at load.
+    /// system trust store (D-network-runners); nil = the system store. Checked readable at load.
     public var runnerHTTPCAFile: String? = nil
 
     /// The values used when no config file is given, and for every key a file leaves out.

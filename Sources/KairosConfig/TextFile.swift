@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a whole config or auth file, refusing anything over the 1 MiB limit of SPEC §3.1 and §8.1.
+/// Reads a whole config or auth file, refusing anything over the 1 MiB limit of docs/protocol.md#authentication and README.md#configuration.
 enum TextFile {
     /// The largest file either loader accepts.
     static let maximumSize = 1 << 20

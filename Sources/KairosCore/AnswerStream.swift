@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// A QUERY or LISTRULES answer too long to build in one go (K23): where its listing stands, so
+/// A QUERY or LISTRULES answer too long to build in one go (D-limits): where its listing stands, so
 /// that it can be written a part at a time between other work.
 ///
 /// Each part walks the ordered index from just after the last id it listed, so a job or rule

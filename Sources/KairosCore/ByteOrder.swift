@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// Bytewise comparisons shared by the indexes. Ids are arbitrary bytes (SPEC §2.2), so ordering is
+/// Bytewise comparisons shared by the indexes. Ids are arbitrary bytes (docs/protocol.md#framing), so ordering is
 /// plain unsigned lexicographic order, the same as `memcmp` followed by length.
 enum ByteOrder {
     /// Negative, zero or positive as `a` sorts before, equal to or after `b`.

@@ -1,4 +1,4 @@
-/// The settings the core reports in STAT (SPEC §6); everything else it needs arrives per call.
+/// The settings the core reports in STAT (docs/protocol.md#stat-keys); everything else it needs arrives per call.
 public struct CoreConfig: Sendable {
     /// STAT `framerate`.
     public var framerate: UInt16

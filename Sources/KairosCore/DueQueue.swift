@@ -1,6 +1,6 @@
 /// One scheduling of a job: due at `execution`, valid while the job in `slot` still has
 /// `generation` and is planned. Generations come from one global counter bumped by every SET,
-/// so they also give the FIFO order among equal execution times (SPEC §5.2).
+/// so they also give the FIFO order among equal execution times (docs/protocol.md#job-lifecycle).
 struct DueEntry: Equatable {
     var execution: Int64
     var generation: UInt64

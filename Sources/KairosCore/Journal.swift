@@ -1,4 +1,4 @@
-/// The core's seam to durability (K12, K19). All methods are called on the core thread only.
+/// The core's seam to durability (D-write-ahead, D-durable-acks). All methods are called on the core thread only.
 ///
 /// Contract:
 /// - `append` queues an entry after every earlier one and returns its sequence number
@@ -15,7 +15,7 @@
 ///   ("later writes retry"). Failure reports up to a discarded number are stale (the writer may
 ///   publish drops it made before the discard reached it): only `failedThrough` past the last
 ///   discard is a new failure. A discard itself is never reported.
-/// - A failed fsync is not reported at all: the journal stops the process (K24), since the
+/// - A failed fsync is not reported at all: the journal stops the process (D-storage-faults), since the
 ///   kernel may have dropped pages of entries already acknowledged.
 public protocol Journal: AnyObject {
     func append(_ entry: LogEntry) -> UInt64
@@ -35,7 +35,7 @@ public struct JournalProgress: Sendable, Equatable {
     }
 }
 
-/// `persistence = "memory"` (SPEC §7.1): nothing is written, every entry is durable at once.
+/// `persistence = "memory"` (docs/logfile-format.md): nothing is written, every entry is durable at once.
 public final class MemoryJournal: Journal {
     private var last: UInt64 = 0
 

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// One logfile entry (SPEC §7.3). The byte encoding lives in KairosStore; the core only
+/// One logfile entry (docs/logfile-format.md#entries). The byte encoding lives in KairosStore; the core only
 /// produces and consumes these values.
 public enum LogEntry: Sendable, Equatable {
     case job(id: Bytes, execution: Int64, status: JobStatus)

@@ -1,8 +1,8 @@
 import KairosProtocol
 
-/// Every namespace decision of SPEC §3.3/§3.4 with K5, in one place.
+/// Every namespace decision of docs/protocol.md#namespaces/docs/protocol.md#namespaces with D-namespaces, in one place.
 ///
-/// `.malformed` is answered `ERROR` before this is consulted (§3.3: classification first).
+/// `.malformed` is answered `ERROR` before this is consulted (docs/protocol.md#namespaces: classification first).
 enum NamespacePolicy {
     /// Whether a caller limited to `namespace` may run `command` at all. QUERY and LISTRULES are
     /// always allowed and filter their records instead; STAT is always allowed.
@@ -11,7 +11,7 @@ enum NamespacePolicy {
         case .set(let job, _), .get(let job), .remove(let job), .setRecurring(let job, _, _), .info(let job):
             return namespace.allows(job)
         case .ruleSet(let rule, let pattern, _):
-            // K5: a rule whose pattern left the namespace would capture other tenants' jobs.
+            // D-namespaces: a rule whose pattern left the namespace would capture other tenants' jobs.
             return namespace.allows(rule) && namespace.allows(pattern)
         case .removeRule(let rule), .getRule(let rule):
             return namespace.allows(rule)
@@ -20,7 +20,7 @@ enum NamespacePolicy {
         }
     }
 
-    /// §3.4: a QUERY record is shown when its first SP-delimited field (the job id up to its
+    /// docs/protocol.md#namespaces: a QUERY record is shown when its first SP-delimited field (the job id up to its
     /// first space) starts with the namespace. Matches the reference even for ids with spaces.
     static func queryShows(jobID: Bytes, in namespace: Namespace) -> Bool {
         guard case .prefix(let prefix) = namespace else { return true }
@@ -28,7 +28,7 @@ enum NamespacePolicy {
         return field.count >= prefix.count && field.starts(with: prefix)
     }
 
-    /// K5: LISTRULES shows only rules whose id is inside the namespace.
+    /// D-namespaces: LISTRULES shows only rules whose id is inside the namespace.
     static func listRulesShows(ruleID: Bytes, in namespace: Namespace) -> Bool {
         namespace.allows(ruleID)
     }

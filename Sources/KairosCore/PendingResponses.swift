@@ -1,7 +1,7 @@
 import KairosProtocol
 import KairosSync
 
-/// Answers waiting for the journal (K19), released strictly in arrival order so every connection
+/// Answers waiting for the journal (D-durable-acks), released strictly in arrival order so every connection
 /// sees its responses in request order and no read overtakes a mutation it observed.
 ///
 /// The common one-line answers (`OK`, `ERROR`, a GET's `OK <status> <execution>`) are kept as
@@ -10,14 +10,14 @@ import KairosSync
 /// `BufferExchange`, that buffer is a recycled one and every released request's id and operand
 /// arrays go back to the reactor's parser, so steady traffic allocates nothing here.
 ///
-/// A listing too long to build at once (K23) leaves the queue, once its turn comes, for its
+/// A listing too long to build at once (D-limits) leaves the queue, once its turn comes, for its
 /// connection's *lane*: there it is written a part at a time, and every later answer of that
 /// connection waits in the lane behind it, so the connection still sees its answers in request
 /// order while other connections' answers go past. A lane pauses after `drainWindow` bytes until
 /// the reactor reports the connection's output drained.
 struct PendingResponses {
     private enum Body {
-        /// A mutation: `OK`, or `ERROR` if its journal entry is lost (K12).
+        /// A mutation: `OK`, or `ERROR` if its journal entry is lost (D-write-ahead).
         case mutation
         case error
         /// A GET that found its job; the values are taken when the request is handled.
@@ -69,7 +69,7 @@ struct PendingResponses {
     /// Lanes in round-robin order (a lane may be listed after it went idle; it is dropped then).
     private var laneOrder = RingDeque<ClientTag>()
     /// Listing bytes a connection may be sent before the core waits for its output to drain:
-    /// the reactor's high-water mark, past which it also stops reading that connection (K14).
+    /// the reactor's high-water mark, past which it also stops reading that connection (D-connections).
     static let drainWindow = 1 << 20
     /// Where spent request arrays go and answer buffers come from (nil: plain allocation).
     private let buffers: BufferExchange?
@@ -211,7 +211,7 @@ struct PendingResponses {
         }
     }
 
-    // MARK: Lanes (K23)
+    // MARK: Lanes (D-limits)
 
     var hasLanes: Bool { !lanes.isEmpty }
 

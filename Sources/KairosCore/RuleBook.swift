@@ -1,24 +1,24 @@
 import KairosProtocol
 import KairosSync
 
-/// A rule as stored (SPEC §1): a literal prefix pattern and the runner to start.
+/// A rule as stored (README.md#architecture): a literal prefix pattern and the runner to start.
 struct Rule: Equatable {
     var pattern: Bytes
     var runner: RunnerSpec
 }
 
-/// The rules table plus the index that picks the rule for a due job (SPEC §5.3 with K7).
+/// The rules table plus the index that picks the rule for a due job (docs/protocol.md#rule-matching with D-rule-ties).
 ///
 /// Rules sharing a pattern form a group ordered by rule id, so a group's first member is its
 /// winner. Matching probes the hash of each prefix of the job id whose length some pattern has,
 /// longest first: the cost depends on the number of distinct pattern lengths, not on the number
-/// of rules, and needs no allocation. The empty pattern is length 0, probed last (K7).
+/// of rules, and needs no allocation. The empty pattern is length 0, probed last (D-rule-ties).
 ///
 /// Also the single writer of `ServerStats.rulesTotal` (core thread).
 struct RuleBook {
     private struct Group {
         var pattern: Bytes
-        /// Sorted by rule id; the first member wins ties (K7).
+        /// Sorted by rule id; the first member wins ties (D-rule-ties).
         var members: [(id: Bytes, runner: RunnerSpec)]
     }
 
@@ -66,7 +66,7 @@ struct RuleBook {
     }
 
     /// The winning rule for `jobID`: the longest pattern that is a prefix of it, ties to the
-    /// smallest rule id; the empty pattern matches everything last (K7).
+    /// smallest rule id; the empty pattern matches everything last (D-rule-ties).
     func match(_ jobID: Bytes) -> (id: Bytes, runner: RunnerSpec)? {
         jobID.withUnsafeBufferPointer { job in
             for length in lengthsDescending where length <= job.count {

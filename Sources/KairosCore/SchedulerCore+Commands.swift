@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// The instructions of SPEC §2.7. Namespace checks and malformed requests are handled by
+/// The instructions of docs/protocol.md#instructions. Namespace checks and malformed requests are handled by
 /// `handle` before these run; QUERY and LISTRULES are in `SchedulerCore+Streams.swift`.
 extension SchedulerCore {
     func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
@@ -50,7 +50,7 @@ extension SchedulerCore {
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
     }
 
-    /// HTTP `GET /rules/{id}` (K21): the rule as one JSON object with its arguments.
+    /// HTTP `GET /rules/{id}` (D-http-api): the rule as one JSON object with its arguments.
     func getRule(_ id: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
         guard let rule = rules[id] else { return answerNotFound(client, requestID, format: format) }
         var out: [UInt8] = []

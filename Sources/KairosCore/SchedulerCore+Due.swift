@@ -1,10 +1,10 @@
 import KairosProtocol
 
-/// Due jobs and their outcomes (SPEC §5.2-5.4 with K7, K8, K9).
+/// Due jobs and their outcomes (docs/protocol.md#job-lifecycle-5.4 with D-rule-ties, D-reset-while-running, D-outcomes-persist).
 extension SchedulerCore {
     /// Processes every planned job with execution <= now, ascending time, FIFO among equal times:
     /// the longest-prefix rule → `triggered` and an Execution to `emit`; no rule → `failed`,
-    /// journaled as a status-3 job entry (K9), and its id handed to `unmatched` for the log.
+    /// journaled as a status-3 job entry (D-outcomes-persist), and its id handed to `unmatched` for the log.
     /// A job whose SET is not durable yet waits.
     public func tick(now: Int64, unmatched: (Bytes) -> Void = { _ in }, _ emit: (Execution) -> Void) {
         advanceDurability(to: journal.progress.durableThrough)
@@ -48,8 +48,8 @@ extension SchedulerCore {
         return nil
     }
 
-    /// K8: applied only if the job exists with `outcome.generation` and is triggered; then it
-    /// becomes executed/failed, journaled as a status 2/3 job entry (K9). No client waits on it.
+    /// D-reset-while-running: applied only if the job exists with `outcome.generation` and is triggered; then it
+    /// becomes executed/failed, journaled as a status 2/3 job entry (D-outcomes-persist). No client waits on it.
     /// A recurring job is planned again instead (issue 15), relative to `now` (default: the
     /// latest time `tick` or `handle` saw).
     public func applyOutcome(_ outcome: ExecutionOutcome, now: Int64? = nil) {

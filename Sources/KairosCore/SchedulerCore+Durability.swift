@@ -1,13 +1,13 @@
 import KairosProtocol
 
-/// Group commit and rollback (K12, K19).
+/// Group commit and rollback (D-write-ahead, D-durable-acks).
 extension SchedulerCore {
     /// Submits what was appended, then releases in FIFO order every queued response whose entry
     /// is durable. After a journal failure, undoes every mutation past the durable point (newest
     /// first), answers those `ERROR`, discards them from the journal and journals again the
-    /// finished statuses (K9) that were lost with them. Call after handle()/tick() batches and
+    /// finished statuses (D-outcomes-persist) that were lost with them. Call after handle()/tick() batches and
     /// whenever the journal doorbell rings; call `tick` afterwards if `nextDueTime` is due, since
-    /// jobs waiting for durability become due again here. Then continues long listings (K23) by
+    /// jobs waiting for durability become due again here. Then continues long listings (D-limits) by
     /// a bounded amount, at most `partRoom` partial answers.
     public func collectResponses(partRoom: Int = .max, _ emit: (ResponseEnvelope) -> Void) {
         submitIfNeeded()
@@ -19,7 +19,7 @@ extension SchedulerCore {
         } else {
             advanceDurability(to: progress.durableThrough)
             // Discarded entries will never become durable; answers queued behind them (reads)
-            // must not wait for them (K24).
+            // must not wait for them (D-storage-faults).
             responses.release(durableThrough: max(durableSeen, discardedThrough), emit)
         }
         advanceListings(partRoom: partRoom, emit)

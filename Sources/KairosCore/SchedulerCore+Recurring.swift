@@ -6,7 +6,7 @@ import KairosProtocol
 /// change) plus an entry in `recurring`. After each run its counters are updated and it is
 /// planned again — one heap push, O(log n) — and both its job entry and its schedule entry are
 /// journaled, in that order, so replay (job entry first = one-shot, then the schedule) and a
-/// reference server (which skips the schedule entry, SPEC §7.5) both see the next occurrence.
+/// reference server (which skips the schedule entry, docs/logfile-format.md#replay-at-startup) both see the next occurrence.
 extension SchedulerCore {
     /// A CRON schedule's first run is its next occurrence after `now`; EVERY's is `execution`.
     func setRecurring(_ job: Bytes, execution: Int64, recurrence: Recurrence, now: Int64, requestID: Bytes, client: ClientTag) {
@@ -74,7 +74,7 @@ extension SchedulerCore {
     }
 
     /// Journals a recurring job's planned state: its job entry, then its schedule. Like an
-    /// outcome (K9) it is never undone; a journal failure journals it again.
+    /// outcome (D-outcomes-persist) it is never undone; a journal failure journals it again.
     func journalRecurring(_ id: Bytes, execution: Int64, _ job: RecurringJob) {
         let first = append(.job(id: id, execution: execution, status: .planned))
         undo.append(first, .outcome(id: id))

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// QUERY and LISTRULES answers written in bounded parts (K23), so one connection's huge listing
+/// QUERY and LISTRULES answers written in bounded parts (D-limits), so one connection's huge listing
 /// neither stalls other connections and due jobs nor sits in memory whole.
 extension SchedulerCore {
     /// Written while the request is handled. An answer that fits is queued whole, exactly as a

@@ -1,11 +1,11 @@
 import KairosProtocol
 import KairosSync
 
-/// The single owner of all jobs and rules (SPEC §1, §5). Confined to the core thread, does no
+/// The single owner of all jobs and rules (README.md#architecture, docs/protocol.md#job-lifecycle). Confined to the core thread, does no
 /// I/O, and takes time as a parameter so tests drive it with a manual clock.
 ///
 /// Mutations are applied at once (later requests in the same batch see them), journaled, and
-/// answered only when their entry is durable (K12, K19). If the journal fails, every mutation
+/// answered only when their entry is durable (D-write-ahead, D-durable-acks). If the journal fails, every mutation
 /// past the durable point is undone in reverse order and answered `ERROR`.
 public final class SchedulerCore {
     let config: CoreConfig
@@ -58,9 +58,9 @@ public final class SchedulerCore {
     }
 
     /// Startup replay: applies a logfile entry without journaling. Job entries restore the stored
-    /// status (K9); only planned jobs enter the due queue; removals delete if present.
+    /// status (D-outcomes-persist); only planned jobs enter the due queue; removals delete if present.
     /// A stored `triggered` (never written by Kairos) comes back `planned`: its run can never
-    /// report, so it runs again (K9's at-least-once).
+    /// report, so it runs again (D-outcomes-persist's at-least-once).
     public func restore(_ entry: LogEntry) {
         switch entry {
         case .job(let id, let execution, let stored):

@@ -1,7 +1,7 @@
 import KairosProtocol
 import KairosSync
 
-/// Renders the STAT answer (SPEC §6): exactly 15 `<id> <key> <value>` lines in fixed order, then
+/// Renders the STAT answer (docs/protocol.md#stat-keys): exactly 15 `<id> <key> <value>` lines in fixed order, then
 /// `<id> OK`. Every value is a counter load or a config field, so STAT is O(1).
 enum StatRenderer {
     /// One STAT value: a number (unsigned on the wire) or a word.
@@ -17,7 +17,7 @@ enum StatRenderer {
         }
     }
 
-    /// The 15 values in wire order. Values are unsigned on the wire (§6): a transiently
+    /// The 15 values in wire order. Values are unsigned on the wire (docs/protocol.md#stat-keys): a transiently
     /// negative counter prints as 0.
     static func values(now: Int64, config: CoreConfig, stats: ServerStats) -> [(key: String, value: Value)] {
         let uptime = now.subtractingReportingOverflow(config.startedAtWallNs)
@@ -59,7 +59,7 @@ enum StatRenderer {
         return out
     }
 
-    /// `GET /stat` (K21): the same 15 values as one JSON object, keys in the same order;
+    /// `GET /stat` (D-http-api): the same 15 values as one JSON object, keys in the same order;
     /// numbers are JSON numbers, `persistence` and `compression` strings.
     static func renderJSON(now: Int64, config: CoreConfig, stats: ServerStats) -> [UInt8] {
         var out: [UInt8] = []

@@ -27,7 +27,7 @@ enum UndoAction {
     case job(id: Bytes, previous: JobSnapshot?)
     /// A RULE SET or REMOVERULE: put back `previous` (nil = the rule did not exist).
     case rule(id: Bytes, previous: Rule?)
-    /// An outcome or no-rule failure (K9): never undone, journaled again after the failure.
+    /// An outcome or no-rule failure (D-outcomes-persist): never undone, journaled again after the failure.
     case outcome(id: Bytes)
 }
 
@@ -39,7 +39,7 @@ struct UndoRecord {
     var rejournal = false
 }
 
-/// Journaled entries not yet durable, oldest first (K12 speculative apply). Durability drops
+/// Journaled entries not yet durable, oldest first (D-write-ahead speculative apply). Durability drops
 /// records from the front; a failure undoes them from the back.
 struct UndoLog {
     private var records = RingDeque<UndoRecord>()

@@ -12,15 +12,15 @@ public enum HTTPAction: Sendable, Equatable {
 }
 
 /// Who may do what: the bearer check happens before routing, so a caller without a valid token
-/// learns nothing about paths (K21).
+/// learns nothing about paths (D-http-api).
 public enum HTTPAuth: Sendable {
     /// No `auth_file`: every request is unrestricted.
     case disabled
-    /// `verify` finds the namespace of a bearer secret, in constant time (K6).
+    /// `verify` finds the namespace of a bearer secret, in constant time (D-secrets).
     case required(verify: @Sendable (Bytes) -> Namespace?)
 }
 
-/// The HTTP API's request handling (SPEC §9, K17, K21) as a pure function of head and body.
+/// The HTTP API's request handling (docs/protocol.md#http-api, D-http-auth, D-http-api) as a pure function of head and body.
 public enum HTTPExchange {
     public static func action(head: HTTPHead, body: Bytes, auth: HTTPAuth) -> HTTPAction {
         var namespace = Namespace.unrestricted
@@ -80,7 +80,7 @@ public enum HTTPExchange {
             guard head.contentLength != nil else { return .respond(.error(400, "missing content-length")) }
             switch RequestBodies.rule(body) {
             case .success(let (pattern, runner)):
-                // K5: a rule whose pattern leaves the namespace would capture other tenants' jobs.
+                // D-namespaces: a rule whose pattern leaves the namespace would capture other tenants' jobs.
                 guard namespace.allows(pattern) else { return .respond(forbidden) }
                 return forward(
                     .ruleSet(rule: id, pattern: pattern, runner: runner), .setRule(id, pattern: pattern, runner: runner))
@@ -90,7 +90,7 @@ public enum HTTPExchange {
         }
     }
 
-    /// K21, K5: an id (or rule pattern) outside the token's namespace is `403`, whether or not
+    /// D-http-api, D-namespaces: an id (or rule pattern) outside the token's namespace is `403`, whether or not
     /// it exists, so the answer reveals nothing about other tenants.
     static let forbidden = HTTPResponse.error(403, "forbidden")
 

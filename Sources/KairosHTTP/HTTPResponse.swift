@@ -1,7 +1,7 @@
 import KairosProtocol
 
 /// One response of the HTTP API before framing: a status, a JSON body (empty for 204) and the
-/// few headers some statuses carry. `bytes` frames it (SPEC §9: `content-type:
+/// few headers some statuses carry. `bytes` frames it (docs/protocol.md#http-api: `content-type:
 /// application/json` on every body, lowercase header names as the reference writes them).
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
@@ -23,7 +23,7 @@ public struct HTTPResponse: Sendable, Equatable {
         self.closes = closes
     }
 
-    /// `{"error":"<message>"}` (SPEC §9).
+    /// `{"error":"<message>"}` (docs/protocol.md#http-api).
     public static func error(_ status: Int, _ message: String, allow: String? = nil, closes: Bool = false) -> HTTPResponse {
         var body: [UInt8] = []
         body.append(contentsOf: Array("{\"error\":".utf8))
@@ -50,7 +50,7 @@ public struct HTTPResponse: Sendable, Equatable {
         return out
     }
 
-    /// The head of a `200` JSON listing whose length is not known yet (K23: it is written in
+    /// The head of a `200` JSON listing whose length is not known yet (D-limits: it is written in
     /// parts). HTTP/1.1 gets chunked transfer coding; HTTP/1.0 cannot, so its body ends when the
     /// connection closes (RFC 9112 §6.3, 8).
     public static func streamingHead(isHTTP11: Bool, keepAlive: Bool) -> [UInt8] {

@@ -15,7 +15,7 @@ public enum HTTPRoute: Sendable, Equatable {
     case putRule(Bytes)
     case deleteRule(Bytes)
 
-    /// The paths of SPEC §9 amended by K21. The query string is split off at the first `?`; the
+    /// The paths of docs/protocol.md#http-api amended by D-http-api. The query string is split off at the first `?`; the
     /// id is everything after `/jobs/` or `/rules/` (it may contain `/`), percent-decoded, and
     /// so are query values. Methods are case-sensitive. Errors are the reference's, including
     /// `404` (not `405`) for an unknown method on `/rules/{id}`.
@@ -65,7 +65,7 @@ public enum HTTPRoute: Sendable, Equatable {
         return .failure(.notFound)
     }
 
-    /// Exempt from bearer auth (K21): `/health` and `/openapi.json`, whatever the method.
+    /// Exempt from bearer auth (D-http-api): `/health` and `/openapi.json`, whatever the method.
     public static func isPublic(target: Bytes) -> Bool {
         let path = target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
         return Array(path) == Array("/health".utf8) || Array(path) == Array("/openapi.json".utf8)

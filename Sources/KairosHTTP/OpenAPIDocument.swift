@@ -1,4 +1,4 @@
-/// The OpenAPI 3.1 document served at `GET /openapi.json` (K21): every path, parameter, body,
+/// The OpenAPI 3.1 document served at `GET /openapi.json` (D-http-api): every path, parameter, body,
 /// response and status code the server has, and the bearer scheme. Kept here, next to the
 /// routes it describes, so a change to one is a change to the other in the same file set; the
 /// integration tests validate the served bytes with openapi-spec-validator.
@@ -11,7 +11,7 @@ public enum OpenAPIDocument {
   "info": {
     "title": "Kairos HTTP API",
     "version": "0.1.0",
-    "description": "The JSON API of the Kairos job scheduler (ztick's API, SPEC §9, with Kairos decisions K17 and K21). Served when `[http] listen` is set, over HTTP/1.1 with keep-alive, or HTTPS when `[http] tls_cert` and `tls_key` are set. Every body is JSON without whitespace. Ids are byte strings: path ids and query values are percent-decoded (RFC 3986); bytes that are not valid UTF-8 appear as U+FFFD in JSON. Requests are framed strictly: head at most 8 KiB, one Content-Length, no Transfer-Encoding, body at most 1 MiB; a framing error is answered 400, 413, 417 or 505 with an Error body and the connection is closed. When the server has an auth_file, every operation except /health and /openapi.json needs `Authorization: Bearer <secret>` (401 otherwise); ids outside the token's namespace are 403; without an auth_file no operation needs a token."
+    "description": "The JSON API of the Kairos job scheduler (ztick's API, docs/protocol.md#http-api, with Kairos decisions D-http-auth and D-http-api). Served when `[http] listen` is set, over HTTP/1.1 with keep-alive, or HTTPS when `[http] tls_cert` and `tls_key` are set. Every body is JSON without whitespace. Ids are byte strings: path ids and query values are percent-decoded (RFC 3986); bytes that are not valid UTF-8 appear as U+FFFD in JSON. Requests are framed strictly: head at most 8 KiB, one Content-Length, no Transfer-Encoding, body at most 1 MiB; a framing error is answered 400, 413, 417 or 505 with an Error body and the connection is closed. When the server has an auth_file, every operation except /health and /openapi.json needs `Authorization: Bearer <secret>` (401 otherwise); ids outside the token's namespace are 403; without an auth_file no operation needs a token."
   },
   "components": {
     "securitySchemes": {

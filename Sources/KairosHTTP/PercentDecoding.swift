@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// RFC 3986 §2.1 percent-decoding of a path segment or query value (K21): `%XX` becomes the
+/// RFC 3986 §2.1 percent-decoding of a path segment or query value (D-http-api): `%XX` becomes the
 /// byte XX, every other byte stays as it is (`+` is a plus, not a space: that is HTML form
 /// encoding, not RFC 3986). A `%` not followed by two hex digits makes the whole value invalid.
 public enum PercentDecoding {

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// Decoding of `PUT` bodies (SPEC §9 with K21). Unknown members are ignored.
+/// Decoding of `PUT` bodies (docs/protocol.md#http-api with D-http-api). Unknown members are ignored.
 enum RequestBodies {
     struct Refusal: Error {
         var message: String
@@ -25,7 +25,7 @@ enum RequestBodies {
 
     /// `{"pattern": "<p>", "runner": "<kind>", "args": ["<string>", …]}`, all three required.
     /// Arguments are validated exactly as `RULE SET` validates the same tokens (so `shell`
-    /// joins them with one space, K4), except that, as in the reference, `shell` and `direct`
+    /// joins them with one space, D-shell-tokens), except that, as in the reference, `shell` and `direct`
     /// accept an empty list (an empty command or executable).
     static func rule(_ body: Bytes) -> Result<(Bytes, RunnerSpec), Refusal> {
         guard let value = JSONReader.parse(body), case .string(let pattern)? = value["pattern"],

@@ -21,7 +21,7 @@ public struct MetricsInfo: Sendable {
     }
 }
 
-/// `GET /metrics` (K21) in the Prometheus text format, rendered with swift-prometheus.
+/// `GET /metrics` (D-http-api) in the Prometheus text format, rendered with swift-prometheus.
 ///
 /// Confined to the reactor thread, which answers scrapes itself (the core is not involved).
 /// The STAT values are the same one-writer atomics STAT reads; they are copied into gauges only
@@ -33,13 +33,13 @@ public final class MetricsExporter {
 
     /// Why the reactor closed a connection on its own initiative.
     public enum DropReason: String, Sendable, CaseIterable {
-        /// Accepted past `max_connections` and closed at once (K23).
+        /// Accepted past `max_connections` and closed at once (D-limits).
         case maxConnections = "max_connections"
         /// A TLS handshake, AUTH or HTTP request that did not finish before its deadline.
         case deadline
-        /// 64 MiB of replies queued for a client that does not read (K14).
+        /// 64 MiB of replies queued for a client that does not read (D-connections).
         case slowReader = "slow_reader"
-        /// A line-protocol request over 4096 bytes (SPEC §2.2).
+        /// A line-protocol request over 4096 bytes (docs/protocol.md#framing).
         case oversizedRequest = "oversized_request"
     }
 

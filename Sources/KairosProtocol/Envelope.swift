@@ -10,12 +10,12 @@ public struct ClientTag: Hashable, Sendable {
     }
 }
 
-/// What an authenticated connection may touch (SPEC §3.1): everything, or ids starting with a prefix.
+/// What an authenticated connection may touch (docs/protocol.md#authentication): everything, or ids starting with a prefix.
 public enum Namespace: Sendable, Equatable {
     case unrestricted
     case prefix(Bytes)
 
-    /// SPEC §3.3: `namespace == "*"` or the id starts with the namespace.
+    /// docs/protocol.md#namespaces: `namespace == "*"` or the id starts with the namespace.
     @inlinable
     public func allows(_ id: Bytes) -> Bool {
         switch self {
@@ -29,12 +29,12 @@ public enum Namespace: Sendable, Equatable {
 
 /// How the core writes a request's answer.
 public enum AnswerFormat: Sendable, Equatable {
-    /// The line protocol of SPEC §2.6.
+    /// The line protocol of docs/protocol.md#answers.
     case line
-    /// For the HTTP API (K21), whose requests carry an empty request id. Mutations and GET are
+    /// For the HTTP API (D-http-api), whose requests carry an empty request id. Mutations and GET are
     /// answered as on the line protocol (` OK`, ` OK <status> <execution>`, ` ERROR` when the
     /// journal refused); a missing job or rule is ` NOTFOUND`; listings, STAT and a rule are
-    /// the JSON bodies of SPEC §9 (a listing may come in parts, K23).
+    /// the JSON bodies of docs/protocol.md#http-api (a listing may come in parts, D-limits).
     case json
 }
 
@@ -58,7 +58,7 @@ public struct RequestEnvelope: Sendable {
 /// sent; the core may merge neighbouring answers for the same connection into one envelope so a
 /// pipelined burst costs one buffer instead of one per request.
 ///
-/// A long QUERY or LISTRULES answer comes in parts (K23): every part but the one that finishes
+/// A long QUERY or LISTRULES answer comes in parts (D-limits): every part but the one that finishes
 /// it has `count` 0, so the request stays in flight until its `OK` line has arrived.
 public struct ResponseEnvelope: Sendable {
     public var client: ClientTag
@@ -93,7 +93,7 @@ public struct OutputNotice: Sendable, Equatable {
 /// A due job handed from the core to the runners.
 public struct Execution: Sendable, Equatable {
     public var jobID: Bytes
-    /// The job's scheduling generation; the outcome is applied only if it still matches (K8).
+    /// The job's scheduling generation; the outcome is applied only if it still matches (D-reset-while-running).
     public var generation: UInt64
     public var runner: RunnerSpec
     /// The job's execution time (ns since the epoch), given to network runners as payload.

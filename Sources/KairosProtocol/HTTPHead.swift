@@ -36,7 +36,7 @@ public enum HTTPHeadError: Error, Sendable, Equatable {
     /// Malformed request line or header, head over `HTTPHeadParser.headLimit`, missing `Host`
     /// on HTTP/1.1, a duplicated `Host` or `Authorization`: `400 bad request`.
     case badRequest
-    /// Any `Transfer-Encoding` (K21: no chunked request bodies, so no smuggling): 400.
+    /// Any `Transfer-Encoding` (D-http-api: no chunked request bodies, so no smuggling): 400.
     case transferEncoding
     /// A `Content-Length` that is not digits only, or several that disagree: 400.
     case badContentLength

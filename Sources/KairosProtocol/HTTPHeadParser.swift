@@ -1,4 +1,4 @@
-/// A strict HTTP/1.x request-head parser (RFC 9112 §2-§6, K21), pure like the line tokenizer.
+/// A strict HTTP/1.x request-head parser (RFC 9112 §2-§6, D-http-api), pure like the line tokenizer.
 ///
 /// It keeps no state between calls: each call rescans the unconsumed bytes, and the head is at
 /// most `headLimit` bytes, so the outcome never depends on how the bytes were split across
@@ -6,9 +6,9 @@
 /// a header's colon is refused as soon as its line is complete, so a garbled head is answered at
 /// once rather than when it reaches the limit.
 public enum HTTPHeadParser {
-    /// Longest accepted head, request line through the empty line (SPEC §9: 8 KiB).
+    /// Longest accepted head, request line through the empty line (docs/protocol.md#http-api: 8 KiB).
     public static let headLimit = 8 * 1024
-    /// Largest accepted `Content-Length` (SPEC §9: 1 MiB).
+    /// Largest accepted `Content-Length` (docs/protocol.md#http-api: 1 MiB).
     public static let bodyLimit = 1 << 20
 
     private static let cr: UInt8 = 0x0D

@@ -1,9 +1,9 @@
-/// JSON text for the HTTP API (SPEC §9): no whitespace, keys in the order the caller writes them.
+/// JSON text for the HTTP API (docs/protocol.md#http-api): no whitespace, keys in the order the caller writes them.
 ///
 /// Ids and patterns are bytes, and JSON strings are Unicode. Valid UTF-8 is written as is
 /// (escaping only `"`, `\` and control characters); each byte that is not part of a valid UTF-8
 /// sequence becomes U+FFFD. Such an id therefore does not round-trip through JSON: clients reach
-/// it by its percent-encoded URL instead (K21).
+/// it by its percent-encoded URL instead (D-http-api).
 public enum JSONEncoder {
     public static func appendString(_ bytes: Bytes, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -51,7 +51,7 @@ public enum JSONEncoder {
         out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    /// `{"id":…,"status":…,"execution":…}`, the job shape of SPEC §9.
+    /// `{"id":…,"status":…,"execution":…}`, the job shape of docs/protocol.md#http-api.
     public static func appendJob(id: Bytes, status: JobStatus, execution: Int64, to out: inout [UInt8]) {
         out.append(contentsOf: Array("{\"id\":".utf8))
         appendString(id, to: &out)
@@ -62,7 +62,7 @@ public enum JSONEncoder {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// `{"id":…,"pattern":…,"runner":"<kind>"}` (SPEC §9), plus `"args":[…]` for `GET /rules/{id}` (K21).
+    /// `{"id":…,"pattern":…,"runner":"<kind>"}` (docs/protocol.md#http-api), plus `"args":[…]` for `GET /rules/{id}` (D-http-api).
     public static func appendRule(id: Bytes, pattern: Bytes, runner: RunnerSpec, withArgs: Bool, to out: inout [UInt8]) {
         out.append(contentsOf: Array("{\"id\":".utf8))
         appendString(id, to: &out)
@@ -84,7 +84,7 @@ public enum JSONEncoder {
 }
 
 extension RunnerSpec {
-    /// The `args` of the HTTP rule body (SPEC §9): the line protocol's tokens after the kind, so
+    /// The `args` of the HTTP rule body (docs/protocol.md#http-api): the line protocol's tokens after the kind, so
     /// `GET /rules/{id}` returns what a `PUT` of the same rule takes.
     public var arguments: [Bytes] {
         switch self {

@@ -1,8 +1,8 @@
 /// Bytes exactly as they came over the wire: ids, patterns, commands, URLs.
-/// Nothing on the wire is required to be UTF-8 (SPEC §2.2, Q14), so nothing here is a `String`.
+/// Nothing on the wire is required to be UTF-8 (docs/protocol.md#framing, docs/compatibility.md#d-torn-tails), so nothing here is a `String`.
 public typealias Bytes = [UInt8]
 
-/// A job's status (SPEC §5.1). Raw values are the logfile's status byte (SPEC §7.3).
+/// A job's status (docs/protocol.md#job-lifecycle). Raw values are the logfile's status byte (docs/logfile-format.md#entries).
 public enum JobStatus: UInt8, Sendable, CaseIterable {
     case planned = 0
     case triggered = 1
@@ -20,7 +20,7 @@ public enum JobStatus: UInt8, Sendable, CaseIterable {
     }
 }
 
-/// What a rule runs when one of its jobs is due (SPEC §2.7.8, §5.6).
+/// What a rule runs when one of its jobs is due (docs/protocol.md#rule-kinds, docs/protocol.md#runners).
 public enum RunnerSpec: Hashable, Sendable {
     case shell(command: Bytes)
     case direct(executable: Bytes, args: [Bytes])
@@ -57,7 +57,7 @@ public enum RunnerSpec: Hashable, Sendable {
     }
 }
 
-/// One recognized instruction (SPEC §2.5), already validated as far as parsing can tell.
+/// One recognized instruction (docs/protocol.md#instructions), already validated as far as parsing can tell.
 public enum Command: Sendable, Equatable {
     case set(job: Bytes, execution: Int64)
     /// `SET <job> <when> EVERY <duration> [RETRY <n> [<backoff>]]` or `SET <job> CRON ...`
@@ -73,12 +73,12 @@ public enum Command: Sendable, Equatable {
     case ruleSet(rule: Bytes, pattern: Bytes, runner: RunnerSpec)
     case listRules
     case stat
-    /// One rule with its arguments (HTTP `GET /rules/{id}`, K21); no line-protocol spelling.
+    /// One rule with its arguments (HTTP `GET /rules/{id}`, D-http-api); no line-protocol spelling.
     case getRule(rule: Bytes)
     /// Rules whose id starts with `prefix` (HTTP `GET /rules?prefix=`); no line-protocol spelling.
     case queryRules(prefix: Bytes)
     /// A recognized instruction that must be answered `<id> ERROR` without touching state:
-    /// REMOVE/REMOVERULE without an id, an invalid RULE SET, a bad SET timestamp (K3).
+    /// REMOVE/REMOVERULE without an id, an invalid RULE SET, a bad SET timestamp (D-bad-timestamps).
     case malformed
 }
 

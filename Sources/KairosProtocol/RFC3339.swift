@@ -1,6 +1,6 @@
-/// RFC 3339 date-times for HTTP job bodies (K21): `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`,
+/// RFC 3339 date-times for HTTP job bodies (D-http-api): `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`,
 /// with the offset and up to nanosecond fractions honoured (digits past the ninth are dropped).
-/// Dates are checked like SET's (K3): a real calendar day, hour < 24, minute and second < 60
+/// Dates are checked like SET's (D-bad-timestamps): a real calendar day, hour < 24, minute and second < 60
 /// (no leap second), and a result inside the `Int64` nanosecond range.
 extension Timestamp {
     public static func parseRFC3339(_ text: Bytes) -> Int64? {

@@ -2,12 +2,12 @@
 public enum ParsedLine: Equatable, Sendable {
     /// To be sent to the core; `Command.malformed` is answered `<id> ERROR` there.
     case request(Request)
-    /// No response at all (SPEC §2.5): unknown or lowercase keyword, GET without a job id,
+    /// No response at all (docs/protocol.md#instructions): unknown or lowercase keyword, GET without a job id,
     /// SET with fewer than two operands, RULE not followed by SET, AUTH outside the AUTH phase.
     case silent
 }
 
-/// Instruction recognition (SPEC §2.5, §2.7): keywords are byte-exact and case-sensitive,
+/// Instruction recognition (docs/protocol.md#instructions, docs/protocol.md#instructions): keywords are byte-exact and case-sensitive,
 /// surplus arguments are ignored unless the instruction says otherwise.
 public enum RequestParser {
     /// `tokens[0]` is the request id, `tokens[1...]` the args (at least one after `.complete`).
@@ -31,7 +31,7 @@ public enum RequestParser {
                 guard case .recurring(let recurrence) = ScheduleClause.parseCron(tokens) else { return .malformed }
                 return .setRecurring(job: tokens.token(2, reusing: spare()), execution: 0, recurrence: recurrence)
             }
-            // K3: a timestamp that does not parse is an error, not the reference's 0.
+            // D-bad-timestamps: a timestamp that does not parse is an error, not the reference's 0.
             guard let execution = Timestamp.parse(tokens, from: 3) else { return .malformed }
             switch ScheduleClause.parse(tokens, anchor: execution) {
             case .none: return .set(job: tokens.token(2, reusing: spare()), execution: execution)

@@ -1,4 +1,4 @@
-/// Builds response bytes (SPEC §2.6). Every line is `<id> <text>\n`; the server never emits CR.
+/// Builds response bytes (docs/protocol.md#answers). Every line is `<id> <text>\n`; the server never emits CR.
 ///
 /// Appends into a caller-owned buffer so a multi-line response is one allocation.
 public enum ResponseEncoder {
@@ -38,7 +38,7 @@ public enum ResponseEncoder {
         out.append(contentsOf: text.utf8)
     }
 
-    /// Plain ASCII decimal with a leading `-` when negative; no padding (SPEC §0).
+    /// Plain ASCII decimal with a leading `-` when negative; no padding (docs/protocol.md#conventions).
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 {
             out.append(UInt8(ascii: "-"))
@@ -63,7 +63,7 @@ public enum ResponseEncoder {
         }
     }
 
-    /// The rule record shared by LISTRULES and `dump` (SPEC §2.7.4): `<kind> <fields>`,
+    /// The rule record shared by LISTRULES and `dump` (docs/protocol.md#listrules): `<kind> <fields>`,
     /// single spaces, no quoting.
     public static func appendRunner(_ runner: RunnerSpec, to out: inout [UInt8]) {
         append(runner.kindName, to: &out)

@@ -1,7 +1,7 @@
-/// Validation of `RULE SET` runner specs (SPEC §2.7.8, with K4 for `shell`).
+/// Validation of `RULE SET` runner specs (docs/protocol.md#rule-kinds, with D-shell-tokens for `shell`).
 ///
 /// Runs entirely at parse time, before namespace checks and persistence, so a bad spec is
-/// `ERROR` whatever the caller's namespace (SPEC §3.3).
+/// `ERROR` whatever the caller's namespace (docs/protocol.md#namespaces).
 enum RuleParser {
     /// `tokens[kindIndex]` is the runner kind and the tokens after it are its arguments `K`.
     /// `nil` when the kind is missing or unknown or `K` breaks the kind's requirements.
@@ -10,7 +10,7 @@ enum RuleParser {
         let first = kindIndex + 1
         let argumentCount = tokens.count - first
         if tokens.tokenEquals(kindIndex, "shell") {
-            // K4: every remaining token belongs to the command, joined by one space.
+            // D-shell-tokens: every remaining token belongs to the command, joined by one space.
             guard argumentCount >= 1 else { return nil }
             return .shell(command: tokens.joined(first..<tokens.count))
         }
@@ -28,12 +28,12 @@ enum RuleParser {
             return .http(method: tokens.token(first), url: tokens.token(first + 1))
         }
         if tokens.tokenEquals(kindIndex, "amqp") {
-            // The DSN is checked by the runner when it connects, not here (SPEC §2.7.8).
+            // The DSN is checked by the runner when it connects, not here (docs/protocol.md#rule-kinds).
             guard argumentCount >= 3 else { return nil }
             return .amqp(dsn: tokens.token(first), exchange: tokens.token(first + 1), routingKey: tokens.token(first + 2))
         }
         if tokens.tokenEquals(kindIndex, "redis") {
-            // `rediss://` (TLS) is a Kairos addition (K20); the reference accepts `redis://` only.
+            // `rediss://` (TLS) is a Kairos addition (D-network-runners); the reference accepts `redis://` only.
             guard argumentCount >= 3, tokens.tokenHasPrefix(first, "redis://") || tokens.tokenHasPrefix(first, "rediss://"),
                   isRedisCommand(tokens, first + 1)
             else { return nil }
@@ -68,7 +68,7 @@ enum RuleParser {
 
 extension RunnerSpec {
     /// A runner from a kind and its argument list, validated exactly as `RULE SET` validates the
-    /// same tokens (SPEC §2.7.8, K4), for callers whose arguments are not a request line (the
+    /// same tokens (docs/protocol.md#rule-kinds, D-shell-tokens), for callers whose arguments are not a request line (the
     /// HTTP API). `nil` when `RULE SET <id> <pattern> <kind> <arguments...>` would be `ERROR`.
     public init?(kind: Bytes, arguments: [Bytes]) {
         var tokens = TokenList()

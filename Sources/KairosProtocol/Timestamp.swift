@@ -1,4 +1,4 @@
-/// SET timestamps (SPEC §2.8 as amended by K3): `YYYY-MM-DD HH:MM:SS` in UTC or a signed
+/// SET timestamps (docs/protocol.md#timestamps as amended by D-bad-timestamps): `YYYY-MM-DD HH:MM:SS` in UTC or a signed
 /// integer of nanoseconds since the epoch. Anything else is `nil`, which SET answers with
 /// `ERROR` instead of the reference's silent 0.
 public enum Timestamp {
@@ -87,7 +87,7 @@ public enum Timestamp {
 
     private static func parseDateTime(date: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer) -> Int64? {
         // Fixed-width fields of plain digits; the reference's tolerated signs and `_` are
-        // rejected (SPEC §2.8 allows it, K3 asks for strictness).
+        // rejected (docs/protocol.md#timestamps allows it, D-bad-timestamps asks for strictness).
         guard let year = digits(date, 0..<4), let month = digits(date, 5..<7), let day = digits(date, 8..<10),
               let hour = digits(time, 0..<2), let minute = digits(time, 3..<5), let second = digits(time, 6..<8)
         else { return nil }

@@ -44,7 +44,7 @@ public struct TokenList: Sendable {
         return out
     }
 
-    /// Whether token `i` is byte for byte `literal` (case-sensitive, SPEC §0).
+    /// Whether token `i` is byte for byte `literal` (case-sensitive, docs/protocol.md#conventions).
     public func tokenEquals(_ i: Int, _ literal: StaticString) -> Bool {
         withToken(i) { token in
             let literalBytes = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
@@ -60,7 +60,7 @@ public struct TokenList: Sendable {
         }
     }
 
-    /// Tokens `range` copied and joined by one `SP` each (K4's shell command).
+    /// Tokens `range` copied and joined by one `SP` each (D-shell-tokens's shell command).
     package func joined(_ range: Range<Int>) -> Bytes {
         var out = Bytes()
         for i in range {

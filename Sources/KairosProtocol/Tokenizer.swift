@@ -1,18 +1,18 @@
-/// What one scan of the receive buffer found (SPEC §2.2, §2.3).
+/// What one scan of the receive buffer found (docs/protocol.md#framing, docs/protocol.md#tokens).
 public enum TokenizeResult: Equatable, Sendable {
     /// No complete request yet, and fewer than `limit` bytes are buffered.
     case needMore
     /// The tokens are filled; `consumed` bytes (through the terminating LF) belong to the request.
     case complete(consumed: Int)
-    /// SPEC "INVALID" (empty line, spaces only, a single token): drop `consumed` bytes, which
+    /// The reference's "INVALID" (empty line, spaces only, a single token): drop `consumed` bytes, which
     /// run through the first LF of the input, and answer nothing.
     case invalid(consumed: Int)
     /// `limit` bytes were scanned without a complete request: the caller closes the
-    /// connection without a reply (SPEC §2.2, Q1).
+    /// connection without a reply (docs/protocol.md#framing, docs/protocol.md#framing).
     case overflow
 }
 
-/// The request tokenizer of SPEC §2.3, plus Kairos decision K2 (one CR directly before the
+/// The request tokenizer of docs/protocol.md#tokens, plus Kairos decision D-crlf (one CR directly before the
 /// terminating LF, outside quotes, is not part of the request).
 ///
 /// It keeps no state between calls: each call rescans the unconsumed bytes from the start of
@@ -20,7 +20,7 @@ public enum TokenizeResult: Equatable, Sendable {
 /// at most that much rescanning per byte, and the outcome never depends on how the bytes were
 /// split across reads.
 public enum Tokenizer {
-    /// Longest accepted request, from its first byte through its LF (SPEC §2.2).
+    /// Longest accepted request, from its first byte through its LF (docs/protocol.md#framing).
     public static let requestLimit = 4096
 
     /// Scans the start of `input` (the unconsumed bytes) for one request.
@@ -41,7 +41,7 @@ public enum Tokenizer {
         case .complete(let consumed):
             return .complete(consumed: consumed)
         case .invalid:
-            // SPEC §2.3: discard through the first LF searching from the start of the request,
+            // docs/protocol.md#tokens: discard through the first LF searching from the start of the request,
             // even when that LF sat inside a quoted token. The scan saw an LF, so one exists.
             let lineFeed = window.firstIndex(of: Scanner.lineFeed)!
             return .invalid(consumed: lineFeed + 1)
@@ -53,7 +53,7 @@ public enum Tokenizer {
 
 // MARK: - Scanning
 
-/// A cursor over the bytes of one request window; the steps are those of SPEC §2.3.
+/// A cursor over the bytes of one request window; the steps are those of docs/protocol.md#tokens.
 private struct Scanner {
     enum Outcome {
         case complete(consumed: Int)
@@ -101,7 +101,7 @@ private struct Scanner {
         return .complete(consumed: position + terminatorLength(at: position))
     }
 
-    /// 1 for LF, 2 for CR LF (K2), 0 otherwise. Only meaningful outside quotes. A CR that is
+    /// 1 for LF, 2 for CR LF (D-crlf), 0 otherwise. Only meaningful outside quotes. A CR that is
     /// the last byte available is not a terminator yet: it is data until an LF is seen after it,
     /// and the scan then ends incomplete anyway, so the next call decides.
     func terminatorLength(at index: Int) -> Int {
@@ -126,7 +126,7 @@ private struct Scanner {
         return .read
     }
 
-    /// Up to SP, LF, `"` (Q31) or a CR LF pair; never empty, backslashes literal.
+    /// Up to SP, LF, `"` (docs/protocol.md#tokens) or a CR LF pair; never empty, backslashes literal.
     mutating func readBare(into tokens: inout TokenList) {
         let start = position
         while !atEnd {

@@ -1,7 +1,7 @@
 import Glibc
 import KairosSystem
 
-/// What the reactor does after `accept4` failed (K23). Level-triggered epoll keeps reporting a
+/// What the reactor does after `accept4` failed (D-limits). Level-triggered epoll keeps reporting a
 /// listener with a connection waiting, so every answer must either take that connection off the
 /// backlog or stop watching the listener for a while: anything else is a busy loop.
 enum AcceptReaction: Equatable {

@@ -13,7 +13,7 @@ public final class AuthKeyring: Sendable {
         verifier = Mutex(AuthVerifier(credentials: credentials))
     }
 
-    /// The credential whose secret equals `offered`, compared in constant time (K6).
+    /// The credential whose secret equals `offered`, compared in constant time (D-secrets).
     public func verify(_ offered: UnsafeRawBufferPointer) -> AuthCredential? {
         verifier.withLock { $0.verify(offered) }
     }

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// One token of the auth file as the reactor needs it (SPEC §3.1). The secret stays here, in
+/// One token of the auth file as the reactor needs it (docs/protocol.md#authentication). The secret stays here, in
 /// the immutable table; a connection keeps only the name and namespace after AUTH.
 public struct AuthCredential: Sendable {
     public var name: String
@@ -15,7 +15,7 @@ public struct AuthCredential: Sendable {
 }
 
 /// Finds the credential whose secret equals the offered one, in time that does not depend on
-/// where (or whether) the bytes differ (K6). Every credential is compared in full.
+/// where (or whether) the bytes differ (D-secrets). Every credential is compared in full.
 public struct AuthVerifier: Sendable {
     private let credentials: [AuthCredential]
 

@@ -9,7 +9,7 @@ final class Connection {
     let peer: SocketAddress?
     var lifecycle: ConnectionLifecycle
 
-    /// Unparsed bytes: a partial request, or requests held back by flow control (K14).
+    /// Unparsed bytes: a partial request, or requests held back by flow control (D-connections).
     var input: [UInt8] = []
     var inputStart = 0
     /// Bytes waiting for the socket (plaintext, or ciphertext under TLS).
@@ -27,7 +27,7 @@ final class Connection {
     var interest: UInt32 = 0
     /// Waiting in the reactor's list for ring capacity.
     var stalledOnRing = false
-    /// The core paused this connection's long listings until its output drains (K23).
+    /// The core paused this connection's long listings until its output drains (D-limits).
     var drainNoticeWanted = false
     /// The TLS session, for connections on a TLS listener.
     var tls: TLSSession?

@@ -1,12 +1,12 @@
 import KairosProtocol
 
-/// The phases of one client connection (SPEC §2.1, §3.2, §4, K6, K14) as a state machine
+/// The phases of one client connection (docs/protocol.md#connections, docs/protocol.md#authentication, docs/protocol.md#tls, D-secrets, D-connections) as a state machine
 /// (ARCHITECTURE rule 4). Socket and buffer handling stay in `Connection`; this type only decides.
 struct ConnectionLifecycle {
     private enum State {
-        /// TLS handshake in progress; dropped at the deadline (K14).
+        /// TLS handshake in progress; dropped at the deadline (D-connections).
         case handshaking(deadline: Int64)
-        /// Waiting for `AUTH <secret>`; dropped silently at the deadline (SPEC §3.2).
+        /// Waiting for `AUTH <secret>`; dropped silently at the deadline (docs/protocol.md#authentication).
         case authenticating(deadline: Int64)
         /// Command loop with the connection's identity.
         case ready(Namespace)
@@ -19,7 +19,7 @@ struct ConnectionLifecycle {
         case none
         /// Arm the phase deadline.
         case scheduleDeadline(Int64)
-        /// Send these bytes, then close; nothing after them is ever processed (K6).
+        /// Send these bytes, then close; nothing after them is ever processed (D-secrets).
         case replyAndClose([UInt8])
         case close
     }
@@ -104,7 +104,7 @@ struct ConnectionLifecycle {
         }
     }
 
-    /// The peer closed its sending side, or the server stops reading (K16).
+    /// The peer closed its sending side, or the server stops reading (D-shutdown).
     mutating func inputEnded() -> Action {
         switch state {
         case .ready(let namespace):

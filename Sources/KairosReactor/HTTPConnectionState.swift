@@ -23,6 +23,6 @@ struct HTTPConnectionState {
     /// parsed once, not again for every read of the body.
     var headAwaitingBody: (head: HTTPHead, consumed: Int)?
     /// When an incomplete request (head or body) is dropped: the AUTH deadline, as for a
-    /// line-protocol client that stalls before AUTH (K21).
+    /// line-protocol client that stalls before AUTH (D-http-api).
     var requestDeadline: Int64?
 }

@@ -2,7 +2,7 @@ import CKairos
 import Glibc
 import KairosSystem
 
-/// A non-blocking listening TCP socket (K14: SO_REUSEADDR, backlog = the system maximum).
+/// A non-blocking listening TCP socket (D-connections: SO_REUSEADDR, backlog = the system maximum).
 public struct Listener: Sendable {
     public let descriptor: FileDescriptor
     /// The bound address; differs from the requested one when port 0 was asked for.

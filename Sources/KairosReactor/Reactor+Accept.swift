@@ -2,7 +2,7 @@ import Glibc
 import KairosProtocol
 import KairosSystem
 
-// MARK: - Accepting connections (K14, K23)
+// MARK: - Accepting connections (D-connections, D-limits)
 
 extension Reactor {
     /// Accepts up to this turn's budget. Connections past `maxConnections` are accepted and

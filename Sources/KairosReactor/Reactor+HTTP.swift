@@ -2,7 +2,7 @@ import KairosHTTP
 import KairosProtocol
 import KairosSystem
 
-// MARK: - HTTP API connections (K17, K21)
+// MARK: - HTTP API connections (D-http-auth, D-http-api)
 //
 // The same loop, buffers, TLS sessions, limits and request ring as the line protocol; only the
 // framing differs. A request is parsed once its head and whole body are buffered, answered at
@@ -76,7 +76,7 @@ extension Reactor {
             let response = metrics.map { HTTPExchange.metricsResponse($0.render()) } ?? HTTPRouteError.notFound.response
             respondHTTP(connection, response, keepAlive: head.keepAlive, method: head.method)
         case .forward(let request, let pending, let namespace):
-            // The core applies the token's namespace exactly as for a TCP client (K5): it filters
+            // The core applies the token's namespace exactly as for a TCP client (D-namespaces): it filters
             // listings; ids outside it were already answered 403 by `HTTPExchange`.
             metrics?.countRequest(request.command, .http)
             let envelope = RequestEnvelope(client: connection.tag, namespace: namespace, request: request, format: .json)
@@ -109,7 +109,7 @@ extension Reactor {
                 connection, exchange.pending.response(to: bytes), keepAlive: exchange.keepAlive, method: exchange.method)
             return
         }
-        // A listing in parts (K23): streamed as it comes, so it is never held whole.
+        // A listing in parts (D-limits): streamed as it comes, so it is never held whole.
         var out: [UInt8] = []
         if !exchange.streaming {
             exchange.streaming = true

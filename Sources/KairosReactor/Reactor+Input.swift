@@ -27,7 +27,7 @@ extension Reactor {
         }
     }
 
-    /// The peer closed its sending side: finish what was received (SPEC §2.1), then close.
+    /// The peer closed its sending side: finish what was received (docs/protocol.md#connections), then close.
     func inputEnded(_ connection: Connection) {
         if connection.lifecycle.inputEnded() == .close {
             close(connection)
@@ -65,7 +65,7 @@ extension Reactor {
         settle(connection)
     }
 
-    /// Whether this connection must wait before more of its requests are processed (K14).
+    /// Whether this connection must wait before more of its requests are processed (D-connections).
     func isBlocked(_ connection: Connection) -> Bool {
         // HTTP: one request at a time with the core; what follows waits in the input buffer.
         (connection.isHTTP ? connection.http.exchange != nil : connection.inFlight >= config.maxInFlightPerConnection)
@@ -93,7 +93,7 @@ extension Reactor {
             case .needMore:
                 return offset
             case .overflow:
-                // SPEC §2.2 / Q1: 4096 bytes without a complete request closes silently.
+                // docs/protocol.md#framing / docs/protocol.md#framing: 4096 bytes without a complete request closes silently.
                 metrics?.countDrop(.oversizedRequest)
                 close(connection)
                 return offset
@@ -111,7 +111,7 @@ extension Reactor {
         return offset
     }
 
-    /// SPEC §3.2 with K6: the first complete request decides; after a failure nothing that
+    /// docs/protocol.md#authentication with D-secrets: the first complete request decides; after a failure nothing that
     /// followed it in the buffer is looked at.
     private func authenticate(_ connection: Connection) {
         let isAuth = tokens.tokenEquals(0, "AUTH")

@@ -114,7 +114,7 @@ extension Reactor {
     }
 
     /// Lets the core resume the connection's listings once its unsent output is below the
-    /// low-water mark (K23): the core then writes more while the socket still has some to send.
+    /// low-water mark (D-limits): the core then writes more while the socket still has some to send.
     private func offerDrainNotice(_ connection: Connection) {
         guard connection.drainNoticeWanted, connection.pendingOutputCount <= config.outputLowWater else { return }
         connection.drainNoticeWanted = false
@@ -148,7 +148,7 @@ extension Reactor {
         if connection.lifecycle.isDraining, connection.inFlight == 0, connection.pendingOutputCount == 0,
             connection.pendingInputCount == 0 || !isBlocked(connection)
         {
-            // Whatever is left is an incomplete request: discarded at EOF (SPEC Q29). Complete
+            // Whatever is left is an incomplete request: discarded at EOF (docs/protocol.md#connections). Complete
             // requests held back by the global limit are still to come (it is in `stalled`);
             // with nothing buffered there is nothing to wait for, however full the ring is.
             close(connection)

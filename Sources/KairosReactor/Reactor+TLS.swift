@@ -51,7 +51,7 @@ extension Reactor {
             if accepted == 0 { break }
         }
         moveCiphertext(connection)
-        // What preceded close_notify is answered like any other input (SPEC §2.1), AUTH included:
+        // What preceded close_notify is answered like any other input (docs/protocol.md#connections), AUTH included:
         // input ends only after it has been parsed.
         tlsPlaintext.withUnsafeBytes { receivePlaintext(connection, $0) }
         guard isOpen(connection) else { return }

@@ -18,7 +18,7 @@ public final class Reactor: @unchecked Sendable {
     /// The core rings this after pushing responses.
     public let doorbell: Doorbell
     public let address: SocketAddress
-    /// The HTTP API's bound address, when it listens (K17, K21).
+    /// The HTTP API's bound address, when it listens (D-http-auth, D-http-api).
     public let httpAddress: SocketAddress?
 
     let config: ReactorConfig
@@ -29,7 +29,7 @@ public final class Reactor: @unchecked Sendable {
     let buffers: BufferExchange
     let stats: ServerStats
     let logger: Logger
-    /// Bearer checks for the HTTP API, against the same secrets as AUTH (K17).
+    /// Bearer checks for the HTTP API, against the same secrets as AUTH (D-http-auth).
     let httpAuth: HTTPAuth
     /// `/metrics` and the reactor's event counters; nil in tests that do not need them.
     let metrics: MetricsExporter?
@@ -37,7 +37,7 @@ public final class Reactor: @unchecked Sendable {
 
     let epoll: Epoll
     var listener: Listener?
-    /// The HTTP API's listener: same loop, same limits, same ring to the core (K17).
+    /// The HTTP API's listener: same loop, same limits, same ring to the core (D-http-auth).
     var httpListener: Listener?
     /// A descriptor kept in reserve so that EMFILE can be answered by accepting and closing (no spin).
     var spareDescriptor: FileDescriptor?
@@ -77,13 +77,13 @@ public final class Reactor: @unchecked Sendable {
     var stopDeadline: Int64?
     /// Requests were pushed since the core was last told: it is woken once per batch, not per request.
     var requestsPushed = false
-    /// Tells the core when a connection whose listings it paused has drained or closed (K23).
+    /// Tells the core when a connection whose listings it paused has drained or closed (D-limits).
     public let outputNotices = SPSCRing<OutputNotice>(capacity: 4096)
     /// Notices that found `outputNotices` full; sent again on every loop iteration.
     var unsentNotices: [OutputNotice] = []
 
     static let spinMaxInFlight = 8
-    /// Bounds the work one connect storm adds to a turn (K23); the rest wait in the backlog.
+    /// Bounds the work one connect storm adds to a turn (D-limits); the rest wait in the backlog.
     static let acceptsPerTurn = 64
     static let handshakeStepsPerTurn = 8
     static let listenerToken = UInt64.max
@@ -135,7 +135,7 @@ public final class Reactor: @unchecked Sendable {
         for case let connection? in slots { connection.descriptor.close() }
     }
 
-    /// Thread-safe: stop accepting, answer what was received, then return from `run()` (K16).
+    /// Thread-safe: stop accepting, answer what was received, then return from `run()` (D-shutdown).
     public func requestStop() {
         stopRequested.store(true, ordering: .sequentiallyConsistent)
         doorbell.ringUnconditionally()
@@ -220,7 +220,7 @@ public final class Reactor: @unchecked Sendable {
             if events & Epoll.writable != 0, isOpen(connection) {
                 flush(connection)
                 // Output going down may unblock buffered requests, and the last bytes leaving
-                // may finish a drain: both are decided by `pump` (half-closed clients, K14).
+                // may finish a drain: both are decided by `pump` (half-closed clients, D-connections).
                 if isOpen(connection) { pump(connection) }
             }
         }
@@ -283,7 +283,7 @@ public final class Reactor: @unchecked Sendable {
                 self.metrics?.countDrop(.deadline)
                 self.close(connection)
             } else if let deadline = connection.http.requestDeadline, now >= deadline {
-                // An HTTP request left incomplete past the AUTH deadline (K21).
+                // An HTTP request left incomplete past the AUTH deadline (D-http-api).
                 self.metrics?.countDrop(.deadline)
                 self.close(connection)
             }
@@ -292,7 +292,7 @@ public final class Reactor: @unchecked Sendable {
         authDeadlines.popExpired(now: now, expire)
     }
 
-    // MARK: - Stop (K16)
+    // MARK: - Stop (D-shutdown)
 
     private func beginStop() {
         stopDeadline = Clock.monotonicNanoseconds() + Int64(config.drainTimeoutMs) * 1_000_000

@@ -2,7 +2,7 @@ import CKairos
 import Glibc
 import KairosSystem
 
-/// A literal IPv4 or IPv6 socket address, the only kind Kairos listens on (SPEC §8.2).
+/// A literal IPv4 or IPv6 socket address, the only kind Kairos listens on (README.md#configuration).
 public struct SocketAddress: Sendable, CustomStringConvertible {
     public enum Family: Sendable { case ipv4, ipv6 }
 

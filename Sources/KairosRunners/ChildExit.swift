@@ -14,7 +14,7 @@ enum ChildExit: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// SPEC §5.6: success means a normal exit with status 0, nothing else.
+    /// docs/protocol.md#runners: success means a normal exit with status 0, nothing else.
     var isSuccess: Bool { self == .exited(status: 0) }
 
     var description: String {

@@ -5,7 +5,7 @@ import KairosProtocol
 enum LaunchPlan: Equatable, Sendable {
     /// Spawn `argv`; `argv[0]` is also the file, searched in `PATH` when it has no `/`.
     case process(argv: [Bytes])
-    /// An http, redis or amqp run, handed to that kind's network client (K20).
+    /// An http, redis or amqp run, handed to that kind's network client (D-network-runners).
     case network(NetworkKind)
     /// An argument holds a NUL byte, which no C argv can carry: a failure to start.
     case invalidArgument
@@ -13,8 +13,8 @@ enum LaunchPlan: Equatable, Sendable {
     /// The awf runner's executable, searched in `PATH`.
     static let awf: Bytes = Array("awf".utf8)
 
-    /// Builds the argv of a process runner (SPEC §5.6). The job id is deliberately not passed
-    /// (SPEC §5.5): no argument, no environment variable. `awfProgram` is `awf` except in tests.
+    /// Builds the argv of a process runner (docs/protocol.md#runners). The job id is deliberately not passed
+    /// (docs/protocol.md#runners): no argument, no environment variable. `awfProgram` is `awf` except in tests.
     static func make(for runner: RunnerSpec, config: RunnerConfig, awfProgram: Bytes = Self.awf) -> LaunchPlan {
         let argv: [Bytes]
         switch runner {

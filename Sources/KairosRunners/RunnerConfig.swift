@@ -1,4 +1,4 @@
-/// How the execution pool runs process runners (SPEC §5.6, K13: `[runner]` and `[shell]` keys).
+/// How the execution pool runs process runners (docs/protocol.md#runners, D-execution: `[runner]` and `[shell]` keys).
 public struct RunnerConfig: Sendable {
     /// Most children running at once; further executions wait in trigger order.
     /// Values below 1 are treated as 1.
@@ -11,9 +11,9 @@ public struct RunnerConfig: Sendable {
     /// Arguments placed between `shellPath` and the command.
     public var shellArgs: [String]
     /// `[runner] http_ca_file`: PEM bundle that https webhooks are verified against instead
-    /// of the system trust store (K20); nil = the system store.
+    /// of the system trust store (D-network-runners); nil = the system store.
     public var httpCAFile: String?
-    /// Told about every finished run on the runner thread (telemetry, K22); nil = nobody.
+    /// Told about every finished run on the runner thread (telemetry, D-telemetry); nil = nobody.
     public var runObserver: (any RunObserver)?
 
     public init(concurrency: Int = 16, timeoutMs: Int = 0, shellPath: String = "/bin/sh", shellArgs: [String] = ["-c"], httpCAFile: String? = nil) {

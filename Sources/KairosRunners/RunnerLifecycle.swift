@@ -1,4 +1,4 @@
-/// The runner thread's way from running to stopped (K16): after a stop request nothing new
+/// The runner thread's way from running to stopped (D-shutdown): after a stop request nothing new
 /// starts; running children get a grace period, then SIGKILL, then a short settle period to
 /// be reaped; a child that outlives even that is abandoned so shutdown cannot hang.
 struct RunnerLifecycle {

@@ -69,9 +69,9 @@ final class RunnerLoop: @unchecked Sendable {
     private var lifecycle = RunnerLifecycle()
     private var waiting = FIFOQueue<QueuedRun>()
     private var children = ChildTable()
-    /// http, redis and amqp runs (K20); made after `poller`, which they register with.
+    /// http, redis and amqp runs (D-network-runners); made after `poller`, which they register with.
     private var network: NetworkRuns!
-    /// Set while starts wait out a resource shortage (K23).
+    /// Set while starts wait out a resource shortage (D-limits).
     private var backoff = SpawnBackoff()
     /// Deadlines in start order. Every run gets the same timeout, so this order is also
     /// deadline order; entries of reaped children are skipped when they reach the front.
@@ -245,7 +245,7 @@ final class RunnerLoop: @unchecked Sendable {
     private func beginShutdown(now: Int64, graceMs: Int) {
         lifecycle.stopRequested(now: now, graceMs: graceMs)
         if !waiting.isEmpty { logger.debug("runner: shutting down, \(waiting.count) waiting executions not started") }
-        // Runs that never started get no outcome: their jobs stay triggered and, per K9,
+        // Runs that never started get no outcome: their jobs stay triggered and, per D-outcomes-persist,
         // come back planned after a restart instead of being recorded as failed.
         waiting.removeAll()
     }

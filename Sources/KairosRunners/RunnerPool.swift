@@ -5,7 +5,7 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// The bounded execution pool (SPEC §5.5-5.6, K13): process runners on one runner thread,
+/// The bounded execution pool (docs/protocol.md#runners-5.6, D-execution): process runners on one runner thread,
 /// at most `concurrency` children at once, the rest waiting in trigger order.
 ///
 /// The core talks to it through two SPSC rings, so command handling never waits for a run:

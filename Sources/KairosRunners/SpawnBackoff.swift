@@ -2,7 +2,7 @@ import Glibc
 import KairosSystem
 
 /// When the pool may try to start a run again after a start failed for want of a resource
-/// (K23). Descriptors, processes and memory run short for the whole server at once, so the
+/// (D-limits). Descriptors, processes and memory run short for the whole server at once, so the
 /// backoff is the pool's, not a run's: while it lasts no run starts, and the run that failed
 /// waits at the front of the line, still counted in `executions_pending`.
 struct SpawnBackoff {

@@ -31,7 +31,7 @@ final class CoreLoop {
     private let epoll: Epoll
     /// SIGHUP: re-reads the auth file and the log level.
     private let reload: () -> Void
-    /// Set when `[telemetry]` is enabled (K22); nil costs one branch per request.
+    /// Set when `[telemetry]` is enabled (D-telemetry); nil costs one branch per request.
     var requestTelemetry: RequestTelemetry?
 
     /// Longer than the reactor's spin: the core waits for a client's *next* request (reply
@@ -146,7 +146,7 @@ final class CoreLoop {
             _ = publish()
         }
         // A long listing still has parts to write: come straight back after one look at
-        // requests and due jobs, instead of sleeping (K23).
+        // requests and due jobs, instead of sleeping (D-limits).
         return worked || core.hasListingWork
     }
 

@@ -5,7 +5,7 @@ import KairosTelemetry
 import Logging
 
 extension Server {
-    /// The telemetry thread's owner for `[telemetry] enabled = true`, else nil (K22).
+    /// The telemetry thread's owner for `[telemetry] enabled = true`, else nil (D-telemetry).
     static func makeTelemetry(
         _ config: ServerConfig, stats: ServerStats, startedAt: Int64, logger: Logger
     ) throws(ServerError) -> TelemetryService? {

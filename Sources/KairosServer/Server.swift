@@ -29,7 +29,7 @@ public final class Server {
     private let storage: Storage
     private let signals: FileDescriptor
     private let configReload: ConfigReload
-    /// The telemetry thread's owner when `[telemetry] enabled` (K22).
+    /// The telemetry thread's owner when `[telemetry] enabled` (D-telemetry).
     private let telemetry: TelemetryService?
 
     /// How long runs still executing at shutdown may take before they are killed.
@@ -51,11 +51,11 @@ public final class Server {
         let startedAt = Clock.wallNanoseconds()
 
         // Blocked before any thread starts, so every thread inherits the mask and only the
-        // signalfd sees them: SIGINT/SIGTERM/SIGQUIT stop with a drain (K16), SIGHUP reloads,
+        // signalfd sees them: SIGINT/SIGTERM/SIGQUIT stop with a drain (D-shutdown), SIGHUP reloads,
         // SIGUSR1 logs a status, SIGUSR2 is logged; the default action of each would kill the
         // server without a drain (SIGQUIT with a core dump).
         // SIGPIPE is ignored: a closed peer is an EPIPE. SIGXFSZ too: a write past
-        // RLIMIT_FSIZE must fail with EFBIG (K24), not kill the server.
+        // RLIMIT_FSIZE must fail with EFBIG (D-storage-faults), not kill the server.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
         var blocked: [CInt] = [SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2]
@@ -65,7 +65,7 @@ public final class Server {
 
         do {
             requests = SPSCRing(capacity: 1 << 16)
-            // Twice the requests ring: the second half carries the parts of long listings (K23).
+            // Twice the requests ring: the second half carries the parts of long listings (D-limits).
             responses = SPSCRing(capacity: 1 << 17)
             coreDoorbell = try Doorbell()
         } catch {
@@ -91,7 +91,7 @@ public final class Server {
         }
         var httpListener: Listener?
         if let httpListen = config.httpListen {
-            // K15: unlike the reference, a bind failure is fatal, not a silently missing API.
+            // D-config: unlike the reference, a bind failure is fatal, not a silently missing API.
             let httpAddress = try Self.socketAddress(httpListen, key: "http.listen")
             do {
                 httpListener = try Listener.bind(httpAddress)
@@ -135,7 +135,7 @@ public final class Server {
         }
     }
 
-    /// Serves until SIGINT/SIGTERM, drains (K16) and returns 0.
+    /// Serves until SIGINT/SIGTERM, drains (D-shutdown) and returns 0.
     public func run() -> Int32 {
         let loop: CoreLoop
         do {
@@ -186,7 +186,7 @@ public final class Server {
         loop.run(onSignal: { reactor.requestStop() }, finished: { reactorDone.load(ordering: .sequentiallyConsistent) })
         reactorThread.join()
         // Runs still going get their grace period while the journal is still open, so those
-        // that finish in it keep their outcome across the restart (K9, K16); only then is the
+        // that finish in it keep their outcome across the restart (D-outcomes-persist, D-shutdown); only then is the
         // journal made durable and closed. Runs killed when it ends are recorded `failed`.
         runners.shutdown(graceMs: Self.runnerGraceMs)
         runners.drainOutcomes { core.applyOutcome($0) }

@@ -5,7 +5,7 @@ import KairosStore
 import KairosSync
 import Logging
 
-/// The persistence backend chosen by `database.persistence` (SPEC §7.1): the journal the core
+/// The persistence backend chosen by `database.persistence` (docs/logfile-format.md): the journal the core
 /// appends to, startup replay, and background compaction for the logfile backend.
 final class Storage {
     let journal: any Journal
@@ -67,7 +67,7 @@ final class Storage {
         }
     }
 
-    /// K24: after a failed fsync the journal has logged the fatal error and acknowledges nothing
+    /// D-storage-faults: after a failed fsync the journal has logged the fatal error and acknowledges nothing
     /// more; the process ends at once with status 3 (no orderly shutdown, which would try to
     /// sync again). `_exit` skips atexit handlers that other threads' libraries could race with.
     static let exitAfterFailedSync: FailStop = { _ in Glibc._exit(3) }
@@ -94,7 +94,7 @@ final class Storage {
         }
     }
 
-    /// After the core's last submit: stops compaction, then writes and syncs everything queued (K16).
+    /// After the core's last submit: stops compaction, then writes and syncs everything queued (D-shutdown).
     func stop() {
         compactor?.shutdown()
         fileJournal?.shutdown()

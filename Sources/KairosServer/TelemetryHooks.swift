@@ -37,7 +37,7 @@ final class RequestTelemetry {
             kind: kind, requestID: requestID, success: success, startNs: start, endNs: Clock.wallNanoseconds())))
     }
 
-    /// nil for STAT (no span, SPEC §6) and for malformed requests, which are no command.
+    /// nil for STAT (no span, docs/protocol.md#stat-keys) and for malformed requests, which are no command.
     static func kind(of command: Command) -> RequestKind? {
         switch command {
         case .set, .setRecurring: .set

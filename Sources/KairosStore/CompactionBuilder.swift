@@ -1,6 +1,6 @@
 import KairosCore
 
-/// The compacted form of one or more logfile images (K10): for each (kind, id) only its last
+/// The compacted form of one or more logfile images (D-compaction): for each (kind, id) only its last
 /// entry, keys whose last entry is a removal dropped, survivors in original order, frames
 /// copied verbatim (decoding is strict, so a valid frame's bytes are its only encoding).
 ///

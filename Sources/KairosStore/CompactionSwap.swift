@@ -17,7 +17,7 @@ enum SwapOutcome: Sendable, Equatable {
     case interrupted(CompactionStep)
 }
 
-/// The writer-side steps of a compaction (K10), run on the writer thread between two writes
+/// The writer-side steps of a compaction (D-compaction), run on the writer thread between two writes
 /// so no append can land in the old file after its bytes were copied.
 ///
 /// Crash safety: until the rename, the logfile is untouched and the temp file is ignored (and

@@ -12,7 +12,7 @@ package enum CompactionResult: Equatable, Sendable {
     case interrupted(CompactionStep)
 }
 
-/// One compaction, start to finish (K10). Runs on the compactor's thread (or a test's).
+/// One compaction, start to finish (D-compaction). Runs on the compactor's thread (or a test's).
 ///
 /// 1. Snapshot the committed length L of the logfile and read its first L bytes.
 /// 2. Deduplicate them (plus the reference's files, when present) into a temp file in the

@@ -3,7 +3,7 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// Background compaction of a `FileJournal`'s logfile (K10), every `compression_interval`
+/// Background compaction of a `FileJournal`'s logfile (D-compaction), every `compression_interval`
 /// seconds; the first run is one interval after `start()`. Runs on its own thread; the core
 /// never waits for it, and the journal writer only pauses for the final copy-sync-rename.
 /// STAT `compression` is written here: `running`, then `success` or `failure`, which stay

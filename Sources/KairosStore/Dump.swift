@@ -3,7 +3,7 @@ import Glibc
 import KairosCore
 import KairosSystem
 
-/// `kairos dump LOGFILE [--format text|json] [--compact] [--follow]` (SPEC §8.5, K10).
+/// `kairos dump LOGFILE [--format text|json] [--compact] [--follow]` (docs/logfile-format.md#kairos-dump, D-compaction).
 public enum Dump {
     /// Prints the logfile's entries; returns the exit status. `stdout` receives output bytes,
     /// `stderr` complete diagnostic lines (each ending with LF).
@@ -66,7 +66,7 @@ public enum Dump {
         }
     }
 
-    /// The exit-1 diagnostics of SPEC §8.5, plus a generic one for other read errors.
+    /// The exit-1 diagnostics of docs/logfile-format.md#kairos-dump, plus a generic one for other read errors.
     package static func openFailureMessage(path: String, error: Errno) -> String {
         switch error.rawValue {
         case ENOENT: "error: file not found: \(path)\n"

@@ -1,7 +1,7 @@
 import KairosCore
 import KairosProtocol
 
-/// `kairos dump` output formats (SPEC §8.5).
+/// `kairos dump` output formats (docs/logfile-format.md#kairos-dump).
 public enum DumpFormat: String, Sendable, CaseIterable {
     case text, json
 }
@@ -18,7 +18,7 @@ enum DumpFormatter {
 
     // MARK: text
 
-    /// Field layout of LISTRULES for rules; ids and fields raw (no quoting, Q18).
+    /// Field layout of LISTRULES for rules; ids and fields raw (no quoting, docs/protocol.md#request-ids).
     static func appendText(_ entry: LogEntry, to out: inout [UInt8]) {
         switch entry {
         case .job(let id, let execution, let status):

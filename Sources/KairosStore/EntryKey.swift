@@ -1,8 +1,8 @@
 import KairosCore
 import KairosProtocol
 
-/// What compaction and `dump --compact` deduplicate by (K10): the entry's kind and its id.
-/// Jobs and rules are separate id spaces (the reference's shared space is Q13).
+/// What compaction and `dump --compact` deduplicate by (D-compaction): the entry's kind and its id.
+/// Jobs and rules are separate id spaces (the reference's shared space is docs/compatibility.md#d-compaction).
 struct EntryKey: Hashable {
     enum Kind: UInt8 {
         case job, rule

@@ -4,17 +4,17 @@ import KairosSync
 import KairosSystem
 import Logging
 
-/// Called once, on the writer thread, after a failed fsync (K24) with a message naming the
+/// Called once, on the writer thread, after a failed fsync (D-storage-faults) with a message naming the
 /// logfile; the server exits with status 3. The writer acknowledges nothing after it.
 public typealias FailStop = @Sendable (_ message: String) -> Void
 
-/// `persistence = "logfile"` (SPEC §7, K12, K19): the core's `Journal` over one logfile.
+/// `persistence = "logfile"` (docs/logfile-format.md, D-write-ahead, D-durable-acks): the core's `Journal` over one logfile.
 ///
 /// The core thread encodes each entry into a batch buffer (`append`, no I/O) and hands the
 /// batch to the writer thread once per loop iteration (`submit`, one ring push and at most
 /// one eventfd write). The writer owns the single O_APPEND descriptor; see `JournalWriter`.
 ///
-/// Job outcomes (K9: job entries with status executed or failed) are written like any entry
+/// Job outcomes (D-outcomes-persist: job entries with status executed or failed) are written like any entry
 /// but do not cause an fsync by themselves: a batch of nothing but outcomes is written and
 /// reported at once, and the next synced batch makes it durable. A crash in between loses at
 /// most those outcomes, and the jobs run again (at-least-once).
@@ -221,7 +221,7 @@ struct CompactionPort: Sendable {
 }
 
 extension LogEntry {
-    /// A job's execution outcome (K9). SET always journals `planned` (SPEC §7.4), so these are
+    /// A job's execution outcome (D-outcomes-persist). SET always journals `planned` (docs/logfile-format.md#when-entries-are-written), so these are
     /// never acknowledged to a client.
     var isOutcome: Bool {
         if case .job(_, _, let status) = self { return status == .executed || status == .failed }

@@ -1,4 +1,4 @@
-/// Splits a byte buffer into complete frames (`length:u32 BE` + payload, SPEC §7.2).
+/// Splits a byte buffer into complete frames (`length:u32 BE` + payload, docs/logfile-format.md#frames).
 ///
 /// Pure over bytes: it never reads past the buffer and never allocates. Iteration stops at the
 /// first incomplete frame (fewer than 4 length bytes, or fewer payload bytes than announced);

@@ -15,7 +15,7 @@ struct JournalBatch: Sendable {
     /// First entry that could not be encoded (oversized field): it and everything after it
     /// fail; `bytes` holds only the entries before it.
     var unencodable: UInt64?
-    /// False when every entry is a job outcome (K9): those ride along with the next sync
+    /// False when every entry is a job outcome (D-outcomes-persist): those ride along with the next sync
     /// instead of paying for one of their own.
     var needsSync = true
 }

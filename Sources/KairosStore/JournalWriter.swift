@@ -4,7 +4,7 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// The journal's writer thread (K12, K19): everything the core submitted since the last pass
+/// The journal's writer thread (D-write-ahead, D-durable-acks): everything the core submitted since the last pass
 /// goes to the logfile in one write and, when `fsync_on_persist`, one fdatasync; then the
 /// progress is published and the core's doorbell rung. That is the group commit: however
 /// many connections' entries arrived during an fsync share the next one.
@@ -12,7 +12,7 @@ import Synchronization
 /// Failure handling follows the `Journal` contract (see `WriterPolicy`): the entries of a failed
 /// write are reported, any bytes of them that reached the file are truncated away so the file
 /// only ever holds complete, acknowledged frames, and later writes are attempted again.
-/// A failed fsync is fatal instead (K24): after it the kernel may have dropped dirty pages of
+/// A failed fsync is fatal instead (D-storage-faults): after it the kernel may have dropped dirty pages of
 /// entries written earlier, so no later sync could vouch for them. The writer then halts (it
 /// acknowledges nothing more, not even as failed) and asks its owner to stop the process.
 final class JournalWriter: @unchecked Sendable {
@@ -129,7 +129,7 @@ final class JournalWriter: @unchecked Sendable {
     }
 
     /// Last pass of the thread: outcomes that rode along without a sync get one now, so
-    /// shutdown leaves everything durable (K16).
+    /// shutdown leaves everything durable (D-shutdown).
     func finish() {
         handoff.close()
         guard fsync && unsynced && !policy.isHalted else { return }
@@ -147,7 +147,7 @@ final class JournalWriter: @unchecked Sendable {
         }
     }
 
-    /// K24: a failed fsync. Nothing after it is acknowledged; the owner stops the process.
+    /// D-storage-faults: a failed fsync. Nothing after it is acknowledged; the owner stops the process.
     private func halt(_ operation: String, _ error: Errno) {
         policy.syncFailed()
         let message = "\(operation) of the logfile \(paths.logfile) failed: \(error); stopping so the next start replays what is really on disk"
@@ -321,7 +321,7 @@ final class JournalWriter: @unchecked Sendable {
                 do {
                     try timedSync()
                 } catch {
-                    // A failed sync between pieces is as fatal as any other (K24).
+                    // A failed sync between pieces is as fatal as any other (D-storage-faults).
                     halt("fdatasync", error)
                     throw PartialWrite(written: offset, errno: error)
                 }

@@ -1,7 +1,7 @@
 import KairosCore
 import KairosProtocol
 
-/// Why an entry cannot be written in the logfile format (SPEC §7.2): the format's length
+/// Why an entry cannot be written in the logfile format (docs/logfile-format.md#frames): the format's length
 /// prefixes are fixed-width, so oversized values are refused instead of being truncated.
 public enum LogEncodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A string field is longer than its u16 length prefix allows (65535 bytes).
@@ -20,7 +20,7 @@ public enum LogEncodeError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// Encodes log entries into the reference's frame and payload bytes (SPEC §7.2–7.3).
+/// Encodes log entries into the reference's frame and payload bytes (docs/logfile-format.md#frames–7.3).
 ///
 /// Decoding lives in `LogDecoder`; the two are exact inverses for every valid payload, so
 /// a frame can be copied verbatim (compaction) or re-encoded with the same result.
@@ -145,15 +145,15 @@ public enum LogCodec {
     }
 }
 
-/// The payload's first byte (SPEC §7.3).
+/// The payload's first byte (docs/logfile-format.md#entries).
 enum EntryType: UInt8 {
     case job = 0, rule = 1, jobRemoval = 2, ruleRemoval = 3
     /// Kairos only (issue 15): a recurring job's schedule. The reference rejects the unknown
-    /// type byte and skips the frame (SPEC §7.5), so it sees the job entries alone: one-shot jobs.
+    /// type byte and skips the frame (docs/logfile-format.md#replay-at-startup), so it sees the job entries alone: one-shot jobs.
     case schedule = 4
 }
 
-/// The rule payload's runner discriminant (SPEC §7.3). Not `RunnerSpec`'s declaration order.
+/// The rule payload's runner discriminant (docs/logfile-format.md#entries). Not `RunnerSpec`'s declaration order.
 enum RunnerKind: UInt8 {
     case shell = 0, amqp = 1, direct = 2, awf = 3, http = 4, redis = 5
 }

@@ -1,9 +1,9 @@
 import KairosCore
 import KairosProtocol
 
-/// Why a complete frame's payload is not a valid entry (SPEC §7.3, strict decoding).
+/// Why a complete frame's payload is not a valid entry (docs/logfile-format.md#entries, strict decoding).
 ///
-/// Strings are NOT required to be UTF-8 (K11, Q14): ids that arrived as arbitrary bytes on the
+/// Strings are NOT required to be UTF-8 (D-torn-tails, docs/compatibility.md#d-torn-tails): ids that arrived as arbitrary bytes on the
 /// wire must survive a restart.
 public enum LogDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A field runs past the end of the payload (an empty payload lacks even its type byte).

@@ -52,7 +52,7 @@ public enum LogfileInspection: Equatable, Sendable {
         guard decodes(first.payload) else { return .damaged(offset: 0, reason: .notALogfile) }
         while scanner.next() != nil {}
         if scanner.consumed == bytes.count { return .intact }
-        // Complete frames that do not decode are skipped by replay (K11) and stay in the file;
+        // Complete frames that do not decode are skipped by replay (D-torn-tails) and stay in the file;
         // but when they come right before an incomplete tail, the scan has most likely lost
         // frame alignment at a damaged length, so the damage starts after the last good frame.
         // (Decoded only now: an intact file, the common case, is not decoded twice.)

@@ -1,4 +1,4 @@
-/// File names around one logfile: the reference's leftovers that are migrated (K10) and
+/// File names around one logfile: the reference's leftovers that are migrated (D-compaction) and
 /// Kairos's own compaction temp file, all in the logfile's directory.
 public struct LogfilePaths: Sendable, Equatable {
     public let logfile: String
@@ -15,7 +15,7 @@ public struct LogfilePaths: Sendable, Equatable {
         }
     }
 
-    /// The reference's compaction output (SPEC §7.6), replayed first.
+    /// The reference's compaction output (docs/logfile-format.md#compaction), replayed first.
     public var referenceCompressed: String { sibling("logfile.compressed") }
     /// The reference's renamed logfile awaiting compaction, replayed second.
     public var referenceToCompress: String { sibling("logfile.to_compress") }

@@ -15,7 +15,7 @@ public struct ReplayReport: Sendable, Equatable {
         public var skipped: [Skipped] = []
         /// Bytes after the last complete frame.
         public var tailBytes = 0
-        /// Whether those bytes were truncated away (the main logfile only, K11).
+        /// Whether those bytes were truncated away (the main logfile only, D-torn-tails).
         public var truncated = false
         /// Where the truncated bytes were saved first.
         public var sideFile: String?
@@ -34,7 +34,7 @@ public struct ReplayReport: Sendable, Equatable {
     public var applied: Int { files.reduce(0) { $0 + $1.applied } }
 }
 
-/// Startup replay (SPEC §7.5 with K10, K11).
+/// Startup replay (docs/logfile-format.md#replay-at-startup with D-compaction, D-torn-tails).
 ///
 /// Order: the reference's `logfile.compressed`, then `logfile.to_compress` (both in the
 /// logfile's directory, when present), then the logfile. The reference files are only read:

@@ -1,4 +1,4 @@
-/// Consecutive failed writes of the journal (K24: disk full, file too large, EIO), so that a
+/// Consecutive failed writes of the journal (D-storage-faults: disk full, file too large, EIO), so that a
 /// disk that stays full costs neither a log line per attempt nor a busy loop.
 ///
 /// Only batches of nothing but job outcomes wait: after a failure the core journals lost

@@ -3,7 +3,7 @@
 /// After a failed write, every later batch is dropped (reported failed) until the core's
 /// `discard` arrives: the core undoes all undurable mutations, so nothing it already answered
 /// `ERROR` may reach the file behind its back. After a failed sync the writer is halted for
-/// good (K24): everything is ignored, nothing reported, and the process is about to exit.
+/// good (D-storage-faults): everything is ignored, nothing reported, and the process is about to exit.
 struct WriterPolicy {
     private enum State {
         case healthy

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A histogram that one thread records into and any thread reads, without a lock: a fixed set
 /// of upper bounds, one relaxed atomic per bucket and one for the sum. For `/metrics`, which
-/// must not cost the thread that records (K21).
+/// must not cost the thread that records (D-http-api).
 ///
 /// A reader may see a sample's bucket before its sum (or the other way round); the figures are
 /// advisory, like STAT's.

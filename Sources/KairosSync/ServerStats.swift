@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Counters that STAT reads without a lock (SPEC §6). Each has exactly one writer thread,
+/// Counters that STAT reads without a lock (docs/protocol.md#stat-keys). Each has exactly one writer thread,
 /// named on its declaration; everybody else only loads it (relaxed: STAT is advisory).
 public final class ServerStats: Sendable {
     /// Writer: reactor thread. Open TCP connections, including those in handshake or AUTH.
@@ -12,9 +12,9 @@ public final class ServerStats: Sendable {
     public let jobsExecuted = Atomic<Int>(0)
     public let jobsFailed = Atomic<Int>(0)
     public let rulesTotal = Atomic<Int>(0)
-    /// Writer: runner thread. Runs waiting for a pool slot (K13).
+    /// Writer: runner thread. Runs waiting for a pool slot (D-execution).
     public let executionsPending = Atomic<Int>(0)
-    /// Writer: runner thread. Runs executing now (K13).
+    /// Writer: runner thread. Runs executing now (D-execution).
     public let executionsInflight = Atomic<Int>(0)
     /// Writer: compaction thread. One of `CompressionState`'s raw values.
     public let compression = Atomic<UInt8>(CompressionState.idle.rawValue)
@@ -41,7 +41,7 @@ public final class ServerStats: Sendable {
     public init() {}
 }
 
-/// STAT `compression` values (SPEC §6, K10).
+/// STAT `compression` values (docs/protocol.md#stat-keys, D-compaction).
 public enum CompressionState: UInt8, Sendable {
     case idle, running, success, failure
 

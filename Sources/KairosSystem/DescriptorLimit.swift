@@ -1,7 +1,7 @@
 import CKairos
 import Glibc
 
-/// The process's limit on open descriptors (RLIMIT_NOFILE), which bounds connections (K23).
+/// The process's limit on open descriptors (RLIMIT_NOFILE), which bounds connections (D-limits).
 public enum DescriptorLimit {
     /// The soft limit, or nil when it is unlimited.
     public static func soft() throws(Errno) -> Int? {

@@ -34,7 +34,7 @@ public final class TLSContext: @unchecked Sendable {
         handle = context
     }
 
-    /// A client context for outgoing connections (the redis runner's `rediss://`, K20): TLS 1.2
+    /// A client context for outgoing connections (the redis runner's `rediss://`, D-network-runners): TLS 1.2
     /// or later, peer verification required. Trust comes from `caFile` (a PEM bundle) when given,
     /// else from OpenSSL's default locations, i.e. the system store, which the `SSL_CERT_FILE` and
     /// `SSL_CERT_DIR` environment variables override as for any OpenSSL program.

@@ -1,7 +1,7 @@
 import CKairosCurl
 
 /// Posts OTLP protobuf bodies with one reused libcurl easy handle, blocking the telemetry
-/// thread for at most the reference's 2 s per export and never retrying (SPEC §10). Nothing
+/// thread for at most the reference's 2 s per export and never retrying (docs/compatibility.md#d-telemetry). Nothing
 /// else waits on this thread, so a blocking transfer is the simplest correct choice.
 final class OTLPHTTPExporter {
     enum Result: Equatable {

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The reference's instruments (SPEC §10), kept where they change so nothing is lost to a full
+/// The reference's instruments (docs/compatibility.md#d-telemetry), kept where they change so nothing is lost to a full
 /// queue: the core thread is the only writer of the request counters, the runner thread of
 /// the execution ones. The telemetry thread reads them at each flush.
 public final class TelemetryCounters: Sendable {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// One producer thread's side of the telemetry pipeline: a bounded ring of span records and a
 /// drop counter. `offer` never blocks and never allocates beyond the record itself: when the
-/// ring is full the record is dropped and counted (K22), so a slow collector cannot slow the
+/// ring is full the record is dropped and counted (D-telemetry), so a slow collector cannot slow the
 /// thread that produces.
 public final class TelemetryProducer: Sendable {
     /// The thread that pushes: for log lines and the drop warning.

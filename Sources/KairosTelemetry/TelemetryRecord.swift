@@ -1,4 +1,4 @@
-/// The scheduler commands that get a `ztick.request` span (SPEC §10: every command but STAT).
+/// The scheduler commands that get a `ztick.request` span (docs/compatibility.md#d-telemetry: every command but STAT).
 public enum RequestKind: UInt8, Sendable, CaseIterable {
     case set, get, query, remove, removeRule, ruleSet, listRules
 

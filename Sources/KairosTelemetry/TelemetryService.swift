@@ -3,7 +3,7 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// The `kairos-telemetry` thread (K22): drains the producers' span queues, exports span
+/// The `kairos-telemetry` thread (D-telemetry): drains the producers' span queues, exports span
 /// batches to `/v1/traces` and the instruments to `/v1/metrics` every `flush_interval_ms`, and
 /// once more when stopped. Export failures are logged (rate-limited) and otherwise ignored.
 public final class TelemetryService: @unchecked Sendable {

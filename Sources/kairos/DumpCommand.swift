@@ -1,7 +1,7 @@
 import ArgumentParser
 import KairosStore
 
-/// `kairos dump LOGFILE [--format text|json] [--compact] [--follow]` (SPEC §8.5).
+/// `kairos dump LOGFILE [--format text|json] [--compact] [--follow]` (docs/logfile-format.md#kairos-dump).
 struct DumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump", abstract: "Print the entries of a logfile.")

@@ -3,7 +3,7 @@ import Glibc
 import KairosClient
 import KairosProtocol
 
-/// `kairos [server] [-c PATH]`, `kairos dump ...`, `kairos --version` (SPEC §8.4, K18).
+/// `kairos [server] [-c PATH]`, `kairos dump ...`, `kairos --version` (README.md#command-line, D-identity).
 @main
 struct KairosCommand: ParsableCommand {
     static let version = KairosVersion.current

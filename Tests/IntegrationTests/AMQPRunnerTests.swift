@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The real binary publishes due jobs to a real RabbitMQ node (K20).
+/// The real binary publishes due jobs to a real RabbitMQ node (D-network-runners).
 @Suite(.serialized) struct AMQPRunnerTests {
     @Test func aDueJobIsPublishedAndEndsExecuted() throws {
         let node = try RabbitNode.shared()

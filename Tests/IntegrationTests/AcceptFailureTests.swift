@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// K23: an accept that keeps failing (ENOBUFS, ENOMEM) must not turn the reactor into a busy
+/// D-limits: an accept that keeps failing (ENOBUFS, ENOMEM) must not turn the reactor into a busy
 /// loop. The failure is injected with an LD_PRELOAD shim around accept4, switched on and off by
 /// a flag file, since a real kernel-memory shortage cannot be arranged in a test.
 @Suite struct AcceptFailureTests {

@@ -50,7 +50,7 @@ import Testing
         _ = try slow.receive("r1 OK\n")
         var flood = ""
         for _ in 0..<2_000 { flood += "\(id) QUERY\n" }
-        // The server stops reading once this client's unread replies pile up (K14), so the
+        // The server stops reading once this client's unread replies pile up (D-connections), so the
         // client's own send buffer fills: send what the kernel takes, without blocking.
         var sent = 0
         for _ in 0..<50 { sent += slow.sendWithoutWaiting(Array(flood.utf8)) }
@@ -71,8 +71,8 @@ import Testing
         try writer.send(fill)
         for _ in 0..<2_000 { _ = try writer.readLine() }
         // Each QUERY answers about 460 KB, 138 MB in all. The server writes them a part at a
-        // time and pauses them while this client's unsent output is high (K23), so it neither
-        // builds them in memory nor reaches the 64 MiB bound that would drop the client (K14).
+        // time and pauses them while this client's unsent output is high (D-limits), so it neither
+        // builds them in memory nor reaches the 64 MiB bound that would drop the client (D-connections).
         let greedy = try TestClient(port: server.port, timeout: 30)
         try greedy.send(String(repeating: "q QUERY \(id)\n", count: 300))
         #expect(ServerProcess.eventually {

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Issue 9 item 4 (runner part, K23): a run that cannot start because the server is out of
+/// Issue 9 item 4 (runner part, D-limits): a run that cannot start because the server is out of
 /// descriptors is retried with backoff and succeeds once descriptors are free again, instead
 /// of ending `failed` for good. Connections cannot exhaust the reserve any more
 /// (`max_connections`), so the test oversubscribes it with runs: each running child holds a

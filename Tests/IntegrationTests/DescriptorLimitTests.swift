@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// K23: connections never take the descriptors the rest of the server needs.
+/// D-limits: connections never take the descriptors the rest of the server needs.
 @Suite struct DescriptorLimitTests {
     /// Under `ulimit -n 128` the default max_connections is 128 - 64 = 64: of 100 clients, the
     /// first 64 are served and the rest are accepted and closed at once; meanwhile a due shell
@@ -50,7 +50,7 @@ import Testing
         #expect(fresh)
     }
 
-    /// A configured max_connections that would eat into the reserve stops the start (K15 style).
+    /// A configured max_connections that would eat into the reserve stops the start (D-config style).
     @Test func maxConnectionsPastTheReserveIsRefusedAtStart() throws {
         let directory = try ServerProcess.makeDirectory()
         let config = directory.appendingPathComponent("k.toml").path

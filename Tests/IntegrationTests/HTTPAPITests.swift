@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Every row of SPEC §9's table (amended by K21) against the real binary, exact bytes.
+/// Every row of docs/protocol.md#http-api's table (amended by D-http-api) against the real binary, exact bytes.
 @Suite struct HTTPAPITests {
     @Test func specTable() throws {
         let (server, port) = try ServerProcess.withHTTP()
@@ -52,10 +52,10 @@ import Testing
         #expect(try http.exchange("PUT", "/rules/r", body: "{\"pattern\":\"p\",\"runner\":\"cron\",\"args\":[]}") == HTTPBytes.error("400 Bad Request", "unsupported runner type"))
         #expect(try http.exchange("PUT", "/rules/r", body: "{\"pattern\":\"p\",\"runner\":\"awf\",\"args\":[]}") == HTTPBytes.error("400 Bad Request", "missing workflow argument"))
         #expect(try http.exchange("PUT", "/rules/r", body: "{\"pattern\":\"p\",\"runner\":\"http\",\"args\":[\"GET\"]}") == HTTPBytes.error("400 Bad Request", "invalid http runner arguments"))
-        // K21: amqp and redis rules are creatable.
+        // D-http-api: amqp and redis rules are creatable.
         #expect(try http.exchange("PUT", "/rules/q", body: "{\"pattern\":\"z.\",\"runner\":\"amqp\",\"args\":[\"amqp://127.0.0.1:9/\",\"ex\",\"rk\"]}") == HTTPBytes.json("200 OK", "{\"id\":\"q\",\"pattern\":\"z.\",\"runner\":\"amqp\"}"))
         #expect(try http.exchange("PUT", "/rules/s", body: "{\"pattern\":\"z.\",\"runner\":\"redis\",\"args\":[\"redis://127.0.0.1:9/0\",\"RPUSH\",\"k\"]}") == HTTPBytes.json("200 OK", "{\"id\":\"s\",\"pattern\":\"z.\",\"runner\":\"redis\"}"))
-        // K21: offsets and fractions are honoured; integers are nanoseconds; ids are percent-decoded.
+        // D-http-api: offsets and fractions are honoured; integers are nanoseconds; ids are percent-decoded.
         #expect(try http.exchange("PUT", "/jobs/a%20b%2Fc", body: "{\"execution\":\"2100-01-01T01:00:00.25+01:00\"}") == HTTPBytes.json("200 OK", "{\"id\":\"a b/c\",\"status\":\"planned\",\"execution\":4102444800250000000}"))
         #expect(try http.exchange("PUT", "/jobs/n", body: "{\"execution\":4102444800000000001}") == HTTPBytes.json("200 OK", "{\"id\":\"n\",\"status\":\"planned\",\"execution\":4102444800000000001}"))
         #expect(try http.exchange("GET", "/jobs?prefix=a%20") == HTTPBytes.json("200 OK", "[{\"id\":\"a b/c\",\"status\":\"planned\",\"execution\":4102444800250000000}]"))
@@ -66,7 +66,7 @@ import Testing
         #expect(stat.hasSuffix(",\"connections\":1,\"jobs_total\":2,\"jobs_planned\":2,\"jobs_triggered\":0,\"jobs_executed\":0,\"jobs_failed\":0,\"rules_total\":2,\"executions_pending\":0,\"executions_inflight\":0,\"persistence\":\"memory\",\"compression\":\"idle\",\"auth_enabled\":0,\"tls_enabled\":0,\"framerate\":512}"))
     }
 
-    /// K17: one table behind both protocols; each sees the other's mutations at once.
+    /// D-http-auth: one table behind both protocols; each sees the other's mutations at once.
     @Test func httpAndTCPShareState() throws {
         let (server, port) = try ServerProcess.withHTTP()
         defer { server.stop() }
@@ -84,8 +84,8 @@ import Testing
         #expect(try tcp.receive("r4 ERROR\n") == "r4 ERROR\n")
     }
 
-    /// K21: a mutation the journal refuses is 503, never 200, and changes nothing. The logfile's
-    /// writes are made to fail with EFBIG (StorageFaultTests' prlimit technique, K24).
+    /// D-http-api: a mutation the journal refuses is 503, never 200, and changes nothing. The logfile's
+    /// writes are made to fail with EFBIG (StorageFaultTests' prlimit technique, D-storage-faults).
     @Test func journalRefusalIs503() throws {
         let directory = try ServerProcess.makeDirectory()
         let logfile = directory.appendingPathComponent("logfile").path

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// HTTP/1.1 framing and connection handling on the real binary (K21, K14, K23).
+/// HTTP/1.1 framing and connection handling on the real binary (D-http-api, D-connections, D-limits).
 @Suite struct HTTPConnectionTests {
     @Test func thousandSequentialRequestsOnOneConnection() throws {
         let (server, port) = try ServerProcess.withHTTP()
@@ -111,7 +111,7 @@ import Testing
         #expect(http.client.isClosedByPeer())
     }
 
-    /// K21: half a head (or half a body) is dropped after the AUTH deadline, like a stalled AUTH.
+    /// D-http-api: half a head (or half a body) is dropped after the AUTH deadline, like a stalled AUTH.
     @Test func stalledRequestIsClosedAtTheAuthDeadline() throws {
         let (server, port) = try ServerProcess.withHTTP(controller: "auth_timeout_ms = 300")
         defer { server.stop() }
@@ -128,7 +128,7 @@ import Testing
         #expect(try idle.exchange("GET", "/health") == HTTPBytes.json("200 OK", "{\"status\":\"ok\"}"))
     }
 
-    /// K23: a listing too long for one part is streamed with chunked coding; all of it arrives.
+    /// D-limits: a listing too long for one part is streamed with chunked coding; all of it arrives.
     @Test func longListingIsChunked() throws {
         let (server, port) = try ServerProcess.withHTTP()
         defer { server.stop() }
@@ -146,7 +146,7 @@ import Testing
         #expect(try http.exchange("GET", "/health") == HTTPBytes.json("200 OK", "{\"status\":\"ok\"}"))
     }
 
-    /// K16: SIGTERM closes idle keep-alive HTTP connections and the server exits 0 at once,
+    /// D-shutdown: SIGTERM closes idle keep-alive HTTP connections and the server exits 0 at once,
     /// without waiting for the drain timeout.
     @Test func gracefulStopClosesKeepAliveConnections() throws {
         let (server, port) = try ServerProcess.withHTTP()
@@ -159,7 +159,7 @@ import Testing
         #expect(http.client.readUntilClosed(timeout: 5))
     }
 
-    /// K15: a listen address that cannot be bound exits 1 naming `http.listen`.
+    /// D-config: a listen address that cannot be bound exits 1 naming `http.listen`.
     @Test func bindFailureExits1() throws {
         let directory = try ServerProcess.makeDirectory()
         let (server, _) = try ServerProcess.withHTTP()

@@ -3,7 +3,7 @@ import Testing
 
 /// A bounded schemathesis run (fixed seed, fixed examples per operation) against a live server:
 /// no server error, no status code, content type, header or body outside `/openapi.json`, and
-/// refusals of data the document rules out (K21).
+/// refusals of data the document rules out (D-http-api).
 ///
 /// `positive_data_acceptance` is left out on purpose: rule arguments depend on the runner kind
 /// (awf's `--input k=v` pairs, the http runner's method and URL prefix) in ways JSON Schema cannot

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `GET /metrics` (K21) on the real binary: the exposition passes `promtool check metrics` and
+/// `GET /metrics` (D-http-api) on the real binary: the exposition passes `promtool check metrics` and
 /// counts what happened.
 @Suite struct HTTPMetricsTests {
     @Test func scrapePassesPromtoolAndCounts() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `/openapi.json` (K21): the served document is a valid OpenAPI 3.1 document, and it lists
+/// `/openapi.json` (D-http-api): the served document is a valid OpenAPI 3.1 document, and it lists
 /// exactly the operations the server routes.
 @Suite struct HTTPOpenAPITests {
     @Test func servedDocumentValidates() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The real `kairos` binary runs http rules (K20) against a real webhook peer that records what
+/// The real `kairos` binary runs http rules (D-network-runners) against a real webhook peer that records what
 /// it received.
 @Suite struct HTTPRunnerTests {
     @Test func aDueJobPostsItsIdAndEndsExecuted() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Bearer auth with namespaces (K17, K21) and HTTPS (same TLS code as the line protocol).
+/// Bearer auth with namespaces (D-http-auth, D-http-api) and HTTPS (same TLS code as the line protocol).
 @Suite struct HTTPSecurityTests {
     static let tokens = """
         [token.deploy]
@@ -51,7 +51,7 @@ import Testing
         #expect(try http.exchange("PUT", "/jobs/deploy.x", body: "{\"execution\":4102444800000000000}", headers: deploy).hasPrefix("HTTP/1.1 200 OK"))
         #expect(try http.exchange("PUT", "/rules/backup.r", body: "{\"pattern\":\"backup.\",\"runner\":\"shell\",\"args\":[\"x\"]}", headers: admin).hasPrefix("HTTP/1.1 200 OK"))
 
-        // K5 on HTTP: ids outside the namespace are 403 whether or not they exist.
+        // D-namespaces on HTTP: ids outside the namespace are 403 whether or not they exist.
         #expect(try http.exchange("GET", "/jobs/backup.x", headers: deploy) == forbidden)
         #expect(try http.exchange("GET", "/jobs/backup.none", headers: deploy) == forbidden)
         #expect(try http.exchange("DELETE", "/jobs/backup.x", headers: deploy) == forbidden)

@@ -10,7 +10,7 @@ import Testing
             + "fsync_on_persist = true\ncompression_interval = \(compression)"
     }
 
-    /// One job entry frame (SPEC §7.2): length, type 0, u16 id length, id, i64 ns, status.
+    /// One job entry frame (docs/logfile-format.md#frames): length, type 0, u16 id length, id, i64 ns, status.
     static func jobFrame(_ id: String, _ ns: Int64) -> [UInt8] {
         let idBytes = Array(id.utf8)
         var payload: [UInt8] = [0, UInt8(idBytes.count >> 8), UInt8(idBytes.count & 0xff)] + idBytes

@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 import Testing
 
-/// K23: one connection's huge QUERY answers neither stall other clients nor fill the server's
+/// D-limits: one connection's huge QUERY answers neither stall other clients nor fill the server's
 /// memory, and arrive complete and in order.
 @Suite(.serialized) struct LongListingTests {
     private static let jobs = 20_000
@@ -125,7 +125,7 @@ import Testing
         let latency = prober.summary()
         let peak = Self.peakMiB(server)
         print(
-            "K23 300×QUERY of 20,000 jobs: \(received.count)/\(total) bytes in \(String(format: "%.2f", elapsed)) s; "
+            "D-limits 300×QUERY of 20,000 jobs: \(received.count)/\(total) bytes in \(String(format: "%.2f", elapsed)) s; "
                 + "other client's GET p99 \(String(format: "%.1f", latency.p99)) ms, max \(String(format: "%.1f", latency.max)) ms "
                 + "(\(prober.latencies.count) round trips); server VmHWM \(peak) MiB")
         #expect(received.count == total && !received.closed, "every byte, and not dropped")
@@ -135,7 +135,7 @@ import Testing
         #expect(String(decoding: received.tail, as: UTF8.self).hasSuffix("q299 \(Self.jobID(Self.jobs - 1)) planned \(Self.execution)\nq299 OK\n"))
         #expect(prober.failure == nil)
         #expect(prober.latencies.count > 10)
-        // Before K23 a GET waited for every answer to be built (seconds; the probe's 10 s read
+        // Before D-limits a GET waited for every answer to be built (seconds; the probe's 10 s read
         // timeout fired). The bounds leave room for a loaded 2-core machine running other tests
         // at once, where one round trip in thousands took 0.9 s; on an idle one p99 is a few ms.
         #expect(latency.p99 < 250 && latency.max < 3000, "GETs of another client are not held up")
@@ -170,7 +170,7 @@ import Testing
         }
         let peakWhilePaused = Self.peakMiB(server)
         let received = Self.readAll(greedy, total: total, keep: 0)
-        print("K23 paused reader: VmHWM \(peakWhilePaused) MiB while paused, slowest other GET \(String(format: "%.1f", slowest)) ms; then \(received.count)/\(total) bytes")
+        print("D-limits paused reader: VmHWM \(peakWhilePaused) MiB while paused, slowest other GET \(String(format: "%.1f", slowest)) ms; then \(received.count)/\(total) bytes")
         #expect(peakWhilePaused < 200)
         #expect(slowest < 1000)
         #expect(received.count == total && !received.closed, "nothing lost, not dropped")

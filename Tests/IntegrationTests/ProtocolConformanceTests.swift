@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// SPEC §12 conformance items against the real binary, exact bytes (auth off, memory backend).
+/// the reference's conformance checklist conformance items against the real binary, exact bytes (auth off, memory backend).
 @Suite struct ProtocolConformanceTests {
     static let statKeys = [
         "uptime_ns", "connections", "jobs_total", "jobs_planned", "jobs_triggered", "jobs_executed",
@@ -55,7 +55,7 @@ import Testing
     @Test func quotedDateTimeIsAnError() throws {
         let server = try ServerProcess()
         let client = try TestClient(port: server.port)
-        // K3: a single quoted token is not a timestamp.
+        // D-bad-timestamps: a single quoted token is not a timestamp.
         try client.send("r1 SET a \"2026-03-30 14:00:00\"\nr2 GET a\nr3 SET b 2026-02-31 00:00:00\n")
         #expect(try client.receive("r1 ERROR\nr2 ERROR\nr3 ERROR\n") == "r1 ERROR\nr2 ERROR\nr3 ERROR\n")
     }
@@ -148,7 +148,7 @@ import Testing
     @Test func crlfClientsWork() throws {
         let server = try ServerProcess()
         let client = try TestClient(port: server.port)
-        // K2: one CR before LF is stripped.
+        // D-crlf: one CR before LF is stripped.
         try client.send("r1 SET a 4102444800000000000\r\nr2 GET a\r\n")
         let expected = "r1 OK\nr2 OK planned 4102444800000000000\n"
         #expect(try client.receive(expected) == expected)
@@ -175,7 +175,7 @@ import Testing
         let client = try TestClient(port: server.port)
         try client.send(commands)
         // r1..r16 are single lines; r17 (QUERY) and r18 (LISTRULES) are compared as sets
-        // because the reference's order is its hash order (SPEC §2.7.3).
+        // because the reference's order is its hash order (docs/protocol.md#query).
         var expected = replies.split(separator: "\n", omittingEmptySubsequences: true).map { String($0) + "\n" }
         for _ in 1...16 { #expect(try client.readLine() == expected.removeFirst()) }
         let query = try client.readMultiline(id: "r17")

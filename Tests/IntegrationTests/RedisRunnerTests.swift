@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// The real binary running redis rules against a real `redis-server` (K20).
+/// The real binary running redis rules against a real `redis-server` (D-network-runners).
 @Suite struct RedisRunnerTests {
     /// A `redis-server` on a free loopback port, stopped by PID.
     final class Redis {
@@ -82,7 +82,7 @@ import Testing
         // Both jobs were due at the same instant, so either order is right.
         let pushed = try check.receive("*2\r\n$3\r\nq.1\r\n$3\r\nq.2\r\n")
         #expect(["*2\r\n$3\r\nq.1\r\n$3\r\nq.2\r\n", "*2\r\n$3\r\nq.2\r\n$3\r\nq.1\r\n"].contains(pushed))
-        // Three runs, one connection (K20).
+        // Three runs, one connection (D-network-runners).
         #expect(try Redis.connectionsReceived(check) == connectionsBefore + 1)
         #expect(ServerProcess.eventually { server.stderr.contains("runner: job w.1 (redis) failed: redis://***@127.0.0.1:\(redis.port)/3: WRONGTYPE") })
         #expect(!server.stderr.contains("hunter2"))

@@ -4,7 +4,7 @@ import Glibc
 import Testing
 
 /// Fault test: thousands of connections that send part of a request (or of an AUTH line, or of
-/// a TLS handshake) and stall must not slow an ordinary client down (K14, K23).
+/// a TLS handshake) and stall must not slow an ordinary client down (D-connections, D-limits).
 @Suite(.serialized) struct SlowlorisTests {
     static let stallers = 2_000
     static let roundTrips = 500

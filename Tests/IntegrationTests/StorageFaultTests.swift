@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 import Testing
 
-/// Storage faults against the real binary (K12, K24) and the shutdown order for outcomes (K16):
+/// Storage faults against the real binary (D-write-ahead, D-storage-faults) and the shutdown order for outcomes (D-shutdown):
 /// the server's file size limit is lowered from outside with prlimit(2), so its writes fail
 /// with EFBIG exactly as on a full disk, and come back once the limit is lifted.
 @Suite struct StorageFaultTests {
@@ -114,7 +114,7 @@ import Testing
         #expect(onDisk.count == ok.count)
     }
 
-    /// K24: while every write fails, a GET right after a SET answered `ERROR` is answered at
+    /// D-storage-faults: while every write fails, a GET right after a SET answered `ERROR` is answered at
     /// once, without another request to push it out; once writes work again, SETs succeed.
     @Test func aReadAfterARefusedSetIsAnsweredWithoutWaiting() throws {
         let directory = try ServerProcess.makeDirectory()

@@ -3,7 +3,7 @@ import Glibc
 import Testing
 
 /// A TLS client under AUTH that writes its requests and closes at once still gets its answers:
-/// input ends only after what preceded close_notify has been processed (SPEC §2.1, issue 9 item 5).
+/// input ends only after what preceded close_notify has been processed (docs/protocol.md#connections, issue 9 item 5).
 @Suite struct TLSCloseTests {
     static func server() throws -> ServerProcess {
         let directory = try ServerProcess.makeDirectory()

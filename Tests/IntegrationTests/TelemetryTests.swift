@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// The real binary exporting OTLP/HTTP to a real receiver (K22): a Python server that decodes
+/// The real binary exporting OTLP/HTTP to a real receiver (D-telemetry): a Python server that decodes
 /// every body with the official opentelemetry-proto package and logs what it decoded.
 @Suite struct TelemetryTests {
     /// `Fixtures/otlp_receiver.py` on a free loopback port, stopped by PID.

@@ -132,7 +132,7 @@ import KairosConfig
         let toml = """
             # leading comment
             [log] # after a header
-            level = "debug" # trailing comment, refused by the reference (Q22) but fine in TOML (K15)
+            level = "debug" # trailing comment, refused by the reference (docs/compatibility.md#d-config) but fine in TOML (D-config)
               # indented comment
             [shell]
             args = [ # inside an array

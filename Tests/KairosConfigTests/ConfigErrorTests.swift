@@ -1,7 +1,7 @@
 import Testing
 import KairosConfig
 
-/// Every way a config text is refused, with the exact message the server prints (K15).
+/// Every way a config text is refused, with the exact message the server prints (D-config).
 @Suite struct ConfigErrorTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var toml: String

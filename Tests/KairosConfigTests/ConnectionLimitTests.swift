@@ -1,7 +1,7 @@
 import KairosConfig
 import Testing
 
-/// `[controller] max_connections` and the descriptor reserve (K23).
+/// `[controller] max_connections` and the descriptor reserve (D-limits).
 @Suite struct ConnectionLimitTests {
     /// The message the server would print, or nil when `body` succeeds.
     static func refusal(_ body: () throws(ConfigError) -> Any) -> String? {

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import KairosConfig
 
-/// `[runner] http_ca_file` (K20): the CA bundle https webhooks are verified against. A path the
-/// server could not read is refused at load, naming the key (K15).
+/// `[runner] http_ca_file` (D-network-runners): the CA bundle https webhooks are verified against. A path the
+/// server could not read is refused at load, naming the key (D-config).
 @Suite struct HTTPCAFileTests {
     private func refusal(_ toml: String) -> String? {
         do {

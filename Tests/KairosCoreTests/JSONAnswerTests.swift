@@ -3,7 +3,7 @@ import KairosProtocol
 import KairosSync
 import Testing
 
-/// The `.json` answer format the HTTP API asks for (K21): the same commands, answers its
+/// The `.json` answer format the HTTP API asks for (D-http-api): the same commands, answers its
 /// translator can read without ambiguity.
 @Suite struct JSONAnswerTests {
     func ask(_ h: Harness, _ command: Command) -> String {

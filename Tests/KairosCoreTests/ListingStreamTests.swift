@@ -3,7 +3,7 @@ import KairosProtocol
 import KairosSync
 import Testing
 
-/// K23: QUERY and LISTRULES answers are written in bounded parts, in request order per
+/// D-limits: QUERY and LISTRULES answers are written in bounded parts, in request order per
 /// connection, interleaved with other connections, and paused while a connection's output is
 /// not drained.
 @Suite struct ListingStreamTests {

@@ -112,7 +112,7 @@ import Testing
         h.collect()
         let first = h.tick(at: 1)
         #expect(first.count == 1)
-        // K8: a re-SET while the first run is in flight; the old outcome must not touch it.
+        // D-reset-while-running: a re-SET while the first run is in flight; the old outcome must not touch it.
         h.send("2", .set(job: b("j"), execution: 500))
         h.collect()
         let before = h.journal.lastSequence
@@ -179,7 +179,7 @@ import Testing
         #expect(h.journal.entries.isEmpty)
         #expect(h.ask("q", .query(prefix: [])) == "q e executed 15\nq f failed 13\nq p planned 10\nq t planned 11\nq OK\n")
         #expect(h.ask("l", .listRules) == "l r1 p shell true\nl OK\n")
-        // Only planned jobs are due; a stored "triggered" runs again (at-least-once, K9).
+        // Only planned jobs are due; a stored "triggered" runs again (at-least-once, D-outcomes-persist).
         let fired = h.tick(at: 100).map { String(decoding: $0.jobID, as: UTF8.self) }
         #expect(fired == ["p"])
         #expect(h.status("t") == "s OK failed 11\n")

@@ -2,7 +2,7 @@
 import KairosProtocol
 import Testing
 
-/// The journal writer runs on its own thread, so its reports lag the core (K12, K24): these
+/// The journal writer runs on its own thread, so its reports lag the core (D-write-ahead, D-storage-faults): these
 /// pin down how the core reads a report that arrives after the core already acted on it.
 @Suite struct StaleFailureTests {
     /// The writer drops batches it received before the core's discard and reports them failed
@@ -29,7 +29,7 @@ import Testing
         #expect(h.core.violations().isEmpty)
     }
 
-    /// K24: once a failure is answered, a read queued behind the discarded entries is answered
+    /// D-storage-faults: once a failure is answered, a read queued behind the discarded entries is answered
     /// at once instead of waiting for durability that never comes (or for the next request).
     @Test func aReadAfterAFailedMutationIsAnsweredWithoutWaiting() {
         let h = Harness(durable: false)

@@ -26,7 +26,7 @@ func forwarded(_ command: Command, _ pending: HTTPPending, namespace: Namespace 
     .forward(Request(id: [], command: command), pending, namespace: namespace)
 }
 
-@Suite("HTTP routing and bodies (SPEC §9, K21)")
+@Suite("HTTP routing and bodies (docs/protocol.md#http-api, D-http-api)")
 struct HTTPExchangeTests {
     @Test func health() {
         #expect(framed(act("GET", "/health")) == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}")
@@ -138,7 +138,7 @@ struct HTTPExchangeTests {
         #expect(framed(act("GET", "/jobs/backup.x", auth: auth, authorization: "Bearer dep")) == forbidden)
         #expect(framed(act("DELETE", "/rules/backup.r", auth: auth, authorization: "Bearer dep")) == forbidden)
         #expect(framed(act("PUT", "/jobs/backup.x", body: "{\"execution\":1}", auth: auth, authorization: "Bearer dep")) == forbidden)
-        // K5: the pattern must stay inside the namespace too.
+        // D-namespaces: the pattern must stay inside the namespace too.
         #expect(framed(act("PUT", "/rules/deploy.r", body: "{\"pattern\":\"backup.\",\"runner\":\"shell\",\"args\":[\"x\"]}", auth: auth, authorization: "Bearer dep")) == forbidden)
     }
 

@@ -36,7 +36,7 @@ func head(
         keepAlive: keepAlive ?? http11, expectsContinue: expects, authorization: authorization.map(bytes))
 }
 
-@Suite("HTTP head parser (RFC 9112, K21)")
+@Suite("HTTP head parser (RFC 9112, D-http-api)")
 struct HTTPHeadParserTests {
     static let host = "Host: k\r\n"
 

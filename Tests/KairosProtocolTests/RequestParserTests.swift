@@ -14,10 +14,10 @@ struct LineCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { String(decoding: line, as: UTF8.self).debugDescription }
 }
 
-@Suite("Request recognition (SPEC §2.5, §2.7, §2.10, §12)")
+@Suite("Request recognition (docs/protocol.md#instructions, docs/protocol.md#instructions, docs/protocol.md#reaction-summary, the reference's conformance checklist)")
 struct RequestParserTests {
     static let recognized: [LineCase] = [
-        // §2.7 examples.
+        // docs/protocol.md#instructions examples.
         LineCase("r1 SET backup.daily 2026-04-01 02:00:00\n",
                  request("r1", .set(job: bytes("backup.daily"), execution: 1_775_008_800_000_000_000))),
         LineCase("r2 SET backup.weekly 1775008800000000000\n",
@@ -51,7 +51,7 @@ struct RequestParserTests {
         LineCase("\"\" STAT\n", request("", .stat)),
         LineCase("SET STAT\n", request("SET", .stat)),
         LineCase("AUTH STAT\n", request("AUTH", .stat)),
-        // K2: CRLF clients are understood.
+        // D-crlf: CRLF clients are understood.
         LineCase("r1 STAT\r\n", request("r1", .stat)),
         LineCase("r1 SET j 5\r\n", request("r1", .set(job: bytes("j"), execution: 5))),
         LineCase("r1 SET j 1775008800000000000\r\n", request("r1", .set(job: bytes("j"), execution: 1_775_008_800_000_000_000))),
@@ -93,7 +93,7 @@ struct RequestParserTests {
         LineCase("r1 RULE GET x p shell y\n", .silent),
         LineCase("r1 RULE set x p shell y\n", .silent),
         LineCase("r1 RULES SET x p shell y\n", .silent),
-        // AUTH outside the AUTH phase (Q7): either the id or an unknown keyword.
+        // AUTH outside the AUTH phase (docs/protocol.md#authentication): either the id or an unknown keyword.
         LineCase("AUTH sk_secret\n", .silent),
         LineCase("r1 AUTH sk_secret\n", .silent),
     ]
@@ -108,13 +108,13 @@ struct RequestParserTests {
         #expect(parseLine(testCase.line) == testCase.expected)
     }
 
-    /// §2.10's first row and §12 item 5: these never reach the parser.
+    /// docs/protocol.md#reaction-summary's first row and the reference's conformance checklist item 5: these never reach the parser.
     @Test("dropped before parsing", arguments: ["r1\n", "\n", "   \n", "r1\r\n", "AUTH\n"])
     func dropped(_ line: String) {
         #expect(tokenize(bytes(line)).0 == .invalid(consumed: bytes(line).count))
     }
 
-    /// §12 items 1-11 as far as the parser decides them.
+    /// the reference's conformance checklist items 1-11 as far as the parser decides them.
     @Test("conformance checklist")
     func checklist() {
         #expect(parseLine("r1 STAT\n") == request("r1", .stat))
@@ -122,7 +122,7 @@ struct RequestParserTests {
         #expect(parseLine("r2 GET a\n") == request("r2", .get(job: bytes("a"))))
         #expect(parseLine("r1 SET a 2099-12-31 23:59:59\n")
                 == request("r1", .set(job: bytes("a"), execution: 4_102_444_799_000_000_000)))
-        // Item 4 under K3: a quoted date-time is one token, so ERROR rather than 0.
+        // Item 4 under D-bad-timestamps: a quoted date-time is one token, so ERROR rather than 0.
         #expect(parseLine("r1 SET a \"2026-03-30 14:00:00\"\n") == request("r1", .malformed))
         for line in ["r1 GET\n", "r1 SET a\n", "r1 FOO\n"] {
             #expect(parseLine(line) == .silent, "\(line.debugDescription)")
@@ -130,7 +130,7 @@ struct RequestParserTests {
         #expect(parseLine("r1 REMOVE\n") == request("r1", .malformed))
         #expect(parseLine("r1 RULE SET x\n") == request("r1", .malformed))
         #expect(parseLine("r1 QUERY\n") == request("r1", .query(prefix: [])))
-        // Item 8 under K4.
+        // Item 8 under D-shell-tokens.
         #expect(parseLine("r1 RULE SET x p. shell echo hi\n")
                 == request("r1", .ruleSet(rule: bytes("x"), pattern: bytes("p."), runner: .shell(command: bytes("echo hi")))))
         #expect(parseLine("r2 LISTRULES\n") == request("r2", .listRules))
@@ -141,7 +141,7 @@ struct RequestParserTests {
         #expect(parseLine("\"a b\" STAT\n") == request("a b", .stat))
     }
 
-    /// §12 item 13: one buffer, four requests, one pass; r3 is silent.
+    /// the reference's conformance checklist item 13: one buffer, four requests, one pass; r3 is silent.
     @Test("pipelined buffer")
     func pipelined() {
         let parsed = parseAll(bytes("r1 SET a 1\nr2 GET a\nr3 GET\nr4 REMOVE a\n"))
@@ -154,7 +154,7 @@ struct RequestParserTests {
         ])
     }
 
-    /// §2.11: the example session's requests, with r4 unanswered.
+    /// docs/protocol.md#example-session: the example session's requests, with r4 unanswered.
     @Test("example session")
     func exampleSession() {
         let session = bytes("""

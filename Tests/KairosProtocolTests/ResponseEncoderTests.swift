@@ -1,7 +1,7 @@
 import KairosProtocol
 import Testing
 
-@Suite("Response encoding (SPEC §2.6, §2.7.4)")
+@Suite("Response encoding (docs/protocol.md#answers, docs/protocol.md#listrules)")
 struct ResponseEncoderTests {
     @Test("signed decimals", arguments: [
         (Int64(0), "0"), (-1, "-1"), (1, "1"), (9, "9"), (10, "10"), (-10, "-10"),
@@ -72,7 +72,7 @@ struct ResponseEncoderTests {
         }
     }
 
-    /// SPEC §2.7.4's example, both lines exactly.
+    /// docs/protocol.md#listrules's example, both lines exactly.
     @Test("LISTRULES example")
     func listRulesExample() {
         var out = listRulesLine("l1", "rule.backup", "backup.", .shell(command: bytes("/usr/bin/backup.sh --full")))
@@ -86,7 +86,7 @@ struct ResponseEncoderTests {
             """))
     }
 
-    /// §12 item 8 under K4: what RULE SET parsed is what LISTRULES prints.
+    /// the reference's conformance checklist item 8 under D-shell-tokens: what RULE SET parsed is what LISTRULES prints.
     @Test("RULE SET round trip to LISTRULES")
     func roundTrip() throws {
         let parsed = try #require(parseLine("r1 RULE SET x p. shell echo hi\n"))

@@ -17,14 +17,14 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
 
 private func b(_ text: String) -> Bytes { bytes(text) }
 
-@Suite("RULE SET runner specs (SPEC §2.7.8, K4)")
+@Suite("RULE SET runner specs (docs/protocol.md#rule-kinds, D-shell-tokens)")
 struct RuleParserTests {
     static let shell: [RuleCase] = [
         RuleCase("shell", nil),
         RuleCase("shell true", .shell(command: b("true"))),
         RuleCase("shell \"/usr/bin/backup.sh --full\"", .shell(command: b("/usr/bin/backup.sh --full"))),
         RuleCase("shell \"exit 3\"", .shell(command: b("exit 3"))),
-        // K4: the remaining tokens joined by one space, instead of Q6's silent drop.
+        // D-shell-tokens: the remaining tokens joined by one space, instead of docs/compatibility.md#d-shell-tokens's silent drop.
         RuleCase("shell echo hello", .shell(command: b("echo hello"))),
         RuleCase("shell echo   hi  there", .shell(command: b("echo hi there"))),
         RuleCase("shell \"a  b\" c", .shell(command: b("a  b c"))),
@@ -92,7 +92,7 @@ struct RuleParserTests {
         RuleCase("redis redis://h/0 LPUSH q extra", .redis(url: b("redis://h/0"), command: b("LPUSH"), key: b("q"))),
         RuleCase("redis redis://h/0 SET k", .redis(url: b("redis://h/0"), command: b("SET"), key: b("k"))),
         RuleCase("redis redis://h/0 publish k", nil),
-        // K20: rediss:// (TLS) is accepted; other schemes still are not.
+        // D-network-runners: rediss:// (TLS) is accepted; other schemes still are not.
         RuleCase("redis rediss://h PUBLISH k", .redis(url: b("rediss://h"), command: b("PUBLISH"), key: b("k"))),
         RuleCase("redis redisx://h PUBLISH k", nil),
         RuleCase("redis http://h PUBLISH k", nil),
@@ -114,7 +114,7 @@ struct RuleParserTests {
         #expect(parsed == request("r1", command))
     }
 
-    /// SPEC §2.7.8's example block (rule g under K4).
+    /// docs/protocol.md#rule-kinds's example block (rule g under D-shell-tokens).
     @Test("specification examples")
     func examples() {
         let lines: [(String, Command)] = [

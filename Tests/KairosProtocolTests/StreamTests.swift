@@ -22,7 +22,7 @@ struct StreamTests {
     static let limit = Tokenizer.requestLimit
 
     static let streams: [StreamCase] = [
-        // §12 item 13.
+        // the reference's conformance checklist item 13.
         StreamCase(
             name: "four pipelined requests",
             input: bytes("r1 SET a 1\nr2 GET a\nr3 GET\nr4 REMOVE a\n"),
@@ -57,13 +57,13 @@ struct StreamTests {
             leftover: 0
         ),
         StreamCase(
-            name: "partial trailing request stays buffered (Q29)",
+            name: "partial trailing request stays buffered (docs/protocol.md#connections)",
             input: bytes("r1 STAT\nr2 GET a"),
             events: [.tokens(["r1", "STAT"], 8)],
             leftover: 8
         ),
         StreamCase(
-            name: "unbalanced quote swallows later lines (Q30)",
+            name: "unbalanced quote swallows later lines (docs/protocol.md#framing)",
             input: bytes("r1 STAT\nr2 GET \"a\nr3 STAT\n"),
             events: [.tokens(["r1", "STAT"], 8)],
             leftover: 18
@@ -75,7 +75,7 @@ struct StreamTests {
             // `b" ⏎r1 STAT⏎` is then a bare `b` and an unclosed quote: it waits.
             leftover: 12
         ),
-        // §12 item 12.
+        // the reference's conformance checklist item 12.
         StreamCase(
             name: "4097 bytes without LF",
             input: Bytes(repeating: UInt8(ascii: "a"), count: limit + 1),

@@ -14,9 +14,9 @@ struct TimestampCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { tokens.debugDescription }
 }
 
-@Suite("Timestamps (SPEC §2.8, K3)")
+@Suite("Timestamps (docs/protocol.md#timestamps, D-bad-timestamps)")
 struct TimestampTests {
-    /// SPEC §2.8's table with K3 applied: every former 0 is now an error.
+    /// docs/protocol.md#timestamps's table with D-bad-timestamps applied: every former 0 is now an error.
     static let specTable: [TimestampCase] = [
         TimestampCase(["1775008800000000000"], 1_775_008_800_000_000_000),
         TimestampCase(["2026-03-30", "14:00:00"], 1_774_879_200_000_000_000),

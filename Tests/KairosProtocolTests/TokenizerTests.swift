@@ -34,9 +34,9 @@ struct TokenCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { String(decoding: input, as: UTF8.self).debugDescription }
 }
 
-@Suite("Tokenizer (SPEC §2.3, K2)")
+@Suite("Tokenizer (docs/protocol.md#tokens, D-crlf)")
 struct TokenizerTests {
-    /// The table of SPEC §2.3, plus the Q31 cases and arbitrary bytes as content.
+    /// The table of docs/protocol.md#tokens, plus the docs/protocol.md#tokens cases and arbitrary bytes as content.
     static let specTable: [TokenCase] = [
         TokenCase("r1 SET a 5\n", ["r1", "SET", "a", "5"]),
         TokenCase("   r1   STAT   \n", ["r1", "STAT"]),
@@ -46,7 +46,7 @@ struct TokenizerTests {
         TokenCase("r1 GET \"\"\n", ["r1", "GET", ""]),
         TokenCase("\"req 7\" STAT\n", ["req 7", "STAT"]),
         TokenCase("r1 GET \"ab\ncd\"\n", ["r1", "GET", "ab\ncd"]),
-        // Q31: a quote ends a bare token, and a closing quote ends a token without a space.
+        // docs/protocol.md#tokens: a quote ends a bare token, and a closing quote ends a token without a space.
         TokenCase("r1 GET ab\"cd\"\n", ["r1", "GET", "ab", "cd"]),
         TokenCase("r1 GET \"ab\"cd\n", ["r1", "GET", "ab", "cd"]),
         TokenCase("r1 GET \"a\"\"b\"\n", ["r1", "GET", "a", "b"]),
@@ -59,12 +59,12 @@ struct TokenizerTests {
         TokenCase("r1 GET \"a\\\nb\"\n", ["r1", "GET", "a\nb"]),
         TokenCase("r1 GET \"a\\ b\"\n", ["r1", "GET", "a b"]),
         TokenCase("r1 GET \"\\n\"\n", ["r1", "GET", "n"]),
-        // NUL and non-UTF-8 bytes are content (Q14).
+        // NUL and non-UTF-8 bytes are content (docs/compatibility.md#d-torn-tails).
         TokenCase(bytes("r1 GET ") + [0x00, 0xFF, 0xC3, 0x0A], [bytes("r1"), bytes("GET"), [0x00, 0xFF, 0xC3]]),
         TokenCase("r1 SET a 2026-04-01 02:00:00\n", ["r1", "SET", "a", "2026-04-01", "02:00:00"]),
     ]
 
-    /// K2: one CR right before the terminating LF, outside quotes, is not part of the request.
+    /// D-crlf: one CR right before the terminating LF, outside quotes, is not part of the request.
     static let carriageReturnTable: [TokenCase] = [
         TokenCase("r1 STAT\r\n", ["r1", "STAT"]),
         TokenCase("r1 SET a 5 \r\n", ["r1", "SET", "a", "5"]),
@@ -99,7 +99,7 @@ struct TokenizerTests {
         TokenCase(invalid: "\n r1 STAT\n", consumed: 1),
     ]
 
-    /// No complete request yet (Q29, Q30: an open quote swallows the following lines).
+    /// No complete request yet (docs/protocol.md#connections, docs/protocol.md#framing: an open quote swallows the following lines).
     static let needMoreTable: [TokenCase] = [
         TokenCase(needMore: ""),
         TokenCase(needMore: "   "),

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KairosReactor
 
-/// What the reactor does after a failed accept, and how often it says so (K23).
+/// What the reactor does after a failed accept, and how often it says so (D-limits).
 @Suite struct AcceptPolicyTests {
     @Test func everyAcceptFailureEitherMovesTheBacklogOrPausesTheListener() {
         #expect(AcceptReaction.reacting(to: Errno(ECONNABORTED), spareAvailable: true) == .skip)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import KairosReactor
 
-/// A connect or handshake storm gets a bounded share of each reactor turn (K23), so the
+/// A connect or handshake storm gets a bounded share of each reactor turn (D-limits), so the
 /// established clients served in the same turns are not starved.
 @Suite struct ReactorStormTests {
     @Test func oneTurnAcceptsAtMostItsBudget() throws {

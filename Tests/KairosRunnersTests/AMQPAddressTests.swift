@@ -2,7 +2,7 @@ import KairosProtocol
 import Testing
 @testable import KairosRunners
 
-/// K20's AMQP URI: every form, exact decoded values, refusals with a clear reason, masking.
+/// D-network-runners's AMQP URI: every form, exact decoded values, refusals with a clear reason, masking.
 @Suite struct AMQPAddressTests {
     private func parse(_ dsn: String) throws -> AMQPAddress { try AMQPAddress.parse(Array(dsn.utf8)) }
 

@@ -213,7 +213,7 @@ final class AMQPDriver {
 
     @Test func closeDoesNotWaitForAPublisherStuckOnASilentPeer() throws {
         let listener = try SilentListener()
-        let driver = try AMQPDriver()  // K20 defaults: 30 s for the login reply
+        let driver = try AMQPDriver()  // D-network-runners defaults: 30 s for the login reply
         driver.start(dsn: "amqp://127.0.0.1:\(listener.port)", key: "k", job: "j")
         #expect(listener.awaitConnection(within: 10))
         let started = Date()

@@ -2,7 +2,7 @@ import KairosProtocol
 import Testing
 @testable import KairosRunners
 
-/// The http runner's pure parts (K20): the body, the headers, the User-Agent, URL masking and
+/// The http runner's pure parts (D-network-runners): the body, the headers, the User-Agent, URL masking and
 /// the outcome mapping, byte for byte.
 @Suite struct HTTPRequestTests {
     private func text(_ bytes: Bytes?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }

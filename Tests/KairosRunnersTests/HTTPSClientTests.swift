@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KairosRunners
 
-/// https webhooks (K20) against nginx with a throwaway CA: verified with `[runner] http_ca_file`,
+/// https webhooks (D-network-runners) against nginx with a throwaway CA: verified with `[runner] http_ca_file`,
 /// refused when the certificate does not chain to a trusted CA.
 @Suite(.serialized) struct HTTPSClientTests {
     @Test func aCertificateFromTheConfiguredCAIsTrusted() throws {

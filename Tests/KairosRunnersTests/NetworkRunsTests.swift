@@ -73,7 +73,7 @@ final class PipeClient: NetworkClient {
 
 private func http(_ url: String = "http://127.0.0.1:1/") -> RunnerSpec { .http(method: bytes("POST"), url: bytes(url)) }
 
-/// The runner loop's side of network runs (K20): routing, shared concurrency, timeouts, shutdown.
+/// The runner loop's side of network runs (D-network-runners): routing, shared concurrency, timeouts, shutdown.
 @Suite struct NetworkRunsTests {
     private func factory(_ mode: PipeClient.Mode, _ record: PipeClient.Record) -> NetworkClientFactory {
         NetworkClientFactory { kind, context in kind == .http ? PipeClient(context, mode: mode, record: record) : nil }

@@ -4,7 +4,7 @@ import KairosProtocol
 import Testing
 @testable import KairosRunners
 
-/// The redis runner against a real `redis-server` per test (K20): effects checked byte for
+/// The redis runner against a real `redis-server` per test (D-network-runners): effects checked byte for
 /// byte on a separate plaintext connection.
 @Suite struct RedisClientTests {
     /// A job id with every awkward byte: CR, LF, NUL, a space and non-UTF-8.

@@ -2,7 +2,7 @@ import KairosProtocol
 import Testing
 @testable import KairosRunners
 
-/// The redis runner's pure parts: URL parsing (SPEC §5.6 + K20), credential redaction, the RESP
+/// The redis runner's pure parts: URL parsing (docs/protocol.md#runners + D-network-runners), credential redaction, the RESP
 /// bytes of each command, and reply classification.
 @Suite struct RedisProtocolTests {
     private func parse(_ url: String) throws -> RedisEndpoint { try RedisEndpoint.parse(bytes(url)) }

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 @testable import KairosRunners
 
-/// K23: a run whose start fails for want of descriptors, processes or memory is retried with
+/// D-limits: a run whose start fails for want of descriptors, processes or memory is retried with
 /// backoff instead of ending `failed` (issue 9, item 4).
 @Suite struct SpawnRetryTests {
     /// Fails the first `failures` starts with `error`, then spawns for real.

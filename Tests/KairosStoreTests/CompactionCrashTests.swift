@@ -4,7 +4,7 @@ import KairosSync
 import Testing
 @testable import KairosStore
 
-/// A crash at each compaction step (K10). The compaction is stopped at the step by a
+/// A crash at each compaction step (D-compaction). The compaction is stopped at the step by a
 /// checkpoint that throws, and everything in memory is abandoned as a dead process would
 /// leave it (no cleanup, no further appends); then the directory is replayed as the next
 /// start would. `KAIROS_COMPACTION_ABORT_AT` aborts at the same points for real.

@@ -44,7 +44,7 @@ extension JournalHarness {
     }
 }
 
-/// A varied workload: re-SETs, outcomes (K9), removals, rules, a non-UTF-8 id.
+/// A varied workload: re-SETs, outcomes (D-outcomes-persist), removals, rules, a non-UTF-8 id.
 func workload(_ round: Int) -> [LogEntry] {
     (0..<40).flatMap { n -> [LogEntry] in
         let id = b("job.\(n % 7)")

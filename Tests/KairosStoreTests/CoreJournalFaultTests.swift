@@ -6,7 +6,7 @@ import KairosSystem
 import Testing
 @testable import KairosStore
 
-/// The real core against the real journal writer over a file that fails on demand (K12, K24):
+/// The real core against the real journal writer over a file that fails on demand (D-write-ahead, D-storage-faults):
 /// whatever the failure schedule and however the writer's thread interleaves with the core,
 /// every `OK` is on disk, nothing answered `ERROR` is, and replaying the file gives the state
 /// the core serves.
@@ -49,7 +49,7 @@ import Testing
         }
 
         // Every job runs under this rule; the test plays the runners, finishing runs in random
-        // order, so outcomes (K9) are journaled, lost and journaled again among the mutations.
+        // order, so outcomes (D-outcomes-persist) are journaled, lost and journaled again among the mutations.
         send("rule", .ruleSet(rule: Array("r".utf8), pattern: Array("job.".utf8), runner: .shell(command: Array("true".utf8))))
         #expect(eventually { collect(); return run.answers.removeValue(forKey: "rule") == "OK" })
         var running: [Execution] = []

@@ -50,7 +50,7 @@ import Testing
         h.journal.shutdown()
     }
 
-    /// K24: after a failed fdatasync the kernel may have dropped pages of earlier entries, so the
+    /// D-storage-faults: after a failed fdatasync the kernel may have dropped pages of earlier entries, so the
     /// writer acknowledges nothing more (not even as failed) and asks for the fail-stop.
     @Test func eioOnFsyncStopsAcknowledgingAndRequestsTheFailStop() throws {
         let h = try JournalHarness()

@@ -13,7 +13,7 @@ struct JournalHarness {
     let log = LogCapture()
     let coreBell: Doorbell
     let journal: FileJournal
-    /// Messages the journal passed to its fail-stop hook (K24), instead of ending the process.
+    /// Messages the journal passed to its fail-stop hook (D-storage-faults), instead of ending the process.
     let failStops = FailStopRecorder()
 
     init(directory: TempDirectory = TempDirectory(), fsync: Bool = true, ringCapacity: Int = 1024, start: Bool = true) throws {

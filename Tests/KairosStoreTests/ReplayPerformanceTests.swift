@@ -5,7 +5,7 @@ import KairosSystem
 import Testing
 @testable import KairosStore
 
-/// SPEC target: replay of 1,000,000 entries in ≤ 2 s. Meaningful in release builds only:
+/// Target: replay of 1,000,000 entries in ≤ 2 s. Meaningful in release builds only:
 /// `KAIROS_PERF=1 swift test -c release --filter ReplayPerformanceTests`.
 @Suite struct ReplayPerformanceTests {
     static let enabled = ProcessInfo.processInfo.environment["KAIROS_PERF"] == "1"

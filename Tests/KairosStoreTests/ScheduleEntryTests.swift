@@ -101,7 +101,7 @@ import Testing
             """)
     }
 
-    /// A logfile with schedules, decoded the way SPEC §7.3/§7.5 says the reference does: frames
+    /// A logfile with schedules, decoded the way docs/logfile-format.md#entries/docs/logfile-format.md#replay-at-startup says the reference does: frames
     /// split by their u32 length, payloads decoded strictly by the four known types, any frame
     /// that does not decode skipped, the rest applied in order. The reference must end with every
     /// job present, planned, one-shot, at its latest planned time — and must not stop early.
@@ -127,7 +127,7 @@ import Testing
     }
 }
 
-/// An independent decoder written from SPEC §7.2/§7.3/§7.5 only (it shares no code with
+/// An independent decoder written from docs/logfile-format.md#frames/docs/logfile-format.md#entries/docs/logfile-format.md#replay-at-startup only (it shares no code with
 /// `LogDecoder`): what ztick's startup replay keeps from a logfile.
 struct ReferenceReplay {
     var jobs: [Bytes: Int64] = [:]

@@ -104,7 +104,7 @@ private struct CapturingHandler: LogHandler {
     }
 }
 
-/// The effective tables a sequence of entries produces (SPEC §7.5 step 4), to compare replays.
+/// The effective tables a sequence of entries produces (docs/logfile-format.md#replay-at-startup step 4), to compare replays.
 struct TableState: Equatable, CustomStringConvertible {
     var jobs: [Bytes: LogEntry] = [:]
     var rules: [Bytes: LogEntry] = [:]
@@ -159,7 +159,7 @@ func frames(_ entries: [LogEntry]) throws -> [UInt8] {
     return out
 }
 
-/// Stands in for the server's exit(3) after a failed fsync (K24).
+/// Stands in for the server's exit(3) after a failed fsync (D-storage-faults).
 final class FailStopRecorder: Sendable {
     private let messages = Mutex<[String]>([])
 

@@ -1,4 +1,4 @@
-// One-call wrappers over libcurl's variadic functions for Swift (http runner, K20).
+// One-call wrappers over libcurl's variadic functions for Swift (http runner, D-network-runners).
 // Rule: no logic here. curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt take their
 // value through `...`, which Swift cannot call; each wrapper passes one typed value through
 // and returns libcurl's own result code. Everything else in libcurl is called directly.

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// One http, redis or amqp run handed to a network client (K20).
+/// One http, redis or amqp run handed to a network client (D-network-runners).
 public struct NetworkCall: Sendable, Equatable {
     /// Unique among the runner thread's calls; the client reports the end under this id.
     public let id: UInt64

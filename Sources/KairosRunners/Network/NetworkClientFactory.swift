@@ -6,7 +6,7 @@ public struct NetworkClientContext {
     public let registrar: PollRegistrar
     /// Report each call's end here, exactly once, on the runner thread.
     public let complete: NetworkCompletion
-    /// `[runner]` settings: `timeoutMs` (0 = K20's defaults: 10 s to connect, 30 s to send and
+    /// `[runner]` settings: `timeoutMs` (0 = D-network-runners's defaults: 10 s to connect, 30 s to send and
     /// receive, which the client applies itself) and `httpCAFile`.
     public let config: RunnerConfig
     public let logger: Logger

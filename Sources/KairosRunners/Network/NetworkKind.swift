@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// The runner kinds that talk to a network peer instead of starting a process (K20).
+/// The runner kinds that talk to a network peer instead of starting a process (D-network-runners).
 public enum NetworkKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case http = 0
     case redis = 1

@@ -73,7 +73,7 @@ let benchmarks: @Sendable () -> Void = {
     registerLine("QUERY", "r1027 QUERY k00012\n")
     registerLine("STAT", "r1028 STAT\n")
     registerLine("RULE SET shell (quoted)", "r1029 RULE SET rule.backup backup. shell \"/usr/bin/backup.sh --full\"\n")
-    registerLine("SET (CRLF, K2)", "r1030 SET k0001234 1775008800000000000\r\n")
+    registerLine("SET (CRLF, D-crlf)", "r1030 SET k0001234 1775008800000000000\r\n")
     registerRecycledLine("GET", "r1026 GET k0001234\n")
     registerRecycledLine("SET (integer ns)", "r1024 SET k0001234 1775008800000000000\n")
 }

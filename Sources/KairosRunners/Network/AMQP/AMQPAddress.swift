@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// Where an amqp rule publishes: a standard AMQP URI (K20), parsed when a run starts.
+/// Where an amqp rule publishes: a standard AMQP URI (D-network-runners), parsed when a run starts.
 ///
 /// `amqp[s]://[user[:password]@]host[:port][/vhost]`, every part percent-decoded:
 /// - no userinfo → `guest` / `guest`; a user without `:password` → password `guest` (RabbitMQ's

@@ -2,7 +2,7 @@ import KairosProtocol
 import KairosSystem
 import Logging
 
-/// The amqp runner (K20): publishes each job id, persistent and mandatory, with publisher
+/// The amqp runner (D-network-runners): publishes each job id, persistent and mandatory, with publisher
 /// confirms, through rabbitmq-c.
 ///
 /// rabbitmq-c only blocks, so the publishing happens on a small fixed set of publisher threads

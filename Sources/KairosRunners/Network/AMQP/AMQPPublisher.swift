@@ -1,13 +1,13 @@
 import KairosProtocol
 import KairosSystem
 
-/// Bounds a publisher applies to its own blocking calls (K20).
+/// Bounds a publisher applies to its own blocking calls (D-network-runners).
 struct AMQPBounds: Sendable {
     var connectMs: Int
     /// Login, channel and confirm-select replies, and the wait for a publish's confirm.
     var replyMs: Int
 
-    /// `[runner] timeout_ms` when set, else K20's defaults: 10 s to connect, 30 s for replies.
+    /// `[runner] timeout_ms` when set, else D-network-runners's defaults: 10 s to connect, 30 s for replies.
     init(timeoutMs: Int) {
         connectMs = timeoutMs > 0 ? timeoutMs : 10_000
         replyMs = timeoutMs > 0 ? timeoutMs : 30_000
@@ -65,7 +65,7 @@ final class AMQPPublisher {
         connections.removeAll()
     }
 
-    /// K20: a reused connection that turns out broken is reopened once before the runs fail.
+    /// D-network-runners: a reused connection that turns out broken is reopened once before the runs fail.
     private func publishWithOneReopen(_ publishes: [AMQPPublish]) {
         defer { flush() }
         let address = publishes[0].address

@@ -9,7 +9,7 @@ final class CurlEasy {
     /// transfer, so it lives as long as the handle.
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    /// What the runner bounds itself when `[runner] timeout_ms` is 0 (K20): 10 s to connect,
+    /// What the runner bounds itself when `[runner] timeout_ms` is 0 (D-network-runners): 10 s to connect,
     /// 30 s for the whole exchange. nil when the runner loop bounds each run instead.
     struct Limits: Sendable, Equatable {
         var connectMs: Int
@@ -67,7 +67,7 @@ final class CurlEasy {
             { self.set(CURLOPT_SSL_VERIFYHOST, 2) },
             { shared.caFile.map { self.set(CURLOPT_CAINFO, $0) } ?? CURLE_OK },
             { ckairos_curl_easy_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(self.errorBuffer)) },
-            // The response body is read and discarded (SPEC §5.6); libcurl's default would
+            // The response body is read and discarded (docs/protocol.md#runners); libcurl's default would
             // write it to the server's stdout.
             { ckairos_curl_easy_setopt_write_function(self.handle, discardBody) },
             { shared.limits.map { self.set(CURLOPT_CONNECTTIMEOUT_MS, $0.connectMs) } ?? CURLE_OK },

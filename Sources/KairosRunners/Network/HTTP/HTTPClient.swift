@@ -4,7 +4,7 @@ import KairosProtocol
 import KairosSystem
 import Logging
 
-/// The http runner (SPEC §5.6, K20): every webhook is a transfer on one libcurl multi handle
+/// The http runner (docs/protocol.md#runners, D-network-runners): every webhook is a transfer on one libcurl multi handle
 /// driven by the runner thread's epoll set (`CURLMOPT_SOCKETFUNCTION` registers libcurl's
 /// sockets through the `PollRegistrar`, `CURLMOPT_TIMERFUNCTION` becomes `nextWakeup`, and
 /// readiness goes back through `curl_multi_socket_action`), so no run blocks another and no
@@ -43,7 +43,7 @@ final class HTTPClient: NetworkClient {
         let description: String
     }
 
-    /// `limits` nil = the K20 defaults when `[runner] timeout_ms` is 0, none otherwise (the
+    /// `limits` nil = the D-network-runners defaults when `[runner] timeout_ms` is 0, none otherwise (the
     /// runner loop then cancels a run that takes too long). Tests pass short limits.
     init(context: NetworkClientContext, userAgent: String = HTTPRequest.userAgent(), limits: CurlEasy.Limits? = nil) throws {
         guard Self.globalSetup == CURLE_OK else {

@@ -1,4 +1,4 @@
-/// How an http run ends (K20): a 2xx status is `executed`; 1xx left over, 3xx (redirects are
+/// How an http run ends (D-network-runners): a 2xx status is `executed`; 1xx left over, 3xx (redirects are
 /// not followed), 4xx, 5xx and every transport failure are `failed`. The detail names the
 /// request first, its URL masked, then what happened: `POST http://***@host/hook: HTTP 503`.
 enum HTTPOutcome {

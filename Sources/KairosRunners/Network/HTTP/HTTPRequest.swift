@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// What the http runner sends for one run (SPEC §5.6 as amended by K20), worked out before any
+/// What the http runner sends for one run (docs/protocol.md#runners as amended by D-network-runners), worked out before any
 /// libcurl call so that it can be tested byte for byte.
 struct HTTPRequest: Equatable, Sendable {
     enum Method: String, Sendable {
@@ -59,8 +59,8 @@ struct HTTPRequest: Equatable, Sendable {
         return out
     }
 
-    /// A quoted JSON string with the same escapes `kairos dump --format json` uses (SPEC
-    /// §8.5): `"` `\` LF CR TAB get two-character escapes, other bytes below 0x20 become
+    /// A quoted JSON string with the same escapes `kairos dump --format json` uses (
+    /// docs/logfile-format.md#kairos-dump): `"` `\` LF CR TAB get two-character escapes, other bytes below 0x20 become
     /// `\u00xx`; every other byte is copied, so a UTF-8 id arrives as the same characters.
     static func appendJSONString(_ bytes: Bytes, to out: inout Bytes) {
         out.append(UInt8(ascii: "\""))

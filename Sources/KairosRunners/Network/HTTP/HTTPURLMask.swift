@@ -1,7 +1,7 @@
 import KairosProtocol
 
 /// Keeps credentials that a webhook URL carries (`https://user:secret@host/…`) out of log lines
-/// (K20: shown as `***`).
+/// (D-network-runners: shown as `***`).
 enum HTTPURLMask {
     /// The URL with its userinfo replaced by `***`: `https://***@host/path`. Bytes that are not
     /// UTF-8 show as U+FFFD.

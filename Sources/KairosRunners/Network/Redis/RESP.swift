@@ -27,7 +27,7 @@ package enum RESP {
         return Bytes(UnsafeRawBufferPointer(start: target, count: Int(count)))
     }
 
-    /// One reply, as far as the runner cares (SPEC §5.6: an error reply is a failure, any other
+    /// One reply, as far as the runner cares (docs/protocol.md#runners: an error reply is a failure, any other
     /// reply a success).
     package enum Reply: Equatable, Sendable {
         /// `-ERR ...`: the error text, e.g. `WRONGTYPE Operation against a key holding the wrong kind of value`.

@@ -1,12 +1,12 @@
 import KairosProtocol
 import KairosSystem
 
-/// The redis runner (SPEC §5.6 as amended by K20): `<COMMAND> <key> <job-id>` over one
+/// The redis runner (docs/protocol.md#runners as amended by D-network-runners): `<COMMAND> <key> <job-id>` over one
 /// connection per URL, reused across runs and pipelined, on the runner thread's epoll set.
 /// hiredis encodes the commands and parses the replies; sockets, TLS (`rediss://`, OpenSSL
 /// over memory BIOs, as the server side does it), timers and host lookups are Kairos's own.
 final class RedisClient: NetworkClient {
-    /// The commands a redis rule may name (SPEC §2.7.8); the rule parser already enforces them.
+    /// The commands a redis rule may name (docs/protocol.md#rule-kinds); the rule parser already enforces them.
     static let commands: Set<Bytes> = [Array("PUBLISH".utf8), Array("RPUSH".utf8), Array("LPUSH".utf8), Array("SET".utf8)]
     /// Key 0 is the resolver's doorbell; sockets take keys from 1 on.
     private static let resolverKey: UInt32 = 0

@@ -19,11 +19,11 @@ protocol RedisConnectionOwner: AnyObject {
 struct RedisPending {
     let id: UInt64
     let command: Bytes
-    /// Set when the call already moved once from a broken reused connection to a new one (K20).
+    /// Set when the call already moved once from a broken reused connection to a new one (D-network-runners).
     let reopened: Bool
 }
 
-/// The one connection kept per redis URL (K20): opened on first use, AUTH and SELECT sent once
+/// The one connection kept per redis URL (D-network-runners): opened on first use, AUTH and SELECT sent once
 /// after it opens, then every run's command pipelined on it; replies come back in order and
 /// are matched to the commands in `slots`. Owned and driven by `RedisClient` on the runner thread.
 ///
@@ -187,7 +187,7 @@ final class RedisConnection {
         pump(socket, now: now)
     }
 
-    /// Sends AUTH and SELECT as the URL asks (SPEC §5.6), or makes the connection ready at once.
+    /// Sends AUTH and SELECT as the URL asks (docs/protocol.md#runners), or makes the connection ready at once.
     private func setUp(_ socket: Socket, now: Int64) {
         var commands: [(String, Bytes)] = []
         if let password = endpoint.password {
@@ -291,7 +291,7 @@ final class RedisConnection {
 
     /// The connection is unusable: close it; calls it held move once to a new connection when
     /// `reopen` allows and the connection had been ready (a reused connection that turned out
-    /// broken, K20), else they fail with `reason`.
+    /// broken, D-network-runners), else they fail with `reason`.
     private func breakDown(_ reason: String, reopen: Bool, now: Int64) {
         let wasReady = if case .ready = phase { true } else { false }
         var held: [RedisPending] = []

@@ -1,6 +1,6 @@
 import KairosProtocol
 
-/// A parsed `redis://` or `rediss://` URL (SPEC §5.6 as amended by K20):
+/// A parsed `redis://` or `rediss://` URL (docs/protocol.md#runners as amended by D-network-runners):
 /// `redis[s]://[user[:password]@]host[:port][/db]`.
 ///
 /// Parsed at run time, as the reference does, so a bad URL fails the job rather than the RULE
@@ -116,7 +116,7 @@ package struct RedisEndpoint: Hashable, Sendable {
 
     // MARK: Logs
 
-    /// The URL as logs show it: credentials replaced by `***` (K20), e.g.
+    /// The URL as logs show it: credentials replaced by `***` (D-network-runners), e.g.
     /// `rediss://***@cache.internal:6380/2`.
     package var redacted: String {
         let authority = host.contains(":") ? "[\(host)]" : host

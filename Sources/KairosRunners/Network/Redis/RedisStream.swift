@@ -9,7 +9,7 @@ final class RedisIO {
     let registrar: PollRegistrar
     let logger: Logger
     /// Bounds for opening a connection (lookup, TCP, TLS) and for each reply: `[runner]
-    /// timeout_ms` when set (the runner also cancels the run then), else K20's 10 s and 30 s.
+    /// timeout_ms` when set (the runner also cancels the run then), else D-network-runners's 10 s and 30 s.
     let connectNs: Int64
     let replyNs: Int64
     private let caFile: String?
