@@ -3,7 +3,7 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// The `kairos-telemetry` thread (D-telemetry): drains the producers' span queues, exports span
+/// The `kairos-otel` thread (D-telemetry): drains the producers' span queues, exports span
 /// batches to `/v1/traces` and the instruments to `/v1/metrics` every `flush_interval_ms`, and
 /// once more when stopped. Export failures are logged (rate-limited) and otherwise ignored.
 public final class TelemetryService: @unchecked Sendable {
@@ -51,7 +51,7 @@ public final class TelemetryService: @unchecked Sendable {
     }
 
     public func start() throws(Errno) {
-        worker = try WorkerThread(name: "kairos-telemetry") { [self] in run() }
+        worker = try WorkerThread(name: "kairos-otel") { [self] in run() }
     }
 
     /// Exports what is left (spans and a last metrics export) and joins the thread.

@@ -30,7 +30,7 @@ final class AMQPClient: NetworkClient {
         for watchdog in watchdogs {
             do {
                 // Only Sendable parts cross; the publisher (and its connections) is born on its thread.
-                threads.append(try WorkerThread {
+                threads.append(try WorkerThread(name: "kairos-amqp") {
                     AMQPPublisher(queue: queue, results: results, watchdog: watchdog, bounds: bounds, caFile: caFile).run()
                 })
             } catch {

@@ -35,7 +35,7 @@ final class HostResolver {
     func lookUp(host: String, port: UInt16, token: UInt64) throws(Errno) {
         let doorbell = self.doorbell
         let mailbox = self.mailbox
-        threads[token] = try WorkerThread {
+        threads[token] = try WorkerThread(name: "kairos-resolve") {
             let result = Self.getAddresses(host: host, port: port)
             mailbox.answers.withLock { $0.append(Answer(token: token, result: result)) }
             doorbell.ringUnconditionally()
