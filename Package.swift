@@ -141,8 +141,10 @@ let package = Package(
         .testTarget(name: "KairosStoreTests", dependencies: ["KairosStore", "KairosSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KairosReactorTests", dependencies: ["KairosReactor"], swiftSettings: strict),
         .testTarget(
-            name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", .product(name: "Logging", package: "swift-log")],
+            name: "KairosRunnersTests", dependencies: ["KairosRunners", "CKairosAMQP", "KairosTestServers", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"], swiftSettings: strict),
+        // Real peer servers the runner and integration tests share (a RabbitMQ node, a broker probe).
+        .target(name: "KairosTestServers", dependencies: ["CKairosAMQP"], path: "Tests/TestServers", swiftSettings: strict),
         .testTarget(name: "KairosTelemetryTests", dependencies: ["KairosTelemetry"], swiftSettings: strict),
         .testTarget(name: "KairosConfigTests", dependencies: ["KairosConfig"], swiftSettings: strict),
         .testTarget(name: "KairosClientTests", dependencies: ["KairosClient"], swiftSettings: strict),
@@ -153,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["KairosSystem", "CKairos", "CKairosAMQP"],
+            dependencies: ["KairosSystem", "CKairos", "CKairosAMQP", "KairosTestServers"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

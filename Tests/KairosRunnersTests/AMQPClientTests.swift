@@ -1,3 +1,4 @@
+import KairosTestServers
 import Foundation
 import Glibc
 import KairosProtocol

@@ -1,23 +1,27 @@
-// The integration tests' copy of KairosRunnersTests/BrokerProbe.swift (test targets share no code).
 import CKairosAMQP
 import Glibc
 
 /// The test's own AMQP client (rabbitmq-c's blocking API): declares what a test needs and reads
 /// back what the runner published.
-final class BrokerProbe {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+package final class BrokerProbe {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// A message as the broker holds it.
-    struct Message: Equatable {
-        let body: [UInt8]
-        let deliveryMode: UInt8
+    package struct Message: Equatable {
+        package let body: [UInt8]
+        package let deliveryMode: UInt8
+
+        package init(body: [UInt8], deliveryMode: UInt8) {
+            self.body = body
+            self.deliveryMode = deliveryMode
+        }
     }
 
     private let state: amqp_connection_state_t
 
-    init(port: UInt16, vhost: String = "/") throws {
+    package init(port: UInt16, vhost: String = "/") throws {
         state = amqp_new_connection()
         let socket = amqp_tcp_socket_new(state)
         var bound = timeval(tv_sec: 10, tv_usec: 0)
@@ -38,13 +42,13 @@ final class BrokerProbe {
         amqp_destroy_connection(state)
     }
 
-    func declareQueue(_ name: String) throws {
+    package func declareQueue(_ name: String) throws {
         let name = Text(name)
         withExtendedLifetime(name) { _ = amqp_queue_declare(state, 1, name.bytes, 0, 1, 0, 0, amqp_empty_table) }
         try check(amqp_get_rpc_reply(state), "queue.declare")
     }
 
-    func declareExchange(_ name: String, boundTo queue: String, key: String) throws {
+    package func declareExchange(_ name: String, boundTo queue: String, key: String) throws {
         let (name, queue, key, direct) = (Text(name), Text(queue), Text(key), Text("direct"))
         withExtendedLifetime((name, direct)) { _ = amqp_exchange_declare(state, 1, name.bytes, direct.bytes, 0, 1, 0, 0, amqp_empty_table) }
         try check(amqp_get_rpc_reply(state), "exchange.declare")
@@ -53,7 +57,7 @@ final class BrokerProbe {
     }
 
     /// Takes the next message from `queue` (basic.get with auto-ack), nil when empty.
-    func get(_ queue: String) throws -> Message? {
+    package func get(_ queue: String) throws -> Message? {
         let queue = Text(queue)
         let reply = withExtendedLifetime(queue) { amqp_basic_get(state, 1, queue.bytes, 1) }
         try check(reply, "basic.get")
@@ -67,7 +71,7 @@ final class BrokerProbe {
     }
 
     /// Every message in `queue`, oldest first.
-    func drain(_ queue: String) throws -> [Message] {
+    package func drain(_ queue: String) throws -> [Message] {
         var messages: [Message] = []
         while let message = try get(queue) { messages.append(message) }
         return messages

@@ -1,29 +1,27 @@
-// The integration tests' copy of KairosRunnersTests/RabbitNode.swift (test targets share no code);
-// its node has its own name and directory, so both suites may run in one process.
 import Foundation
 import Glibc
 
-/// A private RabbitMQ node for the test process: its own name, ports, epmd port and data
+/// A private RabbitMQ node for the test process (shared by the runner and integration tests): its own name, ports, epmd port and data
 /// directory. It takes seconds to start, so the process shares one (`RabbitNode.shared`) and
 /// stops it at exit: `rabbitmqctl stop`, then SIGKILL to the node's pid as a fallback.
 ///
 /// As root the Debian scripts drop to the `rabbitmq` user, so the data directory is a 0777
 /// directory under /tmp, not inside a 0700 temporary tree.
-final class RabbitNode: Sendable {
-    let name: String
-    let port: UInt16
+package final class RabbitNode: Sendable {
+    package let name: String
+    package let port: UInt16
     /// The amqps listener: a certificate for `localhost` only, signed by `caFile`.
-    let tlsPort: UInt16
-    let caFile: String
-    let directory: String
+    package let tlsPort: UInt16
+    package let caFile: String
+    package let directory: String
     private let environment: [String: String]
     private let server: Process
     /// The node's own port mapper, started in the foreground so it can be stopped by pid
     /// (a node that finds none starts a daemon that outlives the tests).
     private let epmd: Process
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     nonisolated(unsafe) private static var started: RabbitNode?
@@ -42,7 +40,7 @@ final class RabbitNode: Sendable {
     }()
 
     /// The process's node, started on first use.
-    static func shared() throws -> RabbitNode {
+    package static func shared() throws -> RabbitNode {
         lock.lock()
         defer { lock.unlock() }
         return try startResult.get()
@@ -50,8 +48,8 @@ final class RabbitNode: Sendable {
 
     private init() throws {
         let pid = getpid()
-        name = "kairos-test-\(pid)-it@localhost"
-        directory = "/tmp/kairos-rabbit-\(pid)-it"
+        name = "kairos-test-\(pid)@localhost"
+        directory = "/tmp/kairos-rabbit-\(pid)"
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o777)
@@ -123,7 +121,7 @@ final class RabbitNode: Sendable {
 
     /// Runs `rabbitmqctl -n <node> args...`; bounded by its own `--timeout` where given.
     @discardableResult
-    func ctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    package func ctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
         process.arguments = ["-n", name] + arguments
@@ -138,7 +136,7 @@ final class RabbitNode: Sendable {
     }
 
     /// Stops the node (and its private epmd) by name, then by pid.
-    func stop() {
+    package func stop() {
         _ = try? ctl(["stop", "--timeout", "20"])
         if let text = try? String(contentsOfFile: directory + "/pid", encoding: .utf8),
            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
@@ -190,7 +188,7 @@ final class RabbitNode: Sendable {
         }
     }
 
-    static func freePort() throws -> UInt16 {
+    package static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
