@@ -1,3 +1,4 @@
+import KairosProtocol
 /// STAT's `<key> <value>` records as an aligned table (interactive mode) or one JSON object
 /// (`stat --json`), keeping the server's key order.
 public enum StatFormat {
@@ -56,21 +57,5 @@ public enum StatFormat {
         return first != "0" || digits.count == 1
     }
 
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ text: String) -> String { JSONEncoder.quoted(text) }
 }

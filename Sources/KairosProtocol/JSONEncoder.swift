@@ -19,6 +19,13 @@ public enum JSONEncoder {
         appendString(Array(text.utf8), to: &out)
     }
 
+    /// `text` as a JSON string literal, quotes included (log lines, `kairos cli stat --json`).
+    public static func quoted(_ text: String) -> String {
+        var out: [UInt8] = []
+        appendString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func appendEscaped(_ bytes: Bytes, to out: inout [UInt8]) {
         // Decoding replaces every invalid sequence with U+FFFD, which is the documented choice.
         for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {

@@ -1,4 +1,5 @@
 import Glibc
+import KairosProtocol
 import Logging
 
 /// How a log record becomes one line of stderr: `text` (`<time> [LEVEL] message key=value...`)
@@ -51,20 +52,6 @@ enum LogLine {
 
     /// A JSON string: quotes, backslashes and control characters escaped (RFC 8259).
     static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += JSONEncoder.quoted(text)
     }
 }
