@@ -26,6 +26,12 @@ let package = Package(
             dependencies: [.product(name: "KairosProtocol", package: "kairos")],
             swiftSettings: strict
         ),
+        // The HTTP API's request-head parser (KairosProtocol), heads and bodies back to back.
+        .executableTarget(
+            name: "FuzzHTTPHead",
+            dependencies: [.product(name: "KairosProtocol", package: "kairos")],
+            swiftSettings: strict
+        ),
         // Frame scanner + payload decoder, checked against the encoder (KairosStore).
         .executableTarget(
             name: "FuzzLogDecoder",

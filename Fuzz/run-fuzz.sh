@@ -8,7 +8,7 @@ SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(FuzzRequest FuzzLogDecoder FuzzReplay FuzzAuthFile FuzzConfig)
+    TARGETS=(FuzzRequest FuzzHTTPHead FuzzLogDecoder FuzzReplay FuzzAuthFile FuzzConfig)
 fi
 nice $SWIFT build -c release --sanitize=fuzzer
 # Swift's crash backtracer would take the fatal signal before libFuzzer saves the crashing input.

@@ -92,8 +92,13 @@ private func checkCanonical(_ request: Request) {
         words += [Bytes("LISTRULES".utf8)]
     case .stat:
         words += [Bytes("STAT".utf8)]
-    case .ruleSet, .malformed:
+    case .info(let job):
+        words += [Bytes("INFO".utf8), job]
+    case .ruleSet, .setRecurring, .malformed:
         return  // covered by the token-level round trip
+    case .getRule, .queryRules:
+        check(false, "HTTP-only commands cannot come from a line")
+        return
     }
     var line: Bytes = []
     for word in words {
