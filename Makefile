@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -86,23 +86,34 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz.sh
 
 # make bench also needs redis-benchmark (redis-tools, the cross-check) and valgrind
-# (alloc-count.sh); make test does not, so they are not in PACKAGES.
+# (alloc-count.sh), and B8's amqp part the pika client (PyPI) as its reference; make test
+# does not, so they are not in PACKAGES.
 BENCH_PACKAGES := redis-tools valgrind util-linux
+PIKA := pika==1.4.4
 bench-deps: deps
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@python3 -c 'import pika' 2>/dev/null || python3 -m pip install --quiet $(PIKA) \
+		|| python3 -m pip install --quiet --break-system-packages $(PIKA)
 
 bench: bench-deps bench-http-deps
 	Benchmarks/run-bench.sh
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
+	nice Benchmarks/b8-runners.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
 
 # B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
 bench-b8-http: deps release
 	nice Benchmarks/b8-http.sh
+
+# All of B8: http (next to wrk), redis RPUSH (next to redis-benchmark), amqp with confirms (next
+# to pika) and shell `true`; prints their BENCHMARKS.md sections.
+bench-b8: bench-deps bench-http-deps release
+	nice Benchmarks/b8-http.sh
+	nice Benchmarks/b8-runners.sh
 
 # B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
 bench-http: deps bench-http-deps
