@@ -5,7 +5,7 @@
 #
 #   redis   rule `redis redis://127.0.0.1:P RPUSH b8` against a redis-server started here,
 #           next to `redis-benchmark -c <concurrency> -n <jobs> -t rpush`;
-#   amqp    rule `amqp amqp://guest:guest@127.0.0.1:P/ amq.direct b8` (durable queue b8 bound to it)
+#   amqp    rule `amqp amqp://guest:guest@127.0.0.1:P/ amq.direct b8` (transient queue b8 bound to it)
 #           against a private rabbitmq-server node started here, next to one Python pika
 #           client publishing the same messages (persistent, mandatory) with confirms;
 #   shell   rule `shell true`, the process-runner baseline (no peer).
@@ -259,7 +259,7 @@ part_amqp() {
     python3 -c 'import pika' 2>/dev/null || { log "python3 pika is missing (make bench-deps)"; exit 1; }
     RABBIT_SERVER_PID="" RABBIT_EPMD_PID=""
     start_rabbit
-    # The durable queue both publishers fill; argv: port jobs mode (declare | publish).
+    # The queue both publishers fill (transient: see BENCHMARKS.md); argv: port jobs mode (declare | publish).
     cat >"$WORK/pika_b8.py" <<'EOF'
 import sys, time, pika
 
@@ -269,7 +269,7 @@ params = pika.ConnectionParameters(host="127.0.0.1", port=port,
 conn = pika.BlockingConnection(params)
 channel = conn.channel()
 if mode == "declare":
-    channel.queue_declare("b8", durable=True)
+    channel.queue_declare("b8", durable=False)
     channel.queue_bind("b8", "amq.direct", "b8")
 elif mode == "count":
     print(channel.queue_declare("b8", passive=True).method.message_count)
@@ -291,7 +291,7 @@ EOF
     result=$(kairos_bursts "amqp amqp://guest:guest@127.0.0.1:$RABBIT_PORT/ amq.direct b8")
     queued=$(python3 "$WORK/pika_b8.py" "$RABBIT_PORT" "$JOBS" count)
     log "pika: $JOBS publishes with confirms"
-    read -r pika_rate pika_secs < <(python3 "$WORK/pika_b8.py" "$RABBIT_PORT" "$JOBS" publish)
+    read -r pika_rate pika_secs < <(timeout 300 python3 "$WORK/pika_b8.py" "$RABBIT_PORT" "$JOBS" publish)
     stop_rabbit
     # shellcheck disable=SC2086
     rows "amqp publish with confirms → rabbitmq, $JOBS jobs, concurrency $CONC" \
