@@ -29,6 +29,8 @@ public final class Server {
     private let storage: Storage
     private let signals: FileDescriptor
     private let configReload: ConfigReload
+    /// Tokens in the auth file at start; nil without auth.
+    private let authTokens: Int?
     /// The telemetry thread's owner when `[telemetry] enabled` (D-telemetry).
     private let telemetry: TelemetryService?
 
@@ -79,6 +81,7 @@ public final class Server {
         self.storage = storage
 
         let reactorConfig = try Self.reactorConfig(config, logger: logger)
+        authTokens = reactorConfig.auth?.names.count
         configReload = ConfigReload(
             path: configPath, running: config, keyring: reactorConfig.auth, levels: levels ?? LogLevelSwitch(config.logLevel),
             logger: logger)
@@ -165,6 +168,7 @@ public final class Server {
         if let httpAddress = reactor.httpAddress {
             logger.info("HTTP API listening on \(httpAddress)\(config.httpTLS != nil ? " (HTTPS)" : "")")
         }
+        logger.info("\(StartupSummary.line(config, listen: "\(reactor.address)", http: reactor.httpAddress.map { "\($0)" }, tokens: authTokens))")
         let reactorDone = Atomic<Bool>(false)
         let reactor = self.reactor
         let coreDoorbell = self.coreDoorbell

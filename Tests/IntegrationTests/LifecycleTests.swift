@@ -41,6 +41,30 @@ import Testing
         #expect(server.terminate(signal: SIGTERM) == 0)
     }
 
+    /// One line tells an operator what the server is doing, and never a secret.
+    @Test func startupSummaryLine() throws {
+        let plain = try ServerProcess()
+        #expect(plain.stderr.contains(
+            "[INFO] kairos 0.1.0, listen 127.0.0.1:\(plain.port), auth off, persistence memory (nothing kept), "
+                + "runners 16 at once, timeout none, HTTP API off, telemetry off\n"))
+        #expect(plain.terminate() == 0)
+
+        let directory = try ServerProcess.makeDirectory()
+        let tokens = directory.appendingPathComponent("tokens.toml").path
+        try "[token.a]\nsecret = \"sk_one\"\nnamespace = \"*\"\n[token.b]\nsecret = \"sk_two\"\nnamespace = \"b.\"\n"
+            .write(toFile: tokens, atomically: true, encoding: .utf8)
+        let logfile = directory.appendingPathComponent("logfile").path
+        let server = try ServerProcess(
+            extraConfig: "[runner]\nconcurrency = 4\ntimeout_ms = 2500\n",
+            database: "[database]\npersistence = \"logfile\"\nlogfile_path = \"\(logfile)\"\nfsync_on_persist = false",
+            controller: "auth_file = \"\(tokens)\"", directory: directory)
+        #expect(server.stderr.contains(
+            "[INFO] kairos 0.1.0, listen 127.0.0.1:\(server.port), auth on (2 tokens), logfile \(logfile) (fsync off), "
+                + "runners 4 at once, timeout 2500 ms, HTTP API off, telemetry off\n"))
+        #expect(!server.stderr.contains("sk_"))
+        #expect(server.terminate() == 0)
+    }
+
     @Test func textLogLinesCarryAnRFC3339Time() throws {
         let server = try ServerProcess()
         #expect(server.terminate() == 0)
