@@ -41,6 +41,15 @@ import Testing
         #expect(server.terminate(signal: SIGTERM) == 0)
     }
 
+    @Test func serverHelpSaysWhatTheDefaultsAre() throws {
+        let result = try ServerProcess.runCLI(["server", "--help"])
+        #expect(result.status == 0)
+        let text = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("listen on 127.0.0.1:5678"))
+        #expect(text.contains("keep state in ./logfile (relative to the working directory) with fsync on"))
+        #expect(text.contains("3 when the logfile cannot be synced"))
+    }
+
     /// One line tells an operator what the server is doing, and never a secret.
     @Test func startupSummaryLine() throws {
         let plain = try ServerProcess()
