@@ -29,7 +29,8 @@ final class ConfigReload {
         "fsyncOnPersist": "database.fsync_on_persist", "framerate": "database.framerate",
         "compressionInterval": "database.compression_interval", "shellPath": "shell.path", "shellArgs": "shell.args",
         "httpListen": "http.listen", "telemetry": "telemetry", "runnerConcurrency": "runner.concurrency",
-        "runnerTimeoutMs": "runner.timeout_ms", "logFormat": "log.format",
+        "runnerTimeoutMs": "runner.timeout_ms", "logFormat": "log.format", "httpTLS": "http.tls_cert/tls_key",
+        "runnerHTTPCAFile": "runner.http_ca_file",
     ]
 
     func reload() {
