@@ -6,84 +6,48 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// An execution waiting for a pool slot: a process to spawn or a network call to make.
-struct QueuedRun {
-    enum Work {
-        case process(argv: [Bytes])
-        case network(NetworkKind, RunnerSpec)
-    }
-
-    let jobID: Bytes
-    let generation: UInt64
-    let ruleID: Bytes
-    /// The job's execution time (ns since the epoch).
-    let scheduledAt: Int64
-    let work: Work
-
-    var kind: String {
-        switch work {
-        case .process: "process"
-        case .network(let kind, _): kind.description
-        }
-    }
-}
-
-/// The stop request `RunnerPool.shutdown` hands to the runner thread.
-final class StopRequest: Sendable {
-    private let requested = Atomic<Bool>(false)
-    private let grace = Atomic<Int>(0)
-
-    func request(graceMs: Int) {
-        grace.store(graceMs, ordering: .relaxed)
-        requested.store(true, ordering: .releasing)
-    }
-
-    /// The grace period once a stop was requested, nil before.
-    var graceMs: Int? {
-        requested.load(ordering: .acquiring) ? grace.load(ordering: .relaxed) : nil
-    }
-}
-
 /// The runner thread: receives executions, starts at most `concurrency` runs (children and
 /// network calls together), watches pidfds and network sockets in one epoll set, ends those
 /// past their deadline, and sends outcomes back.
 final class RunnerLoop: @unchecked Sendable {
+    // Members are internal rather than private: the child-process half lives in
+    // RunnerLoop+Children.swift.
     // Safety: the pool creates this object, then only the runner thread touches its mutable
     // state until it exits; the pool reads `leftovers` only after joining that thread.
 
-    private let config: RunnerConfig
-    private let stats: ServerStats
-    private let logger: Logger
-    private let submissions: SPSCRing<Execution>
-    private let outcomes: SPSCRing<ExecutionOutcome>
-    private let doorbell: Doorbell
-    private let outcomeDoorbell: Doorbell
-    private let stop: StopRequest
-    private let poller: Epoll
-    private let concurrency: Int
-    private let timeoutNs: Int64
-    private let awfProgram: Bytes
-    private let spawner: Spawner
-    private let environment = RunEnvironment.current()
+    let config: RunnerConfig
+    let stats: ServerStats
+    let logger: Logger
+    let submissions: SPSCRing<Execution>
+    let outcomes: SPSCRing<ExecutionOutcome>
+    let doorbell: Doorbell
+    let outcomeDoorbell: Doorbell
+    let stop: StopRequest
+    let poller: Epoll
+    let concurrency: Int
+    let timeoutNs: Int64
+    let awfProgram: Bytes
+    let spawner: Spawner
+    let environment = RunEnvironment.current()
 
-    private var lifecycle = RunnerLifecycle()
-    private var waiting = FIFOQueue<QueuedRun>()
-    private var children = ChildTable()
+    var lifecycle = RunnerLifecycle()
+    var waiting = FIFOQueue<QueuedRun>()
+    var children = ChildTable()
     /// http, redis and amqp runs (D-network-runners); made after `poller`, which they register with.
-    private var network: NetworkRuns!
+    var network: NetworkRuns!
     /// Set while starts wait out a resource shortage (D-limits).
-    private var backoff = SpawnBackoff()
+    var backoff = SpawnBackoff()
     /// Deadlines in start order. Every run gets the same timeout, so this order is also
     /// deadline order; entries of reaped children are skipped when they reach the front.
-    private var deadlines = FIFOQueue<(at: Int64, child: ChildToken)>()
+    var deadlines = FIFOQueue<(at: Int64, child: ChildToken)>()
     /// Outcomes the outcome ring had no room for, oldest first. Never dropped.
-    private var backlog = FIFOQueue<ExecutionOutcome>()
+    var backlog = FIFOQueue<ExecutionOutcome>()
     /// Outcomes still undelivered when the thread exited; read after the join.
     private(set) var leftovers: [ExecutionOutcome] = []
 
     /// When outcomes wait for room in the ring, the loop retries this often: the core frees
     /// room without telling the runner thread.
-    private static let backlogRetryMs: Int32 = 2
+    static let backlogRetryMs: Int32 = 2
 
     init(
         config: RunnerConfig, stats: ServerStats, logger: Logger, submissions: SPSCRing<Execution>,
@@ -116,7 +80,7 @@ final class RunnerLoop: @unchecked Sendable {
     }
 
     /// Children and network calls running.
-    private var running: Int { children.count + network.count }
+    var running: Int { children.count + network.count }
 
     // MARK: loop
 
@@ -171,7 +135,7 @@ final class RunnerLoop: @unchecked Sendable {
         publishStats()
     }
 
-    private func waitTimeout(now: Int64) -> Int32 {
+    func waitTimeout(now: Int64) -> Int32 {
         var nearest = lifecycle.deadline
         if let next = nextDeadline() { nearest = min(nearest ?? next, next) }
         if let next = network.nextWakeup { nearest = min(nearest ?? next, next) }
@@ -187,7 +151,7 @@ final class RunnerLoop: @unchecked Sendable {
         return timeout
     }
 
-    private func handle(_ target: PollTarget, events: UInt32) {
+    func handle(_ target: PollTarget, events: UInt32) {
         switch target {
         case .doorbell:
             break  // the next turn disarms it and pops the ring
@@ -205,14 +169,14 @@ final class RunnerLoop: @unchecked Sendable {
         }
     }
 
-    private func publishStats() {
+    func publishStats() {
         stats.executionsPending.store(waiting.count, ordering: .relaxed)
         stats.executionsInflight.store(running, ordering: .relaxed)
     }
 
     // MARK: executions in
 
-    private func receiveSubmissions() {
+    func receiveSubmissions() {
         var received = 0
         var discarded = 0
         while let execution = submissions.pop() {
@@ -242,7 +206,7 @@ final class RunnerLoop: @unchecked Sendable {
         if received >= submissions.capacity { outcomeDoorbell.ring() }
     }
 
-    private func beginShutdown(now: Int64, graceMs: Int) {
+    func beginShutdown(now: Int64, graceMs: Int) {
         lifecycle.stopRequested(now: now, graceMs: graceMs)
         if !waiting.isEmpty { logger.debug("runner: shutting down, \(waiting.count) waiting executions not started") }
         // Runs that never started get no outcome: their jobs stay triggered and, per D-outcomes-persist,
@@ -250,186 +214,9 @@ final class RunnerLoop: @unchecked Sendable {
         waiting.removeAll()
     }
 
-    // MARK: children
-
-    private func startWaiting() {
-        while lifecycle.acceptsWork, running < concurrency,
-              backoff.allowsStart(now: Clock.monotonicNanoseconds()), let run = waiting.popFirst()
-        {
-            start(run)
-        }
-    }
-
-    private func start(_ run: QueuedRun) {
-        switch run.work {
-        case .process(let argv):
-            spawn(run, argv: argv)
-        case .network(let kind, let runner):
-            network.start(
-                jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, kind: kind, runner: runner,
-                scheduledAt: run.scheduledAt, now: Clock.monotonicNanoseconds(), latenessNs: lateness(run))
-        }
-    }
-
-    private func lateness(_ run: QueuedRun) -> Int64 {
-        let late = Clock.wallNanoseconds().subtractingReportingOverflow(run.scheduledAt)
-        return late.overflow ? 0 : late.partialValue
-    }
-
-    private func spawn(_ run: QueuedRun, argv: [Bytes]) {
-        let job = Self.text(run.jobID)
-        let spawned: SpawnedChild
-        do {
-            spawned = try spawner(argv, environment.entries(jobID: run.jobID, ruleID: run.ruleID, scheduledAt: run.scheduledAt))
-        } catch where SpawnBackoff.isTransient(error) {
-            // Out of descriptors, processes or memory: nothing wrong with the run itself, so
-            // it keeps its place and is tried again once the shortage may have passed.
-            let delay = backoff.failed(now: Clock.monotonicNanoseconds())
-            waiting.prepend(run)
-            logger.warning("runner: job \(job): cannot start \(Self.text(argv[0])): \(error); retrying in \(delay / 1_000_000) ms")
-            return
-        } catch {
-            backoff.succeeded()
-            finish(run, success: false, detail: "cannot start \(Self.text(argv[0])): \(error)", durationNs: nil)
-            return
-        }
-        backoff.succeeded()
-        let child = RunningChild(
-            jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, pid: spawned.pid, pidfd: spawned.pidfd,
-            startedAt: Clock.monotonicNanoseconds(), latenessNs: lateness(run), output: spawned.output)
-        let token = children.insert(child)
-        do {
-            try poller.add(spawned.pidfd, events: Epoll.readable, data: PollTarget.exit(token).token)
-            if let pipe = spawned.output { try poller.add(pipe, events: Epoll.readable, data: PollTarget.output(token).token) }
-        } catch {
-            logger.error("runner: job \(job): cannot watch pid \(spawned.pid): \(error); killing it")
-            reapUnwatched(token)
-            return
-        }
-        logger.debug("runner: job \(job) started pid \(spawned.pid)")
-        if timeoutNs > 0 { deadlines.append((at: Clock.monotonicNanoseconds() + timeoutNs, child: token)) }
-    }
-
-    /// The pidfd became readable: the child exited. Reaps it and reports the outcome.
-    private func reap(_ token: ChildToken) {
-        guard let pid = children[token]?.pid else { return }
-        var status: CInt = 0
-        let exit: ChildExit?
-        do {
-            guard try SystemCall.run("waitpid", { ckairos_waitpid(pid, &status, CInt(WNOHANG)) }) == pid else { return }
-            exit = ChildExit(waitStatus: status)
-        } catch {
-            // ECHILD: someone else reaped it (SIGCHLD ignored process-wide); the status is lost.
-            logger.warning("runner: cannot reap pid \(pid): \(error)")
-            exit = nil
-        }
-        guard var child = children.remove(token) else { return }
-        child.pidfd.close()
-        if let pipe = child.output {
-            // What the child wrote before exiting is in the pipe, unless a process it started
-            // still holds the write end: only what is there now is read, never waited for.
-            _ = child.capture.read(from: pipe)
-            poller.remove(pipe)
-            pipe.close()
-        }
-        finish(child, exit: exit)
-    }
-
-    private func finish(_ child: RunningChild, exit: ChildExit?) {
-        let how = exit.map(\.description) ?? "unknown status"
-        let why = child.killed == .timeout ? " after exceeding \(config.timeoutMs) ms" : ""
-        logger.debug("runner: job \(Self.text(child.jobID)) pid \(child.pid) ended: \(how)\(why)")
-        let success = exit?.isSuccess ?? false
-        var report = RunReport(
-            jobID: child.jobID, kind: "process", success: success, detail: how + why, ruleID: child.ruleID,
-            durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs)
-        if !success { report.output = child.capture.text }
-        log(report)
-        emit(child.jobID, child.generation, success: success)
-    }
-
-    /// A run that ended without a child (it could not start): logged and reported failed.
-    private func finish(_ run: QueuedRun, success: Bool, detail: String, durationNs: Int64?) {
-        log(RunReport(
-            jobID: run.jobID, kind: run.kind, success: success, detail: detail, ruleID: run.ruleID,
-            durationNs: durationNs, latenessNs: lateness(run)))
-        emit(run.jobID, run.generation, success: success)
-    }
-
-    private func log(_ report: RunReport) {
-        if report.success { logger.info("\(report.line)") } else { logger.warning("\(report.line)") }
-        config.runObserver?.runEnded(report.finishedRun)
-    }
-
-    /// A child the epoll set could not take: killed and reaped on the spot.
-    private func reapUnwatched(_ token: ChildToken) {
-        guard let child = children.remove(token) else { return }
-        _ = ckairos_pidfd_send_signal(child.pidfd.rawValue, SIGKILL)
-        _ = ckairos_kill(-child.pid, SIGKILL)
-        var status: CInt = 0
-        _ = try? SystemCall.run("waitpid") { ckairos_waitpid(child.pid, &status, 0) }
-        child.pidfd.close()
-        child.output?.close()
-        log(RunReport(
-            jobID: child.jobID, kind: "process", success: false, detail: "could not be watched; killed", ruleID: child.ruleID,
-            durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
-        emit(child.jobID, child.generation, success: false)
-    }
-
-    private func kill(_ token: ChildToken, _ reason: KillReason) {
-        children.update(token) { child in
-            guard child.killed == nil else { return }
-            child.killed = reason
-            // The pidfd reaches the child even if it left its group; the group signal reaches
-            // whatever it started. The child is not reaped yet, so its pid (and group id)
-            // cannot have been reused.
-            _ = ckairos_pidfd_send_signal(child.pidfd.rawValue, SIGKILL)
-            _ = ckairos_kill(-child.pid, SIGKILL)
-        }
-    }
-
-    private func killAll(_ reason: KillReason) {
-        let tokens = children.tokens
-        if !tokens.isEmpty { logger.debug("runner: grace period over, killing \(tokens.count) running children") }
-        for token in tokens { kill(token, reason) }
-    }
-
-    private func abandonAll() {
-        for token in children.tokens {
-            guard let child = children.remove(token) else { continue }
-            logger.warning("runner: pid \(child.pid) (job \(Self.text(child.jobID))) did not exit after SIGKILL; abandoned")
-            child.pidfd.close()
-            child.output?.close()
-            log(RunReport(
-                jobID: child.jobID, kind: "process", success: false, detail: "did not exit after SIGKILL; abandoned",
-                ruleID: child.ruleID, durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
-            emit(child.jobID, child.generation, success: false)
-        }
-    }
-
-    // MARK: timeouts
-
-    /// The nearest deadline of a child still running and not yet killed.
-    private func nextDeadline() -> Int64? {
-        while let front = deadlines.first {
-            if let child = children[front.child], child.killed == nil { return front.at }
-            _ = deadlines.popFirst()
-        }
-        return nil
-    }
-
-    private func expireDeadlines(now: Int64) {
-        while let at = nextDeadline(), at <= now, let front = deadlines.popFirst() {
-            if let child = children[front.child] {
-                logger.warning("runner: job \(Self.text(child.jobID)) exceeded \(config.timeoutMs) ms, killing pid \(child.pid)")
-            }
-            kill(front.child, .timeout)
-        }
-    }
-
     // MARK: outcomes out
 
-    private func collectNetworkResults() {
+    func collectNetworkResults() {
         network.drainFinished { run in
             log(RunReport(
                 jobID: run.jobID, kind: run.kind.description, success: run.result.success, detail: run.result.detail,
@@ -438,11 +225,11 @@ final class RunnerLoop: @unchecked Sendable {
         }
     }
 
-    private func emit(_ jobID: Bytes, _ generation: UInt64, success: Bool) {
+    func emit(_ jobID: Bytes, _ generation: UInt64, success: Bool) {
         backlog.append(ExecutionOutcome(jobID: jobID, generation: generation, success: success))
     }
 
-    private func flushOutcomes() {
+    func flushOutcomes() {
         var pushed = false
         while let outcome = backlog.first, outcomes.push(outcome) {
             _ = backlog.popFirst()

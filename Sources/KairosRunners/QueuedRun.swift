@@ -1,0 +1,23 @@
+import KairosProtocol
+
+/// An execution waiting for a pool slot: a process to spawn or a network call to make.
+struct QueuedRun {
+    enum Work {
+        case process(argv: [Bytes])
+        case network(NetworkKind, RunnerSpec)
+    }
+
+    let jobID: Bytes
+    let generation: UInt64
+    let ruleID: Bytes
+    /// The job's execution time (ns since the epoch).
+    let scheduledAt: Int64
+    let work: Work
+
+    var kind: String {
+        switch work {
+        case .process: "process"
+        case .network(let kind, _): kind.description
+        }
+    }
+}
