@@ -36,26 +36,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 12000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
-wait_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    log "nothing listens on port $1"
-    return 1
-}
+# shellcheck source=ports.sh
+source "$ROOT/Benchmarks/ports.sh"
 
 for tool in wrk nginx openssl curl; do
     command -v "$tool" >/dev/null || { log "$tool is missing (make deps installs it)"; exit 1; }
