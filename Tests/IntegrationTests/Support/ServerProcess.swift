@@ -13,6 +13,7 @@ final class ServerProcess: @unchecked Sendable {
     private let stderrPipe = Pipe()
     private let stderrLock = NSLock()
     nonisolated(unsafe) private var stderrBytes = Data()
+    nonisolated(unsafe) private var stderrClosed = false
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -96,6 +97,8 @@ final class ServerProcess: @unchecked Sendable {
             guard let self else { return }
             self.stderrLock.lock()
             self.stderrBytes.append(data)
+            // An empty read is end of file: the server and every child that shared its stderr are gone.
+            if data.isEmpty { self.stderrClosed = true }
             self.stderrLock.unlock()
         }
         try process.run()
@@ -148,7 +151,16 @@ final class ServerProcess: @unchecked Sendable {
             return nil
         }
         process.waitUntilExit()
+        // The pipe is read on another thread; wait for its end of file so that `stderr` holds the
+        // server's last lines (bounded: a child the server left behind could keep the pipe open).
+        _ = Self.eventually(timeout: 3) { self.stderrIsClosed }
         return process.terminationStatus
+    }
+
+    private var stderrIsClosed: Bool {
+        stderrLock.lock()
+        defer { stderrLock.unlock() }
+        return stderrClosed
     }
 
     func stop() {
