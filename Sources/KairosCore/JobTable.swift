@@ -8,6 +8,9 @@ struct JobRecord: Equatable {
     /// 0 marks a free slot; live jobs always have a generation >= 1.
     var generation: UInt64
     var status: JobStatus
+    /// The job's schedule in `RecurringTable` (issue 15), 0 for a one-shot job. It sits in what
+    /// was padding after `status`: the record stays 32 bytes.
+    var recurring: UInt32 = 0
 }
 
 /// The jobs table: records in reusable slots, a hash index for point lookups and a sorted index
@@ -74,6 +77,11 @@ struct JobTable {
             adjust(old, by: -1)
             adjust(status, by: 1)
         }
+    }
+
+    /// Sets the `RecurringTable` handle of the job in `slot`.
+    mutating func setRecurring(_ slot: UInt32, _ handle: UInt32) {
+        records[Int(slot)].recurring = handle
     }
 
     mutating func setStatus(_ slot: UInt32, _ status: JobStatus) {

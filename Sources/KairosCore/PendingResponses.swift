@@ -19,6 +19,9 @@ struct PendingResponses {
     private enum Body {
         /// A mutation: `OK`, or `ERROR` if its journal entry is lost (D-write-ahead).
         case mutation
+        /// A mutation answered with these bytes instead of `OK` (HTTP's recurring `PUT`, whose
+        /// answer is the job's JSON object), or `ERROR` if its journal entry is lost.
+        case confirmation([UInt8])
         case error
         /// A GET that found its job; the values are taken when the request is handled.
         case job(JobStatus, Int64)
@@ -30,11 +33,18 @@ struct PendingResponses {
         /// journal entries it may show; `last` finishes the request.
         case part([UInt8], last: Bool, wantsDrainNotice: Bool)
 
+        var isMutation: Bool {
+            switch self {
+            case .mutation, .confirmation: true
+            default: false
+            }
+        }
+
         /// Written out whole on release (may share a buffer with its neighbours).
         var isWhole: Bool {
             switch self {
             case .stream, .part: false
-            case .mutation, .error, .job, .bytes: true
+            case .mutation, .confirmation, .error, .job, .bytes: true
             }
         }
     }
@@ -103,6 +113,12 @@ struct PendingResponses {
         queue.append(Pending(client: client, requestID: requestID, body: .mutation, requiredSequence: sequence))
     }
 
+    /// Queues a mutation whose success answer is `bytes` rather than `OK`.
+    mutating func enqueueConfirmation(_ client: ClientTag, _ bytes: [UInt8], requestID: Bytes, sequence: UInt64) {
+        queue.append(
+            Pending(client: client, requestID: requestID, body: .confirmation(bytes), requiredSequence: sequence))
+    }
+
     /// Queues a listing whose first part is written; it continues in its connection's lane.
     mutating func enqueueStream(_ client: ClientTag, _ stream: AnswerStream, requestID: Bytes, after sequence: UInt64) {
         queue.append(Pending(client: client, requestID: requestID, body: .stream(stream), requiredSequence: sequence))
@@ -154,7 +170,7 @@ struct PendingResponses {
             }
             if !pending.body.isWhole || (!lanes.isEmpty && lanes[client] != nil) {
                 // Behind (or itself) a listing of the same connection: waits in its lane.
-                if case .mutation = pending.body, pending.requiredSequence > lostAfter { pending.body = .error }
+                if pending.body.isMutation, pending.requiredSequence > lostAfter { pending.body = .error }
                 joinLane(pending)
                 continue
             }
@@ -193,8 +209,11 @@ struct PendingResponses {
 
     private static func write(_ pending: Pending, lostAfter: UInt64, to out: inout [UInt8]) {
         switch pending.body {
-        case .mutation where pending.requiredSequence > lostAfter, .error:
+        case .mutation where pending.requiredSequence > lostAfter, .confirmation where pending.requiredSequence > lostAfter,
+            .error:
             ResponseEncoder.appendError(id: pending.requestID, to: &out)
+        case .confirmation(let bytes):
+            out.append(contentsOf: bytes)
         case .mutation:
             ResponseEncoder.appendOK(id: pending.requestID, to: &out)
         case .job(let status, let execution):

@@ -7,9 +7,9 @@ extension SchedulerCore {
         generationCounter += 1
         let generation = generationCounter
         let previous = snapshot(of: job)
-        put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
+        let slot = put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
         // A plain SET makes a recurring job one-shot again; its job entry says so on replay.
-        if !recurring.isEmpty { recurring[job] = nil }
+        if !recurring.isEmpty { setSchedule(nil, at: slot) }
         let sequence = append(.job(id: job, execution: execution, status: .planned))
         undo.append(sequence, .job(id: job, previous: previous))
         undo.noteSet(sequence: sequence, generation: generation)
@@ -19,6 +19,12 @@ extension SchedulerCore {
     func get(_ job: Bytes, requestID: Bytes, client: ClientTag, format: AnswerFormat) {
         guard let slot = jobs.slot(of: job) else { return answerNotFound(client, requestID, format: format) }
         let record = jobs[slot]
+        // HTTP shows a recurring job's schedule and counters after ztick's three keys.
+        if format == .json, !recurring.isEmpty, let plan = schedule(of: slot) {
+            var out: [UInt8] = []
+            RecurringJSON.appendJob(id: record.id, record: record, plan, to: &out)
+            return answer(client, out, requestID: requestID)
+        }
         responses.enqueueJob(
             client, requestID: requestID, status: record.status, execution: record.execution, after: lastAppended)
     }
@@ -27,8 +33,11 @@ extension SchedulerCore {
         guard let slot = jobs.slot(of: job) else {
             return answerNotFound(client, requestID, format: format)
         }
+        let plan = recurring.isEmpty ? nil : schedule(of: slot)
+        // Before the slot is freed, so the table's entry is freed with it.
+        if plan != nil { setSchedule(nil, at: slot) }
         var previous = JobSnapshot(jobs.remove(slot))
-        if !recurring.isEmpty { previous.recurring = recurring.removeValue(forKey: job) }
+        previous.recurring = plan
         let sequence = append(.jobRemoval(id: job))
         undo.append(sequence, .job(id: job, previous: previous))
         responses.enqueueMutation(client, requestID: requestID, sequence: sequence)

@@ -74,7 +74,7 @@ extension SchedulerCore {
         for id in lostFinishes.reversed() where journaled.insert(id).inserted {
             guard let slot = jobs.slot(of: id) else { continue }
             let record = jobs[slot]
-            if record.status == .planned, let job = recurring[id] {
+            if record.status == .planned, !recurring.isEmpty, let job = schedule(of: slot) {
                 journalRecurring(id, execution: record.execution, job)
                 continue
             }
@@ -86,10 +86,12 @@ extension SchedulerCore {
 
     private func restoreJob(_ id: Bytes, _ previous: JobSnapshot?) {
         if let previous {
-            put(id, previous)
+            let slot = put(id, previous)
+            if previous.recurring != nil || !recurring.isEmpty { setSchedule(previous.recurring, at: slot) }
         } else if let slot = jobs.slot(of: id) {
+            // Before the slot is freed: the next new job reuses it.
+            if !recurring.isEmpty { setSchedule(nil, at: slot) }
             jobs.remove(slot)
         }
-        if previous?.recurring != nil || !recurring.isEmpty { recurring[id] = previous?.recurring }
     }
 }

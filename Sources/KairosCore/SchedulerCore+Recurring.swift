@@ -9,7 +9,11 @@ import KairosProtocol
 /// reference server (which skips the schedule entry, docs/logfile-format.md#replay-at-startup) both see the next occurrence.
 extension SchedulerCore {
     /// A CRON schedule's first run is its next occurrence after `now`; EVERY's is `execution`.
-    func setRecurring(_ job: Bytes, execution: Int64, recurrence: Recurrence, now: Int64, requestID: Bytes, client: ClientTag) {
+    /// From HTTP (`format` `.json`) the answer is the job's JSON object instead of `OK`.
+    func setRecurring(
+        _ job: Bytes, execution: Int64, recurrence: Recurrence, now: Int64, requestID: Bytes, client: ClientTag,
+        format: AnswerFormat = .line
+    ) {
         guard let execution = recurrence.cron == nil ? execution : recurrence.next(after: now) else {
             return answerError(client, requestID)
         }
@@ -17,22 +21,46 @@ extension SchedulerCore {
         let generation = generationCounter
         let previous = snapshot(of: job)
         let entry = RecurringJob(recurrence: recurrence, counters: RunCounters())
-        put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
-        recurring[job] = entry
+        let slot = put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
+        setSchedule(entry, at: slot)
         _ = append(.job(id: job, execution: execution, status: .planned))
         let sequence = append(.schedule(id: job, recurrence: recurrence, counters: entry.counters))
         // One undo record at the later sequence: both entries share the group commit, and a
         // failure of either answers ERROR and restores the previous job with its schedule.
         undo.append(sequence, .job(id: job, previous: previous))
         undo.noteSet(sequence: sequence, generation: generation)
-        responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
+        if format == .json {
+            var out: [UInt8] = []
+            RecurringJSON.appendJob(id: job, record: jobs[slot], entry, to: &out)
+            responses.enqueueConfirmation(client, out, requestID: requestID, sequence: sequence)
+        } else {
+            responses.enqueueMutation(client, requestID: requestID, sequence: sequence)
+        }
+    }
+
+    /// The schedule of the job in `slot`, nil for a one-shot job.
+    func schedule(of slot: UInt32) -> RecurringJob? {
+        recurring[jobs[slot].recurring]
+    }
+
+    /// Gives the job in `slot` this schedule (nil: one-shot). Must run with nil before the slot
+    /// is freed, so that the table's entry is freed with it.
+    func setSchedule(_ job: RecurringJob?, at slot: UInt32) {
+        let handle = jobs[slot].recurring
+        guard job != nil || handle != 0 else { return }
+        jobs.setRecurring(slot, recurring.store(job, replacing: handle))
+    }
+
+    /// The schedule of job `id` (tests).
+    func schedule(of id: Bytes) -> RecurringJob? {
+        jobs.slot(of: id).flatMap { schedule(of: $0) }
     }
 
     /// The job's state, schedule included, as an undo record must remember it.
     func snapshot(of job: Bytes) -> JobSnapshot? {
         guard let slot = jobs.slot(of: job) else { return nil }
         var snapshot = JobSnapshot(jobs[slot])
-        if !recurring.isEmpty { snapshot.recurring = recurring[job] }
+        if !recurring.isEmpty { snapshot.recurring = schedule(of: slot) }
         return snapshot
     }
 
@@ -44,7 +72,7 @@ extension SchedulerCore {
     func finishRecurring(_ slot: UInt32, success: Bool, now: Int64) -> Bool {
         guard !recurring.isEmpty else { return false }
         let record = jobs[slot]
-        guard var job = recurring[record.id] else { return false }
+        guard var job = schedule(of: slot) else { return false }
         job.counters.runs &+= 1
         if !success { job.counters.failures &+= 1 }
         job.counters.lastOutcome = success ? .executed : .failed
@@ -63,10 +91,10 @@ extension SchedulerCore {
         }
         // No occurrence representable in i64 ns: the job ends like a one-shot one.
         guard let next else {
-            recurring[record.id] = nil
+            setSchedule(nil, at: slot)
             return false
         }
-        recurring[record.id] = job
+        setSchedule(job, at: slot)
         generationCounter += 1
         put(record.id, JobSnapshot(execution: next, generation: generationCounter, status: .planned))
         journalRecurring(record.id, execution: next, job)
@@ -93,7 +121,7 @@ extension SchedulerCore {
         ResponseEncoder.append("OK \(record.status.name) ", to: &line)
         ResponseEncoder.appendDecimal(record.execution, to: &line)
         let counters: RunCounters
-        if let entry = recurring.isEmpty ? nil : recurring[job] {
+        if let entry = recurring.isEmpty ? nil : schedule(of: slot) {
             let recurrence = entry.recurrence
             let schedule = recurrence.cron.map { "cron=\"\($0.expression)\"@\($0.zone)" }
                 ?? "every=\(DurationText.format(recurrence.interval))"

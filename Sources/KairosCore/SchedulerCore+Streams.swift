@@ -78,7 +78,11 @@ extension SchedulerCore {
             if NamespacePolicy.queryShows(jobID: record.id, in: namespace), stream.format == .json {
                 if stream.wroteRecord { out.append(UInt8(ascii: ",")) }
                 stream.wroteRecord = true
-                JSONEncoder.appendJob(id: record.id, status: record.status, execution: record.execution, to: &out)
+                if !recurring.isEmpty, let schedule = recurring[record.recurring] {
+                    RecurringJSON.appendJob(id: record.id, record: record, schedule, to: &out)
+                } else {
+                    JSONEncoder.appendJob(id: record.id, status: record.status, execution: record.execution, to: &out)
+                }
             } else if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
                 ResponseEncoder.beginLine(id: requestID, to: &out)
                 out.append(contentsOf: record.id)

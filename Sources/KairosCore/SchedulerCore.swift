@@ -20,8 +20,8 @@ public final class SchedulerCore {
     var undo = UndoLog()
     var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
-    /// Schedules of recurring jobs by id (issue 15); one-shot jobs have none.
-    var recurring: [Bytes: RecurringJob] = [:]
+    /// Schedules of recurring jobs by job slot (issue 15); one-shot jobs have none.
+    var recurring = RecurringTable()
     /// The latest wall time seen by `tick` or `handle`, for outcomes applied without one.
     var clockSeen: Int64 = 0
 
@@ -67,19 +67,21 @@ public final class SchedulerCore {
             let status: JobStatus = stored == .triggered ? .planned : stored
             generationCounter += 1
             let snapshot = JobSnapshot(execution: execution, generation: generationCounter, status: status)
-            put(id, snapshot)
+            let slot = put(id, snapshot)
             // A job entry makes the job one-shot; a schedule entry after it makes it recurring.
-            if !recurring.isEmpty { recurring[id] = nil }
+            if !recurring.isEmpty { setSchedule(nil, at: slot) }
         case .rule(let id, let pattern, let runner):
             rules.set(id, Rule(pattern: pattern, runner: runner))
         case .jobRemoval(let id):
-            if let slot = jobs.slot(of: id) { jobs.remove(slot) }
-            if !recurring.isEmpty { recurring[id] = nil }
+            if let slot = jobs.slot(of: id) {
+                if !recurring.isEmpty { setSchedule(nil, at: slot) }
+                jobs.remove(slot)
+            }
         case .ruleRemoval(let id):
             rules.remove(id)
         case .schedule(let id, let recurrence, let counters):
             // Without its job (a compacted log whose job entry was superseded) it means nothing.
-            if jobs.slot(of: id) != nil { recurring[id] = RecurringJob(recurrence: recurrence, counters: counters) }
+            if let slot = jobs.slot(of: id) { setSchedule(RecurringJob(recurrence: recurrence, counters: counters), at: slot) }
         }
     }
 
@@ -104,7 +106,8 @@ public final class SchedulerCore {
         case .set(let job, let execution):
             set(job, execution: execution, requestID: id, client: client)
         case .setRecurring(let job, let execution, let recurrence):
-            setRecurring(job, execution: execution, recurrence: recurrence, now: now, requestID: id, client: client)
+            setRecurring(
+                job, execution: execution, recurrence: recurrence, now: now, requestID: id, client: client, format: format)
         case .info(let job):
             info(job, requestID: id, client: client)
         case .get(let job):
@@ -154,7 +157,9 @@ public final class SchedulerCore {
 
     /// Makes the table hold `snapshot` for `id` (inserting or overwriting) and schedules it if
     /// planned. A duplicate due entry is harmless: the first to surface changes the status.
-    func put(_ id: Bytes, _ snapshot: JobSnapshot) {
+    /// Returns the job's slot.
+    @discardableResult
+    func put(_ id: Bytes, _ snapshot: JobSnapshot) -> UInt32 {
         let slot: UInt32
         if let existing = jobs.slot(of: id) {
             slot = existing
@@ -165,6 +170,7 @@ public final class SchedulerCore {
         if snapshot.status == .planned {
             schedule(DueEntry(execution: snapshot.execution, generation: snapshot.generation, slot: slot))
         }
+        return slot
     }
 
     /// Adds a due entry; rebuilds the heap when stale entries outnumber live ones, which keeps

@@ -70,8 +70,13 @@ public enum HTTPExchange {
             guard namespace.allows(id) else { return .respond(forbidden) }
             guard head.contentLength != nil else { return .respond(.error(400, "missing content-length")) }
             switch RequestBodies.job(body) {
-            case .success(let execution):
-                return forward(.set(job: id, execution: execution), .setJob(id, execution))
+            case .success(let job):
+                // The core answers a recurring SET from HTTP with the job's JSON object: a cron
+                // job's first run is only known once the core has applied it.
+                if let recurrence = job.recurrence {
+                    return forward(.setRecurring(job: id, execution: job.execution, recurrence: recurrence), .body)
+                }
+                return forward(.set(job: id, execution: job.execution), .setJob(id, job.execution))
             case .failure(let refusal):
                 return .respond(refusal.response)
             }

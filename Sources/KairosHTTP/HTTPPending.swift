@@ -9,9 +9,11 @@ public enum HTTPPending: Sendable, Equatable {
     case setRule(Bytes, pattern: Bytes, runner: RunnerSpec)
     /// `DELETE`: ` OK` → 204; ` NOTFOUND` → 404; ` ERROR` → 503.
     case deletion
-    /// `GET /jobs/{id}`: ` OK <status> <execution>` → 200 with the job; ` NOTFOUND` → 404.
+    /// `GET /jobs/{id}`: ` OK <status> <execution>` → 200 with the job, or a recurring job's JSON
+    /// object → 200 as it is; ` NOTFOUND` → 404.
     case job(Bytes)
-    /// `GET /stat`, `GET /rules/{id}`: a JSON body → 200; ` NOTFOUND` → 404.
+    /// `GET /stat`, `GET /rules/{id}`, a recurring `PUT /jobs/{id}`: a JSON body → 200;
+    /// ` NOTFOUND` → 404; ` ERROR` (journal refused) → 503.
     case body
     /// `GET /jobs`, `GET /rules`: a JSON array, possibly in parts (the reactor streams them).
     case listing
@@ -34,6 +36,8 @@ public enum HTTPPending: Sendable, Equatable {
         case .deletion:
             return answer == Self.ok ? .noContent : Self.unexpected
         case .job(let id):
+            // A recurring job comes as its whole JSON object (with its schedule and counters).
+            if answer.first == UInt8(ascii: "{") { return HTTPResponse(status: 200, body: answer) }
             guard let (status, execution) = Self.jobAnswer(answer) else { return Self.unexpected }
             var body: [UInt8] = []
             JSONEncoder.appendJob(id: id, status: status, execution: execution, to: &body)

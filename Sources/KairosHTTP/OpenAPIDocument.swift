@@ -47,25 +47,54 @@ public enum OpenAPIDocument {
       "Status": { "type": "string", "enum": ["planned", "triggered", "executed", "failed"] },
       "Job": {
         "type": "object",
+        "description": "A one-shot job has exactly id, status and execution (ztick's object). A recurring job has them first, then its schedule (every, or cron and timezone), retry and its run counters (the line protocol's INFO).",
         "required": ["id", "status", "execution"],
         "properties": {
           "id": { "type": "string" },
           "status": { "$ref": "#/components/schemas/Status" },
-          "execution": { "type": "integer", "format": "int64", "description": "Nanoseconds since 1970-01-01T00:00:00Z." }
+          "execution": { "type": "integer", "format": "int64", "description": "Nanoseconds since 1970-01-01T00:00:00Z; for a recurring job its next run." },
+          "every": { "$ref": "#/components/schemas/Duration" },
+          "cron": { "type": "string", "description": "The cron expression as sent." },
+          "timezone": { "type": "string", "description": "The IANA zone of the cron expression (UTC when none was sent)." },
+          "retry": { "$ref": "#/components/schemas/Retry" },
+          "runs": { "type": "integer", "minimum": 0, "description": "Finished runs since the schedule was set." },
+          "failures": { "type": "integer", "minimum": 0, "description": "Failed runs among them." },
+          "last_outcome": { "type": "string", "enum": ["none", "executed", "failed"], "description": "The outcome of the last finished run; none before the first." },
+          "last_at": { "type": "integer", "format": "int64", "description": "The due time (ns) of the last finished run; 0 before the first." }
         },
         "additionalProperties": false
       },
+      "Duration": {
+        "type": "string",
+        "pattern": "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+        "minLength": 2,
+        "description": "Whole days, hours, minutes and seconds in that order, each at most once, at least 1s: 90s, 15m, 2h, 1d, 1h30m (the line protocol's EVERY and RETRY durations)."
+      },
+      "Retry": {
+        "type": "object",
+        "required": ["count"],
+        "description": "The line protocol's RETRY <count> [<backoff>]: after a failed run, up to count retries, the first backoff after the failure (default 10s), each further one twice the previous delay, capped at the interval and never later than the next regular run.",
+        "properties": {
+          "count": { "type": "integer", "minimum": 0, "maximum": 65535 },
+          "backoff": { "$ref": "#/components/schemas/Duration" }
+        }
+      },
       "JobBody": {
         "type": "object",
-        "required": ["execution"],
+        "description": "A plain body (execution only) is the line protocol's SET and makes a recurring job one-shot again. every, cron, timezone and retry are its EVERY, CRON, TZ and RETRY clauses, checked by the same code: at most one of every and cron; execution is required except with cron, where it is optional and ignored (the first run is the next occurrence after the server applies the PUT); timezone only with cron; retry only with every or cron. A refused schedule is 400 with the reason (invalid every, invalid cron, invalid timezone, invalid retry, every and cron exclude each other, timezone needs cron, retry needs every or cron) and changes nothing.",
+        "anyOf": [{ "required": ["execution"] }, { "required": ["cron"] }],
         "properties": {
           "execution": {
-            "description": "An RFC 3339 date-time (offset and fraction honoured) or an integer of nanoseconds since the epoch.",
+            "description": "An RFC 3339 date-time (offset and fraction honoured) or an integer of nanoseconds since the epoch. With every, the first run; the later ones are execution + k * every.",
             "oneOf": [
               { "type": "string", "format": "date-time" },
               { "type": "integer", "format": "int64" }
             ]
-          }
+          },
+          "every": { "$ref": "#/components/schemas/Duration" },
+          "cron": { "type": "string", "description": "5 fields (minute hour day-of-month month day-of-week; lists, ranges, steps, month and day names, Vixie day semantics) or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually." },
+          "timezone": { "type": "string", "description": "An IANA zone name for cron (default UTC)." },
+          "retry": { "$ref": "#/components/schemas/Retry" }
         }
       },
       "RunnerKind": { "type": "string", "enum": ["shell", "direct", "awf", "http", "amqp", "redis"] },
@@ -124,7 +153,7 @@ public enum OpenAPIDocument {
       }
     },
     "responses": {
-      "BadRequest": { "description": "Malformed request: missing resource id, bad percent escape, missing content-length, invalid json, or invalid runner arguments.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+      "BadRequest": { "description": "Malformed request: missing resource id, bad percent escape, missing content-length, invalid json, invalid runner arguments, or a refused schedule.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "Unauthorized": {
         "description": "Auth is on and the request has no valid bearer token.",
         "headers": { "WWW-Authenticate": { "schema": { "type": "string", "const": "Bearer" } } },
@@ -205,7 +234,7 @@ public enum OpenAPIDocument {
       },
       "put": {
         "operationId": "putJob",
-        "description": "Creates or replaces the job, planned at the given time (the line protocol's SET). Answered once the change is journaled.",
+        "description": "Creates or replaces the job, planned at the given time (the line protocol's SET), recurring with every or cron (SET ... EVERY / CRON). Answered once the change is journaled, with the job as GET returns it.",
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/JobBody" } } } },
         "responses": {
           "200": { "description": "The job as stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },

@@ -26,22 +26,59 @@ public enum ScheduleClause: Equatable, Sendable {
     /// computed by the core from its clock (the parser has none).
     public static func parseCron(_ tokens: TokenList) -> ScheduleClause {
         guard tokens.count > 4 else { return .invalid }
-        let expression = String(decoding: tokens.token(4), as: UTF8.self)
         var next = 5
-        var zone = "UTC"
+        var zone = Array(defaultZone.utf8)
         if next < tokens.count, tokens.tokenEquals(next, "TZ") {
             guard next + 1 < tokens.count else { return .invalid }
-            zone = String(decoding: tokens.token(next + 1), as: UTF8.self)
+            zone = tokens.token(next + 1)
             next += 2
         }
-        guard let rule = CronRule(expression: expression, zone: zone) else { return .invalid }
+        guard case .success(let rule) = cronRule(expression: tokens.token(4), zone: zone) else { return .invalid }
         return parseRetry(tokens, at: next, Recurrence(cron: rule))
     }
 
+    // MARK: The values, shared with the HTTP API's job body (`"every"`, `"retry"`), so both
+    // front ends accept and refuse exactly the same schedules.
+
+    /// An `EVERY` interval or a `RETRY` backoff: a duration of at least `Recurrence.minimumInterval`.
+    public static func interval<C: Collection>(_ text: C) -> Int64? where C.Element == UInt8 {
+        guard let value = DurationText.parse(text), value >= Recurrence.minimumInterval else { return nil }
+        return value
+    }
+
+    /// A `RETRY` count given as decimal text: 1-5 digits, at most `maximumRetries`.
+    public static func retryCount<C: Collection>(_ text: C) -> UInt16? where C.Element == UInt8 {
+        guard !text.isEmpty, text.count <= 5 else { return nil }
+        var value = 0
+        for byte in text {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value <= Int(maximumRetries) ? UInt16(value) : nil
+    }
+
+    public static let maximumRetries = UInt16.max
+
+    /// The zone of a cron schedule that names none.
+    public static let defaultZone = "UTC"
+
+    /// Which part of a cron schedule is refused.
+    public enum CronRefusal: Error, Sendable, Equatable {
+        case expression
+        case zone
+    }
+
+    /// A `CRON` expression in a `TZ` zone (IANA name), both as sent.
+    public static func cronRule(expression: Bytes, zone: Bytes) -> Result<CronRule, CronRefusal> {
+        let expressionText = String(decoding: expression, as: UTF8.self)
+        let zoneText = String(decoding: zone, as: UTF8.self)
+        if let rule = CronRule(expression: expressionText, zone: zoneText) { return .success(rule) }
+        // Tell the two apart for the HTTP API's error message: the expression alone, in UTC.
+        return CronRule(expression: expressionText, zone: defaultZone) == nil ? .failure(.expression) : .failure(.zone)
+    }
+
     private static func parseEvery(_ tokens: TokenList, at start: Int, anchor: Int64) -> ScheduleClause {
-        guard start + 1 < tokens.count,
-              let interval = tokens.withToken(start + 1, { DurationText.parse($0) }),
-              interval >= Recurrence.minimumInterval
+        guard start + 1 < tokens.count, let interval = tokens.withToken(start + 1, { Self.interval($0) })
         else { return .invalid }
         return parseRetry(tokens, at: start + 2, Recurrence(interval: interval, anchor: anchor))
     }
@@ -52,28 +89,16 @@ public enum ScheduleClause: Equatable, Sendable {
         var next = start
         if next < tokens.count {
             guard tokens.tokenEquals(next, "RETRY"), next + 1 < tokens.count,
-                  let count = tokens.withToken(next + 1, { parseCount($0) })
+                  let count = tokens.withToken(next + 1, { retryCount($0) })
             else { return .invalid }
             recurrence.retries = count
             next += 2
             if next < tokens.count {
-                guard let backoff = tokens.withToken(next, { DurationText.parse($0) }), backoff >= Recurrence.minimumInterval
-                else { return .invalid }
+                guard let backoff = tokens.withToken(next, { interval($0) }) else { return .invalid }
                 recurrence.backoff = backoff
                 next += 1
             }
         }
         return next == tokens.count ? .recurring(recurrence) : .invalid
-    }
-
-    /// A retry count: 1-5 decimal digits, at most 65535.
-    private static func parseCount(_ bytes: UnsafeRawBufferPointer) -> UInt16? {
-        guard !bytes.isEmpty, bytes.count <= 5 else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
-        }
-        return value <= Int(UInt16.max) ? UInt16(value) : nil
     }
 }
