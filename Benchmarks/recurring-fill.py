@@ -2,10 +2,10 @@
 """Fills a Kairos server with N jobs over the line protocol, pipelined on one connection, for
 the recurring-job rows (Benchmarks/b10-recurring.sh).
 
-    recurring-fill.py PORT N AT_NS [CLAUSE...]
+    recurring-fill.py PORT N AT_NS [STEP_NS] [CLAUSE...]
 
-sends `<n> SET k<n> AT_NS CLAUSE` for n in 0..N-1 (keys zero-padded to one width, CLAUSE e.g.
-`EVERY 1m`; none = one-shot jobs), reads every answer, and prints one JSON object:
+sends `<n> SET k<n> AT_NS+n*STEP_NS CLAUSE` for n in 0..N-1 (keys zero-padded to one width;
+STEP_NS default 0, i.e. every job at one instant; CLAUSE e.g. `EVERY 1m`, none = one-shot jobs), reads every answer, and prints one JSON object:
 {"jobs": N, "ok": OKs, "errors": ERRORs, "seconds": wall time}. Exit 1 if any answer is not OK.
 A writer thread sends while the main thread reads, so neither side's buffers fill up.
 """
@@ -18,7 +18,9 @@ import time
 
 def main() -> int:
     port, count, at_ns = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    clause = (" " + " ".join(sys.argv[4:])) if len(sys.argv) > 4 else ""
+    rest = sys.argv[4:]
+    step = int(rest.pop(0)) if rest and rest[0].isdigit() else 0
+    clause = (" " + " ".join(rest)) if rest else ""
     width = len(str(max(count - 1, 0)))
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -27,7 +29,7 @@ def main() -> int:
     def write() -> None:
         batch = []
         for n in range(count):
-            batch.append(f"{n} SET k{n:0{width}d} {at_ns}{clause}\n")
+            batch.append(f"{n} SET k{n:0{width}d} {at_ns + n * step}{clause}\n")
             if len(batch) == 4096:
                 sock.sendall("".join(batch).encode())
                 batch = []
