@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-b10 bench-http bench-http-deps clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -103,7 +103,14 @@ bench: bench-deps bench-http-deps
 	Benchmarks/run-bench.sh
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
 	nice Benchmarks/b8-runners.sh >> BENCHMARKS.md
+	Benchmarks/b10-recurring.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
+
+# Recurring jobs at scale (issue 15): 1,000,000 EVERY 1m jobs' RSS next to one-shot ones, a
+# minute of re-plans, and B10 (10,000 recurring jobs due in one second) next to B7's burst;
+# prints its BENCHMARKS.md section.
+bench-b10: release
+	Benchmarks/b10-recurring.sh
 
 # B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
 bench-b8-http: deps release
