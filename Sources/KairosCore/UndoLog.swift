@@ -5,8 +5,21 @@ struct JobSnapshot: Equatable {
     var execution: Int64
     var generation: UInt64
     var status: JobStatus
-    /// The job's schedule if it was recurring (issue 15).
-    var recurring: RecurringJob? = nil
+    /// The job's schedule if it was recurring (issue 15). Boxed: a schedule is about 180 bytes,
+    /// and unboxed it would size every undo record, one per journaled entry. A tick that
+    /// re-plans tens of thousands of recurring jobs at once (a core that fell behind) then grew
+    /// the undo ring by 20 MB for good; boxed, a record is 48 bytes and only snapshots of
+    /// recurring jobs allocate.
+    var recurring: RecurringJob? {
+        get { box?.job }
+        set { box = newValue.map(RecurringBox.init) }
+    }
+    private var box: RecurringBox?
+
+    static func == (lhs: JobSnapshot, rhs: JobSnapshot) -> Bool {
+        lhs.execution == rhs.execution && lhs.generation == rhs.generation && lhs.status == rhs.status
+            && lhs.recurring == rhs.recurring
+    }
 
     init(_ record: JobRecord) {
         execution = record.execution
@@ -18,6 +31,15 @@ struct JobSnapshot: Equatable {
         self.execution = execution
         self.generation = generation
         self.status = status
+    }
+}
+
+/// A recurring job's schedule held by an undo record (immutable, so sharing it is safe).
+final class RecurringBox {
+    let job: RecurringJob
+
+    init(_ job: RecurringJob) {
+        self.job = job
     }
 }
 
