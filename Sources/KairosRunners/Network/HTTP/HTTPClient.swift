@@ -26,12 +26,13 @@ final class HTTPClient: NetworkClient {
     private let shared: CurlEasy.Shared
     private var transfers: [UInt: Transfer] = [:]
     private var handleOfCall: [UInt64: UInt] = [:]
-    /// Easy handles waiting for the next run, by the method and URL they are set up for; at most
-    /// `[runner] concurrency` of them in all. A run takes one of its own rule's first, which needs
-    /// no reset and no options but its body (a burst of one rule's webhooks sets up each handle
-    /// once), else any other, which `CurlEasy.prepare` resets.
-    private var idle: [HTTPRequest.Profile: [CurlEasy]] = [:]
-    private var idleCount = 0
+    /// Easy handles waiting for the next run, each still set up for the method and URL of its
+    /// last run; at most `[runner] concurrency` of them. A run takes one of its own rule's first,
+    /// which needs no reset and no options but its body (a burst of one rule's webhooks sets up
+    /// each handle once), else any other, which `CurlEasy.prepare` resets. A short array
+    /// searched from the end: comparing URLs that share storage costs nothing, where hashing
+    /// them in a dictionary cost a pass over every byte per run.
+    private var idle: [CurlEasy] = []
     private let idleLimit: Int
     /// Easy handles made so far (tests: the pool keeps them).
     private(set) var handlesMade = 0
@@ -153,7 +154,6 @@ final class HTTPClient: NetworkClient {
         transfers.removeAll()
         handleOfCall.removeAll()
         idle.removeAll()
-        idleCount = 0
         // Out of the epoll set while the sockets are still open: once libcurl closes them their
         // numbers may be reused by descriptors the runner loop watches.
         for socket in watched.keys { context.registrar.unwatch(FileDescriptor(rawValue: socket)) }
@@ -192,16 +192,9 @@ final class HTTPClient: NetworkClient {
     /// Keeps `easy`, still set up for its last method and URL, for a later run; beyond the limit
     /// it is freed.
     private func recycle(_ easy: CurlEasy) {
-        guard !closed, idleCount < idleLimit else { return }
-        guard let profile = easy.profile else {
-            // Half set up (a refused option): a handle of no profile is reset before its next use.
-            return
-        }
-        idle[profile, default: []].append(easy)
-        idleCount += 1
-        // Emptied entries stay (the next run of the same rule refills them without a new
-        // array); many rules' worth of them are dropped now and then.
-        if idle.count > 4 * idleLimit { idle = idle.filter { !$0.value.isEmpty } }
+        // A handle left half set up (a refused option) is freed rather than kept.
+        guard !closed, idle.count < idleLimit, easy.profile != nil else { return }
+        idle.append(easy)
     }
 
     private func makeHandle() -> CurlEasy? {
@@ -210,20 +203,13 @@ final class HTTPClient: NetworkClient {
     }
 
     /// The idle handles and the number of full setups each has had, for tests.
-    var idleSetups: [Int] { idle.values.flatMap { $0.map(\.setups) } }
+    var idleSetups: [Int] { idle.map(\.setups) }
 
-    /// An idle handle set up for `profile`, else any idle handle (reset by its next prepare),
-    /// else nil.
+    /// An idle handle set up for `profile`, else the one idle longest (reset by its next
+    /// prepare), else nil.
     private func takeIdle(for profile: HTTPRequest.Profile) -> CurlEasy? {
-        guard idleCount > 0 else { return nil }
-        var key = profile
-        if idle[key]?.isEmpty ?? true {
-            guard let other = idle.first(where: { !$0.value.isEmpty })?.key else { return nil }
-            key = other
-        }
-        guard let easy = idle[key]?.popLast() else { return nil }
-        idleCount -= 1
-        return easy
+        if let index = idle.lastIndex(where: { $0.profile == profile }) { return idle.remove(at: index) }
+        return idle.isEmpty ? nil : idle.removeFirst()
     }
 
     // MARK: libcurl's callbacks
