@@ -6,7 +6,7 @@ extension SchedulerCore {
     func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
         generationCounter += 1
         let generation = generationCounter
-        let previous = snapshot(of: job)
+        let previous = undo.isKept ? snapshot(of: job) : nil
         put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
         // A plain SET makes a recurring job one-shot again; its job entry says so on replay.
         if !recurring.isEmpty { recurring[job] = nil }

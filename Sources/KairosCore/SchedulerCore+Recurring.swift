@@ -15,7 +15,7 @@ extension SchedulerCore {
         }
         generationCounter += 1
         let generation = generationCounter
-        let previous = snapshot(of: job)
+        let previous = undo.isKept ? snapshot(of: job) : nil
         let entry = RecurringJob(recurrence: recurrence, counters: RunCounters())
         put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
         recurring[job] = entry

@@ -17,7 +17,7 @@ public final class SchedulerCore {
     var due = DueQueue()
     /// Due entries of jobs whose SET is not durable yet; retried when durability advances.
     var parked: [DueEntry] = []
-    var undo = UndoLog()
+    var undo: UndoLog
     var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
     /// Schedules of recurring jobs by id (issue 15); one-shot jobs have none.
@@ -44,6 +44,7 @@ public final class SchedulerCore {
         self.journal = journal
         self.stats = stats
         responses = PendingResponses(buffers: buffers)
+        undo = UndoLog(isKept: !journal.isDurableOnAppend)
         jobs = JobTable(stats: stats)
         rules = RuleBook(stats: stats)
     }
