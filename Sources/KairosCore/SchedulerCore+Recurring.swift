@@ -31,6 +31,11 @@ extension SchedulerCore {
     /// The job's state, schedule included, as an undo record must remember it.
     func snapshot(of job: Bytes) -> JobSnapshot? {
         guard let slot = jobs.slot(of: job) else { return nil }
+        return snapshot(at: slot, job)
+    }
+
+    /// `snapshot(of:)` of the job in `slot`, whose id is `job`.
+    func snapshot(at slot: UInt32, _ job: Bytes) -> JobSnapshot {
         var snapshot = JobSnapshot(jobs[slot])
         if !recurring.isEmpty { snapshot.recurring = recurring[job] }
         return snapshot

@@ -156,8 +156,13 @@ public final class SchedulerCore {
     /// Makes the table hold `snapshot` for `id` (inserting or overwriting) and schedules it if
     /// planned. A duplicate due entry is harmless: the first to surface changes the status.
     func put(_ id: Bytes, _ snapshot: JobSnapshot) {
+        put(id, snapshot, existing: jobs.slot(of: id))
+    }
+
+    /// `put` for a caller that has just looked the job up (`existing` = `jobs.slot(of: id)`).
+    func put(_ id: Bytes, _ snapshot: JobSnapshot, existing: UInt32?) {
         let slot: UInt32
-        if let existing = jobs.slot(of: id) {
+        if let existing {
             slot = existing
             jobs.update(slot, execution: snapshot.execution, generation: snapshot.generation, status: snapshot.status)
         } else {
