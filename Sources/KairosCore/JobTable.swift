@@ -58,6 +58,23 @@ struct JobTable {
 
     subscript(slot: UInt32) -> JobRecord { records[Int(slot)] }
 
+    /// Reads, and so brings into the cache, the home buckets of `hashes` and then the records
+    /// they name, without deciding anything: a batch of lookups then finds both in the cache
+    /// instead of paying two dependent misses each, one lookup after the other. Returns a
+    /// value only so the loads are not optimised away.
+    func warm(_ hashes: UnsafeBufferPointer<UInt32>) -> UInt64 {
+        var sink: UInt64 = 0
+        for hash in hashes { sink &+= index.homeBucket(hash) }
+        records.withUnsafeBufferPointer { all in
+            for hash in hashes {
+                if let handle = ByteHashIndex.handle(in: index.homeBucket(hash), tagged: hash), Int(handle) < all.count {
+                    sink &+= all[Int(handle)].generation
+                }
+            }
+        }
+        return sink
+    }
+
     /// Adds a job whose id is not present yet; returns its slot.
     @discardableResult
     mutating func insert(_ newRecord: JobRecord) -> UInt32 {

@@ -25,6 +25,11 @@ public final class SchedulerCore {
     /// The latest wall time seen by `tick` or `handle`, for outcomes applied without one.
     var clockSeen: Int64 = 0
 
+    /// `prefetch`'s hashes of one batch (kept for its capacity) and what its loads summed to
+    /// (kept so they are not optimised away).
+    var prefetchHashes: [UInt32] = []
+    var prefetchSink: UInt64 = 0
+
     /// The last generation handed out; every SET and every restored job takes the next one.
     var generationCounter: UInt64 = 0
     var lastAppended: UInt64 = 0
@@ -45,6 +50,7 @@ public final class SchedulerCore {
         self.stats = stats
         responses = PendingResponses(buffers: buffers)
         undo = UndoLog(isKept: !journal.isDurableOnAppend)
+        prefetchHashes.reserveCapacity(Self.prefetchBatch)
         jobs = JobTable(stats: stats)
         rules = RuleBook(stats: stats)
     }
