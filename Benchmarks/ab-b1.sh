@@ -3,6 +3,7 @@
 # persistence), with Redis (RESP) measured in every round as the yardstick (issue 13).
 #
 #   Benchmarks/ab-b1.sh OLD_BINARY NEW_BINARY [ROUNDS] [SECONDS]
+#   SHAPE=b2 Benchmarks/ab-b1.sh ...     # B2's shape instead: c=1 p=1, SETs only
 #
 # Each round runs Redis, then the two binaries in alternating order (old first in odd
 # rounds, new first in even ones), each a fresh server on a free loopback port, driven by
@@ -42,16 +43,19 @@ run() {
     fi
     PID=$!
     "$LOADGEN" --protocol "$kind" --port "$port" --wait-ready 30 >/dev/null
-    "$LOADGEN" --json --protocol "$kind" --port "$port" -c 50 -p 16 -d "$DUR" --warmup 1 --mix set=80,get=20 \
+    local shape=(-c 50 -p 16 --mix set=80,get=20)
+    [[ ${SHAPE:-b1} == b2 ]] && shape=(-c 1 -p 1 --mix set=100)
+    "$LOADGEN" --json --protocol "$kind" --port "$port" "${shape[@]}" -d "$DUR" --warmup 1 \
         --server-pid "$PID" >"$WORK/run.json" || true
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=""
-    printf '%s %s %s %s\n' "$label" "$(jget "$WORK/run.json" throughput_rps)" \
-        "$(jget "$WORK/run.json" server_cpu_s_per_million)" "$(jget "$WORK/run.json" server_threads | tr ' ' ',')"
+    printf '%s %s %s %s p50=%s p99=%s\n' "$label" "$(jget "$WORK/run.json" throughput_rps)" \
+        "$(jget "$WORK/run.json" server_cpu_s_per_million)" "$(jget "$WORK/run.json" server_threads | tr -d ' ')" \
+        "$(jget "$WORK/run.json" latency_p50_ns)" "$(jget "$WORK/run.json" latency_p99_ns)"
 }
 
-echo "round label throughput_rps cpu_s_per_million threads  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "round label throughput_rps cpu_s_per_million threads latency_ns  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 for round in $(seq 1 "$ROUNDS"); do
     run redis redis redis-server | sed "s/^/$round /" | tee -a "$WORK/runs"
     if ((round % 2)); then order=(old new); else order=(new old); fi
