@@ -138,7 +138,6 @@ extension Reactor {
         case .silent:
             return
         case .request(let request):
-            metrics?.countRequest(request.command, .line)
             let envelope = RequestEnvelope(client: connection.tag, namespace: namespace, request: request)
             let pushed = requests.push(envelope)
             // The in-flight limit equals the ring capacity, so a push cannot fail.
