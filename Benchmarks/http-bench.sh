@@ -189,12 +189,12 @@ Commands: \`${CMD[nginx]}\`; \`${CMD[get]}\`; \`${CMD[put]}\` (put.lua sets meth
 MD
 )
 
-# Replace an earlier B9 section (up to the next "## " heading), or append one.
+# Replace an earlier B9 section (up to the next "## " or "### " heading), or append one.
 python3 - "$OUT" "$section" <<'PY'
 import re, sys, pathlib
 path, section = pathlib.Path(sys.argv[1]), sys.argv[2].rstrip() + "\n"
 text = path.read_text() if path.exists() else "# Benchmarks\n"
-pattern = re.compile(r"^## B9: HTTP API.*?(?=^## |\Z)", re.S | re.M)
+pattern = re.compile(r"^## B9: HTTP API.*?(?=^#{2,3} |\Z)", re.S | re.M)
 if pattern.search(text):
     text = pattern.sub(lambda _: section + "\n", text, count=1)
 else:
