@@ -85,14 +85,17 @@ scraper() {
     done
 }
 
-declare -a RATE_A=() RATE_B=() RATIOS=() SCRAPES=()
+declare -a RATE_A=() RATE_B=() RATIOS=() SCRAPES=() CPU_A=() CPU_B=() CPU_RATIOS=()
 LOADGEN_ARGS="-c 50 -p 16 -d $DURATION --warmup $WARMUP --mix set=80,get=20"
 
-# $1 = name; runs the B1 shape against $PORT and prints the throughput.
+# $1 = name; runs the B1 shape against $PORT and prints "<requests/s> <server CPU-s per million>".
 run_b1() {
     # shellcheck disable=SC2086
-    "$LOADGEN" --json --port "$PORT" $LOADGEN_ARGS >"$WORK/$1.json" 2>"$WORK/$1.err" || true
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("throughput_rps") or "n/a")' "$WORK/$1.json" 2>/dev/null || echo n/a
+    "$LOADGEN" --json --port "$PORT" --server-pid "$SERVER_PID" $LOADGEN_ARGS >"$WORK/$1.json" 2>"$WORK/$1.err" || true
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(r.get("throughput_rps") or "n/a", r.get("server_cpu_s_per_million") or "n/a")' "$WORK/$1.json" 2>/dev/null || echo n/a n/a
 }
 
 for pair in $(seq 1 "$PAIRS"); do
@@ -101,30 +104,34 @@ for pair in $(seq 1 "$PAIRS"); do
     scraper "http://127.0.0.1:$HTTP_PORT/metrics" "$WORK/a$pair.scrapes" &
     scraper_pid=$!
     PIDS+=("$scraper_pid")
-    a=$(run_b1 "a$pair")
+    read -r a cpu_a < <(run_b1 "a$pair")
     kill "$scraper_pid" 2>/dev/null || true
     wait "$scraper_pid" 2>/dev/null || true
     SCRAPES+=("$(cat "$WORK/a$pair.scrapes")")
     stop_pid "$SERVER_PID"
 
     start_kairos "b$pair" ""
-    b=$(run_b1 "b$pair")
+    read -r b cpu_b < <(run_b1 "b$pair")
     stop_pid "$SERVER_PID"
 
-    RATE_A+=("$a") RATE_B+=("$b")
+    RATE_A+=("$a") RATE_B+=("$b") CPU_A+=("$cpu_a") CPU_B+=("$cpu_b")
     ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else print "n/a" }')
     RATIOS+=("$ratio")
-    log "pair $pair: metrics on $a/s (${SCRAPES[-1]} scrapes), HTTP off $b/s, ratio $ratio"
+    # CPU per request, B over A: below 1 when metrics make each request cost more server CPU.
+    cpu_ratio=$(awk -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", b / a; else print "n/a" }')
+    CPU_RATIOS+=("$cpu_ratio")
+    log "pair $pair: metrics on $a/s ($cpu_a CPU-s/M, ${SCRAPES[-1]} scrapes), HTTP off $b/s ($cpu_b CPU-s/M), ratio $ratio, CPU ratio $cpu_ratio"
 done
 
 median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 fmt() { [[ $1 =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.0f", v }' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' || printf '%s' "$1"; }
 MEDIAN=$(median "${RATIOS[@]}")
-log "median ratio $MEDIAN"
+CPU_MEDIAN=$(median "${CPU_RATIOS[@]}")
+log "median ratio $MEDIAN, median CPU ratio $CPU_MEDIAN"
 
 rows=""
 for i in "${!RATIOS[@]}"; do
-    rows+="| $((i + 1)) | $(fmt "${RATE_A[$i]}")/s (${SCRAPES[$i]} scrapes) | $(fmt "${RATE_B[$i]}")/s | ${RATIOS[$i]}× |"$'\n'
+    rows+="| $((i + 1)) | $(fmt "${RATE_A[$i]}")/s, ${CPU_A[$i]} CPU-s/M (${SCRAPES[$i]} scrapes) | $(fmt "${RATE_B[$i]}")/s, ${CPU_B[$i]} CPU-s/M | ${RATIOS[$i]}× | ${CPU_RATIOS[$i]}× |"$'\n'
 done
 verdict=$(awk -v m="$MEDIAN" 'BEGIN { if (m + 0 >= 0.97) print "met"; else if (m == "n/a") print "not measured"; else print "not met" }')
 
@@ -139,10 +146,12 @@ once a second during the run; B: the same server without \`[http]\`. A and B alt
 pair, in one run. Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`;
 $(nproc) cores shared with the load generator and other processes (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end).
 
-| Pair | A: metrics on, scraped | B: HTTP listener off | A / B |
-|---|---|---|---|
+| Pair | A: metrics on, scraped | B: HTTP listener off | rate A / B | server CPU per request B / A |
+|---|---|---|---|---|
 ${rows}
-Median ratio **${MEDIAN}×** (target ≥ 0.97×: ${verdict}).
+Median rate ratio **${MEDIAN}×** (target ≥ 0.97×: ${verdict}); median CPU-per-request ratio
+${CPU_MEDIAN}× (server CPU-seconds per million requests from kairos-loadgen \`--server-pid\`,
+which depends less on what else runs on the machine than the rate does).
 MD
 )
 
