@@ -48,6 +48,8 @@ public struct TLSSession: ~Copyable {
     private let input: OpaquePointer
     private let output: OpaquePointer
     private var state: State = .handshaking
+    /// `TLSContext.releasesIdleBuffers`: give the BIOs' storage back whenever they drain.
+    private let releasesBIOs: Bool
 
     /// A server session using `context`'s certificate and settings.
     public init(context: TLSContext) throws(TLSError) {
@@ -96,6 +98,7 @@ public struct TLSSession: ~Copyable {
         self.ssl = ssl
         self.input = input
         self.output = output
+        releasesBIOs = context.releasesIdleBuffers
     }
 
     private static func isAddressLiteral(_ host: String) -> Bool {
@@ -141,7 +144,7 @@ public struct TLSSession: ~Copyable {
         case .closed: return .failed(TLSError(kind: .closed))
         case .failed(let error): return .failed(error)
         }
-        TLSMemoryBIO.releaseIfDrained(input)
+        if releasesBIOs { TLSMemoryBIO.releaseIfDrained(input) }
         return progress
     }
 
@@ -237,7 +240,7 @@ public struct TLSSession: ~Copyable {
     public mutating func takeCiphertext(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
         let count = BIO_read(output, base, CInt(clamping: buffer.count))
-        TLSMemoryBIO.releaseIfDrained(output)
+        if releasesBIOs { TLSMemoryBIO.releaseIfDrained(output) }
         return count > 0 ? Int(count) : 0
     }
 
