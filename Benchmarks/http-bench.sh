@@ -7,6 +7,7 @@
 #   BENCH_OUT=PATH      report to update (default BENCHMARKS.md)
 #   BENCH_SKIP_BUILD=1  use the release binary already in .build/release
 #   KAIROS_BIN=PATH     the kairos binary to measure
+#   BENCH_TLS_PAIRS=N   alternating plain/HTTPS GET pairs after the table (default 3)
 #
 # Every server listens on 127.0.0.1 with a directory of its own under bench-out/ (not /tmp,
 # which may be a tmpfs); their PIDs are recorded and stopped on exit.
@@ -151,9 +152,26 @@ curl -fsS -X PUT -d '{"execution":4102444800000000000}' "http://127.0.0.1:$HTTP_
 run_wrk get "http://127.0.0.1:$HTTP_PORT/jobs/bench"
 run_wrk put -s "$PUT_SCRIPT" "http://127.0.0.1:$HTTP_PORT/jobs/bench"
 
+PLAIN_PORT=$HTTP_PORT
 start_kairos tls tls false
 curl -fsS -k -X PUT -d '{"execution":4102444800000000000}' "https://127.0.0.1:$HTTP_PORT/jobs/bench" >/dev/null
 run_wrk https "https://127.0.0.1:$HTTP_PORT/jobs/bench"
+
+# HTTPS against plain GET is a ratio of two runs on a shared machine, so it is measured again in
+# alternating pairs (plain, then HTTPS, both servers up) and the median pair ratio reported.
+TLS_PAIRS=${BENCH_TLS_PAIRS:-3}
+PAIR_RATIOS=()
+PAIR_ROWS=""
+for pair in $(seq 1 "$TLS_PAIRS"); do
+    run_wrk "get$pair" "http://127.0.0.1:$PLAIN_PORT/jobs/bench"
+    run_wrk "https$pair" "https://127.0.0.1:$HTTP_PORT/jobs/bench"
+    r=$(awk -v a="${RATE[https$pair]}" -v b="${RATE[get$pair]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+    PAIR_RATIOS+=("$r")
+    PAIR_ROWS+="${PAIR_ROWS:+; }pair $pair: $(awk -v v="${RATE[https$pair]}" 'BEGIN { printf "%.0f", v }') / $(awk -v v="${RATE[get$pair]}" 'BEGIN { printf "%.0f", v }') = ${r}×"
+    log "HTTPS pair $pair: ${RATE[https$pair]} / ${RATE[get$pair]} = $r"
+done
+PAIR_MEDIAN=$(printf '%s\n' "${PAIR_RATIOS[@]}" | grep -E '^[0-9.]+$' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 # MARK: report
 
@@ -186,6 +204,10 @@ compare the ratios, which come from one run, rather than the absolute rates).
 
 Commands: \`${CMD[nginx]}\`; \`${CMD[get]}\`; \`${CMD[put]}\` (put.lua sets method PUT and the body
 \`{"execution":4102444800000000000}\`); \`${CMD[https]}\`.
+
+HTTPS against plain GET again, in ${TLS_PAIRS} alternating pairs (plain GET, then HTTPS GET, same
+wrk command, both servers up), HTTPS / plain rates: ${PAIR_ROWS}. Median **${PAIR_MEDIAN}×**
+(target ≥ 0.6×).
 MD
 )
 
