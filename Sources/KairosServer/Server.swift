@@ -249,9 +249,11 @@ public final class Server {
         }
         if let tls = config.httpTLS {
             do {
+                // HTTP clients keep their connection busy: sessions keep their buffers.
                 reactorConfig.httpTLS = try TLSContext(
                     certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
-                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
+                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3,
+                    releasesIdleBuffers: false)
             } catch {
                 throw ServerError("http: \(error)")
             }
