@@ -25,10 +25,18 @@ enum TOMLDocument {
             return .success(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
             let begin = error.source.begin
-            return .failure(SyntaxFailure(line: begin.line, column: begin.column, message: error.description))
+            return .failure(SyntaxFailure(line: begin.line, column: begin.column, message: plain(error.description)))
         } catch {
             return .failure(SyntaxFailure(line: 1, column: 1, message: String(describing: error)))
         }
+    }
+
+    /// toml++ starts most messages with the parser step that failed (`Error while parsing key-value pair: cannot
+    /// redefine existing string 'level'`); the operator needs only what is wrong, after the step.
+    static func plain(_ message: String) -> String {
+        guard message.hasPrefix("Error while parsing "), let colon = message.firstIndex(of: ":") else { return message }
+        let rest = message[message.index(after: colon)...].drop(while: { $0 == " " })
+        return rest.isEmpty ? message : String(rest)
     }
 
     private static func nulFailure(_ text: String) -> SyntaxFailure? {

@@ -27,13 +27,25 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
     /// followed by the entry's extra text (such as a file name) when OpenSSL recorded one.
     public var reasons: [String]
 
+    /// For a credential file that could not be used: the problem in plain words, naming the file
+    /// (`cannot read /etc/kairos/cert.pem: No such file or directory`, `/etc/kairos/key.pem holds no PEM
+    /// private key`). Startup messages use it instead of OpenSSL's error queue, whose entries
+    /// (`error:0480006C:PEM routines::no start line`) mean little to an operator. Nil otherwise.
+    public var problem: String?
+    /// The reason text of the oldest queue entry, which is the root cause
+    /// (`ERR_reason_error_string`: `no start line`, `ee key too small`), without codes or library names.
+    public var rootReason: String?
+
     /// An error of `kind`; `reasons` is empty for failures OpenSSL did not explain (`.closed`).
-    public init(kind: Kind, reasons: [String] = []) {
+    public init(kind: Kind, reasons: [String] = [], problem: String? = nil, rootReason: String? = nil) {
         self.kind = kind
         self.reasons = reasons
+        self.problem = problem
+        self.rootReason = rootReason
     }
 
     public var description: String {
+        if let problem { return problem }
         let summary = switch kind {
         case .certificateLoadFailed: "cannot load the TLS certificate chain"
         case .privateKeyLoadFailed: "cannot load the TLS private key"
@@ -55,12 +67,14 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
     /// queue entry), so the error always says something.
     static func draining(_ kind: Kind, sslError: CInt? = nil) -> TLSError {
         var reasons: [String] = []
+        var rootReason: String?
         var text = [CChar](repeating: 0, count: 256)
         while true {
             var data: UnsafePointer<CChar>?
             var flags: CInt = 0
             let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
             if code == 0 { break }
+            if reasons.isEmpty, let reason = ERR_reason_error_string(code) { rootReason = String(cString: reason) }
             ERR_error_string_n(code, &text, text.count)
             var reason = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if flags & ERR_TXT_STRING != 0, let data, data.pointee != 0 {
@@ -71,6 +85,6 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
         if reasons.isEmpty, let sslError {
             reasons.append("SSL_get_error returned \(sslError) with an empty error queue")
         }
-        return TLSError(kind: kind, reasons: reasons)
+        return TLSError(kind: kind, reasons: reasons, rootReason: rootReason)
     }
 }
