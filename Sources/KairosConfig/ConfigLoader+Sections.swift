@@ -106,8 +106,6 @@ extension ConfigLoader {
             config.telemetry.sampleRatio = ratio
         }
         if let path = try section.string("ca_file", nonEmpty: true) {
-            // Refused at start, like runner.http_ca_file, rather than failing every export.
-            try checkReadableFile(path, key: section.qualified("ca_file"))
             config.telemetry.caFile = path
         }
     }

@@ -41,11 +41,4 @@ import KairosConfig
         #expect(refusal("[runner]\nhttp_ca_file = \"\"\n") == #"runner.http_ca_file: must be a non-empty string, not """#)
         #expect(refusal("[runner]\nhttp_ca_file = 3\n") == "runner.http_ca_file: must be a non-empty string, not 3")
     }
-
-    /// The telemetry exporter's CA bundle is checked the same way, so a typo stops the start
-    /// instead of failing every export.
-    @Test func telemetryCAFileIsCheckedToo() {
-        let toml = "[telemetry]\nenabled = true\nendpoint = \"https://collector:4318\"\nca_file = \"/nonexistent/otel-ca.pem\"\n"
-        #expect(refusal(toml) == "telemetry.ca_file: cannot read /nonexistent/otel-ca.pem: No such file or directory")
-    }
 }
