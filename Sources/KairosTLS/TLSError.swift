@@ -23,8 +23,10 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
 
     /// What failed.
     public var kind: Kind
-    /// The drained OpenSSL error queue, oldest first, as `ERR_error_string_n` renders each entry,
-    /// followed by the entry's extra text (such as a file name) when OpenSSL recorded one.
+    /// The drained OpenSSL error queue, oldest first and without repeats: each entry's reason in
+    /// words (`ERR_reason_error_string`: `certificate verify failed`), followed by its extra text
+    /// (such as a file name) when OpenSSL recorded one. The `error:0A000086:SSL routines::` codes
+    /// that `ERR_error_string_n` adds mean nothing in an operator's log, so they are left out.
     public var reasons: [String]
 
     /// For a credential file that could not be used: the problem in plain words, naming the file
@@ -74,16 +76,22 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
             var flags: CInt = 0
             let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
             if code == 0 { break }
-            if reasons.isEmpty, let reason = ERR_reason_error_string(code) { rootReason = String(cString: reason) }
-            ERR_error_string_n(code, &text, text.count)
-            var reason = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            var reason: String
+            if let words = ERR_reason_error_string(code) {
+                reason = String(cString: words)
+            } else {
+                // A reason OpenSSL has no text for: its rendered code is all there is.
+                ERR_error_string_n(code, &text, text.count)
+                reason = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            }
+            if rootReason == nil { rootReason = reason }
             if flags & ERR_TXT_STRING != 0, let data, data.pointee != 0 {
                 reason += " (" + String(cString: data) + ")"
             }
-            reasons.append(reason)
+            if !reasons.contains(reason) { reasons.append(reason) }
         }
         if reasons.isEmpty, let sslError {
-            reasons.append("SSL_get_error returned \(sslError) with an empty error queue")
+            reasons.append("no reason given by OpenSSL (SSL_get_error \(sslError))")
         }
         return TLSError(kind: kind, reasons: reasons, rootReason: rootReason)
     }
