@@ -33,10 +33,22 @@ enum TOMLDocument {
 
     /// toml++ starts most messages with the parser step that failed (`Error while parsing key-value pair: cannot
     /// redefine existing string 'level'`); the operator needs only what is wrong, after the step.
+    /// Control characters are escaped so the message stays one line on the terminal.
     static func plain(_ message: String) -> String {
-        guard message.hasPrefix("Error while parsing "), let colon = message.firstIndex(of: ":") else { return message }
-        let rest = message[message.index(after: colon)...].drop(while: { $0 == " " })
-        return rest.isEmpty ? message : String(rest)
+        var text = Substring(message)
+        if message.hasPrefix("Error while parsing "), let colon = message.firstIndex(of: ":") {
+            let rest = message[message.index(after: colon)...].drop(while: { $0 == " " })
+            if !rest.isEmpty { text = rest }
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 {
+                out += "\\u" + String(repeating: "0", count: scalar.value < 0x10 ? 3 : 2) + String(scalar.value, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private static func nulFailure(_ text: String) -> SyntaxFailure? {
