@@ -4,7 +4,7 @@ import KairosSystem
 import Logging
 
 /// Writes one line per record to stderr, as `LogLine` formats it (`<time> [LEVEL] message`, or
-/// JSON). One `write` per line so lines from different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
+/// JSON). One `write` per line (or per `LogBatch` of whole lines) so lines from different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
 /// every copy, so a reload changes it for all threads at once.
 public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
@@ -33,17 +33,11 @@ public struct StderrLogHandler: LogHandler {
     public func log(event: LogEvent) {
         if silent { return }
         let now = Clock.wallNanoseconds()
-        let line = json
+        var line = json
             ? LogLine.json(timeNs: now, level: event.level, message: "\(event.message)", metadata: event.metadata)
             : LogLine.text(timeNs: now, level: event.level, message: "\(event.message)", metadata: event.metadata)
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        // A thread working through a batch (the runner thread, one line per run) writes its
+        // lines together when the batch ends; any other thread writes this line now.
+        line.withUTF8 { LogBatch.write(UnsafeRawBufferPointer($0), to: 2) }
     }
 }

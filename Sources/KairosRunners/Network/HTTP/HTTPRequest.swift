@@ -15,11 +15,38 @@ struct HTTPRequest: Equatable, Sendable {
     let url: Bytes
     /// `{"job_id":"…","execution":…}` for POST and PUT, nil otherwise.
     let body: Bytes?
+    /// The header lines the runner adds to this request (`headers(for:)`).
+    let headers: [String]
+
+    /// `headers` nil = the lines every request of `method` carries.
+    init(method: Method, url: Bytes, body: Bytes?, headers: [String]? = nil) {
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers = headers ?? Self.headers(for: method)
+    }
+
+    /// What a pooled libcurl handle is set up for: runs with the same method and URL differ only
+    /// in their body and headers, so a handle left configured by one serves the next without a
+    /// reset (`CurlEasy.prepare`).
+    struct Profile: Hashable, Sendable {
+        let method: Method
+        let url: Bytes
+    }
+
+    var profile: Profile { Profile(method: method, url: url) }
 
     /// The header lines the runner adds for a request with a body. `Expect:` (empty) stops
     /// libcurl from ever asking for `100-continue`, which some servers never answer; libcurl
     /// adds `Host`, `Content-Length` and `Accept` itself.
     static let bodyHeaders = ["Content-Type: application/json", "Expect:"]
+
+    /// Every header line the runner adds, in the order sent. The one place to add a header: the
+    /// handle pool compares these lines from run to run and rebuilds libcurl's list only when
+    /// they change, so a header that differs per run (a trace id, say) is fine here too.
+    static func headers(for method: Method) -> [String] {
+        method.hasBody ? bodyHeaders : []
+    }
 
     static func userAgent(version: String = KairosVersion.current) -> String { "kairos/\(version)" }
 
