@@ -110,25 +110,49 @@ public final class TLSContext: @unchecked Sendable {
     private static func loadCredentials(
         _ context: OpaquePointer, certificatePath: String, privateKeyPath: String
     ) -> TLSError? {
+        // Each failure carries a plain `problem` (CredentialFile) for the startup message.
+        if let problem = CredentialFile.unreadable(certificatePath) {
+            return TLSError(kind: .certificateLoadFailed, problem: problem)
+        }
         ERR_clear_error()
         guard SSL_CTX_use_certificate_chain_file(context, certificatePath) == 1 else {
-            return .draining(.certificateLoadFailed)
+            var error = TLSError.draining(.certificateLoadFailed)
+            error.problem = CredentialFile.certificateProblem(certificatePath, rootReason: error.rootReason)
+            return error
+        }
+        if let problem = CredentialFile.unreadable(privateKeyPath) {
+            return TLSError(kind: .privateKeyLoadFailed, problem: problem)
         }
         // The key is read here rather than by SSL_CTX_use_PrivateKey_file so that a key that
         // does not match is reported as a mismatch, not as a load failure, and so that an
         // encrypted key fails at once instead of OpenSSL prompting for a passphrase on the
         // terminal of a server that may have none.
         ERR_clear_error()
-        guard let key = readPrivateKey(privateKeyPath) else { return .draining(.privateKeyLoadFailed) }
+        guard let key = readPrivateKey(privateKeyPath) else {
+            var error = TLSError.draining(.privateKeyLoadFailed)
+            error.problem = CredentialFile.keyProblem(privateKeyPath, rootReason: error.rootReason)
+            return error
+        }
         defer { EVP_PKEY_free(key) }
+        let mismatch = CredentialFile.mismatch(certificate: certificatePath, key: privateKeyPath)
         ERR_clear_error()
         guard X509_check_private_key(SSL_CTX_get0_certificate(context), key) == 1 else {
-            return .draining(.keyMismatch)
+            var error = TLSError.draining(.keyMismatch)
+            error.problem = mismatch
+            return error
         }
         ERR_clear_error()
-        guard SSL_CTX_use_PrivateKey(context, key) == 1 else { return .draining(.privateKeyLoadFailed) }
+        guard SSL_CTX_use_PrivateKey(context, key) == 1 else {
+            var error = TLSError.draining(.privateKeyLoadFailed)
+            error.problem = CredentialFile.keyProblem(privateKeyPath, rootReason: error.rootReason)
+            return error
+        }
         ERR_clear_error()
-        guard SSL_CTX_check_private_key(context) == 1 else { return .draining(.keyMismatch) }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            var error = TLSError.draining(.keyMismatch)
+            error.problem = mismatch
+            return error
+        }
         return nil
     }
 
