@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-b10 bench-http bench-http-deps clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-b10 bench-http bench-http-deps bench-metrics-cost clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -105,6 +105,7 @@ bench: bench-deps bench-http-deps
 	nice Benchmarks/b8-runners.sh >> BENCHMARKS.md
 	Benchmarks/b10-recurring.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
+	BENCH_SKIP_BUILD=1 Benchmarks/b1-metrics-cost.sh
 
 # Recurring jobs at scale (issue 15): 1,000,000 EVERY 1m jobs' RSS next to one-shot ones, a
 # minute of re-plans, and B10 (10,000 recurring jobs due in one second) next to B7's burst;
@@ -125,6 +126,11 @@ bench-b8: bench-deps bench-http-deps release
 # B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
 bench-http: deps bench-http-deps
 	Benchmarks/http-bench.sh
+
+# Issue 11's cost check alone: B1 with /metrics scraped against B1 without the HTTP listener,
+# alternating pairs; updates its section of BENCHMARKS.md.
+bench-metrics-cost: deps
+	Benchmarks/b1-metrics-cost.sh
 
 bench-http-deps:
 	@if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then \

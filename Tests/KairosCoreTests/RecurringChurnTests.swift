@@ -24,9 +24,9 @@ import Testing
 
     /// One undo record per journaled entry: a tick that re-plans many recurring jobs at once
     /// holds two per job until the batch is durable, and the ring keeps its largest size. A
-    /// schedule inside a record (180 bytes) made it 4 times larger; it is boxed.
+    /// schedule inside a record (180 bytes) made it over 200 bytes; it is boxed.
     @Test func undoRecordsStaySmall() {
-        #expect(MemoryLayout<UndoRecord>.stride <= 56, "\(MemoryLayout<UndoRecord>.stride)")
+        #expect(MemoryLayout<UndoRecord>.stride <= 64, "\(MemoryLayout<UndoRecord>.stride)")
         #expect(MemoryLayout<RecurringJob>.stride > 100)
     }
 }
