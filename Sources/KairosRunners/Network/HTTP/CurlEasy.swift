@@ -8,6 +8,10 @@ final class CurlEasy {
     /// libcurl writes its detailed message here when a transfer fails; it must outlive the
     /// transfer, so it lives as long as the handle.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The current request's own header list, made only when it carries a `traceparent` (the
+    /// shared body list serves every other request). libcurl reads it until the transfer ends,
+    /// so it is freed at the next reset.
+    private var requestHeaders: UnsafeMutablePointer<curl_slist>?
 
     /// What the runner bounds itself when `[runner] timeout_ms` is 0 (D-network-runners): 10 s to connect,
     /// 30 s for the whole exchange. nil when the runner loop bounds each run instead.
@@ -38,6 +42,7 @@ final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
+        curl_slist_free_all(requestHeaders)
         errorBuffer.deallocate()
     }
 
@@ -47,6 +52,8 @@ final class CurlEasy {
     /// Forgets the previous request's options (connections and caches stay with the multi).
     func reset() {
         curl_easy_reset(handle)
+        curl_slist_free_all(requestHeaders)
+        requestHeaders = nil
         errorBuffer[0] = 0
     }
 
@@ -72,7 +79,8 @@ final class CurlEasy {
             { ckairos_curl_easy_setopt_write_function(self.handle, discardBody) },
             { shared.limits.map { self.set(CURLOPT_CONNECTTIMEOUT_MS, $0.connectMs) } ?? CURLE_OK },
             { shared.limits.map { self.set(CURLOPT_TIMEOUT_MS, $0.totalMs) } ?? CURLE_OK },
-        ] + methodSteps(request, shared: shared)
+            { self.setHeaders(request, shared: shared) },
+        ] + methodSteps(request)
         for step in steps {
             let code = step()
             if code != CURLE_OK { return code }
@@ -80,7 +88,19 @@ final class CurlEasy {
         return CURLE_OK
     }
 
-    private func methodSteps(_ request: HTTPRequest, shared: Shared) -> [() -> CURLcode] {
+    /// `HTTPRequest.headerLines`: the shared list when that is all, else a list of its own.
+    private func setHeaders(_ request: HTTPRequest, shared: Shared) -> CURLcode {
+        guard request.traceParent != nil else {
+            return request.method.hasBody ? ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, shared.bodyHeaders) : CURLE_OK
+        }
+        for line in request.headerLines {
+            guard let grown = curl_slist_append(requestHeaders, line) else { return CURLE_OUT_OF_MEMORY }
+            requestHeaders = grown
+        }
+        return ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, requestHeaders)
+    }
+
+    private func methodSteps(_ request: HTTPRequest) -> [() -> CURLcode] {
         switch request.method {
         case .get:
             return [{ self.set(CURLOPT_HTTPGET, 1) }]
@@ -93,7 +113,6 @@ final class CurlEasy {
                 // The size first: COPYPOSTFIELDS copies that many bytes.
                 { self.set(CURLOPT_POSTFIELDSIZE, body.count) },
                 { self.set(CURLOPT_COPYPOSTFIELDS, bytes: body) },
-                { ckairos_curl_easy_setopt_slist(self.handle, CURLOPT_HTTPHEADER, shared.bodyHeaders) },
             ]
             if request.method == .put { steps.append { self.set(CURLOPT_CUSTOMREQUEST, "PUT") } }
             return steps

@@ -86,7 +86,7 @@ final class HTTPClient: NetworkClient {
         }
         let target = HTTPOutcome.target(method: String(decoding: method, as: UTF8.self), url: url)
         let request: HTTPRequest
-        switch HTTPRequest.make(method: method, url: url, jobID: call.jobID, execution: call.scheduledAt) {
+        switch HTTPRequest.make(method: method, url: url, jobID: call.jobID, execution: call.scheduledAt, traceParent: call.traceParent) {
         case .success(let made): request = made
         case .failure(let refusal): return context.complete(call.id, HTTPOutcome.transport(refusal.description, target: target))
         }

@@ -15,6 +15,16 @@ struct HTTPRequest: Equatable, Sendable {
     let url: Bytes
     /// `{"job_id":"…","execution":…}` for POST and PUT, nil otherwise.
     let body: Bytes?
+    /// Sent as a `traceparent` header when telemetry is on (D-telemetry); nil = no header.
+    var traceParent: TraceParent? = nil
+
+    /// Every header line the runner adds (libcurl adds `Host`, `Content-Length`, `Accept` and
+    /// `User-Agent`): the body headers for POST and PUT, then `traceparent` when there is one.
+    var headerLines: [String] {
+        var lines = method.hasBody ? Self.bodyHeaders : []
+        if let traceParent { lines.append(traceParent.headerLine) }
+        return lines
+    }
 
     /// The header lines the runner adds for a request with a body. `Expect:` (empty) stops
     /// libcurl from ever asking for `100-continue`, which some servers never answer; libcurl
@@ -38,12 +48,14 @@ struct HTTPRequest: Equatable, Sendable {
 
     /// The request for a run of `method url`. The rule parser already refused other methods
     /// and schemes, but a logfile written by another program may still hold them.
-    static func make(method: Bytes, url: Bytes, jobID: Bytes, execution: Int64) -> Result<HTTPRequest, Refusal> {
+    static func make(
+        method: Bytes, url: Bytes, jobID: Bytes, execution: Int64, traceParent: TraceParent? = nil
+    ) -> Result<HTTPRequest, Refusal> {
         let name = String(decoding: method, as: UTF8.self)
         guard let method = Method(rawValue: name) else { return .failure(.method(name)) }
         guard !url.contains(0) else { return .failure(.nulInURL) }
         let body = method.hasBody ? Self.body(jobID: jobID, execution: execution) : nil
-        return .success(HTTPRequest(method: method, url: url, body: body))
+        return .success(HTTPRequest(method: method, url: url, body: body, traceParent: traceParent))
     }
 
     /// Exactly `{"job_id":"<id>","execution":<ns>}`: those two keys in that order, no
