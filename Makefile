@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps bench-telemetry clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -104,6 +104,7 @@ bench: bench-deps bench-http-deps
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
 	nice Benchmarks/b8-runners.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
+	Benchmarks/telemetry-bench.sh >> BENCHMARKS.md
 
 # B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
 bench-b8-http: deps release
@@ -114,6 +115,12 @@ bench-b8-http: deps release
 bench-b8: bench-deps bench-http-deps release
 	nice Benchmarks/b8-http.sh
 	nice Benchmarks/b8-runners.sh
+
+# Telemetry's cost on B1 (issue 12): off / sample_ratio 0.01 / 1.0, alternating; prints its
+# BENCHMARKS.md section. Not niced: it measures the request path.
+bench-telemetry: deps release
+	$(SWIFT) build -c release --product kairos-loadgen
+	Benchmarks/telemetry-bench.sh
 
 # B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
 bench-http: deps bench-http-deps
