@@ -21,17 +21,31 @@ struct RunReport {
 
     var line: String {
         var text = "runner: job \(Self.text(jobID)) (\(kind)) \(success ? "executed" : "failed"): \(detail) (rule \(Self.text(ruleID))"
-        if let durationNs { text += ", ran \(Self.milliseconds(durationNs))" }
-        text += ", \(Self.milliseconds(latenessNs)) late)"
+        if let durationNs { text += ", ran \(Self.duration(durationNs))" }
+        text += ", \(Self.duration(latenessNs)) late)"
         if !success && !output.isEmpty { text += "; output: \(output)" }
         return text
     }
 
-    /// `12.3 ms`: one decimal, which is as much as a scheduler's log needs.
-    static func milliseconds(_ ns: Int64) -> String {
-        let tenths = (max(0, ns) + 50_000) / 100_000
-        return "\(tenths / 10).\(tenths % 10) ms"
+    /// `12.3 ms` below 10 s, `42.5 s` below 10 min, then `3 h 05 min` and `12 d 04 h`: one
+    /// decimal is as much as a scheduler's log needs, and a job SET years in the past should
+    /// read as days late, not as twelve digits of milliseconds.
+    static func duration(_ ns: Int64) -> String {
+        let ns = max(0, ns)
+        if ns < 10_000_000_000 { return tenths(ns, unit: 1_000_000, "ms") }
+        if ns < 600_000_000_000 { return tenths(ns, unit: 1_000_000_000, "s") }
+        let minutes = ns / 60_000_000_000
+        if minutes < 48 * 60 { return "\(minutes / 60) h \(twoDigits(minutes % 60)) min" }
+        let hours = minutes / 60
+        return "\(hours / 24) d \(twoDigits(hours % 24)) h"
     }
+
+    private static func tenths(_ ns: Int64, unit: Int64, _ name: String) -> String {
+        let tenths = (ns + unit / 20) / (unit / 10)
+        return "\(tenths / 10).\(tenths % 10) \(name)"
+    }
+
+    private static func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     static func text(_ bytes: Bytes) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -82,6 +82,20 @@ import Testing
         #expect(never.line == "runner: job h.1 (http) executed: HTTP 204 (rule h, 0.0 ms late)")
     }
 
+    static let hour: Int64 = 3_600_000_000_000
+    static let durations: [(Int64, String)] = [
+        (0, "0.0 ms"), (49_999, "0.0 ms"), (50_000, "0.1 ms"), (9_999_949_999, "9999.9 ms"),
+        (9_999_950_000, "10000.0 ms"), (10_000_000_000, "10.0 s"), (599_949_999_999, "599.9 s"),
+        (600_000_000_000, "0 h 10 min"), (3 * hour + 5 * 60_000_000_000 + 59_000_000_000, "3 h 05 min"),
+        (48 * hour - 1, "47 h 59 min"), (48 * hour, "2 d 00 h"),
+        (218_819_909_125_800_000, "2532 d 15 h"), (Int64.max, "106751 d 23 h"), (-1, "0.0 ms"),
+    ]
+
+    @Test(arguments: durations)
+    func durationsReadInAUnitThatFits(ns: Int64, text: String) {
+        #expect(RunReport.duration(ns) == text)
+    }
+
     @Test func runEnvironmentAddsTheJobAndOverridesInheritedValues() {
         let environment = RunEnvironment(inherited: ["PATH=/bin", "KAIROS_JOB_ID=stale", "KAIROS_JOB_IDX=kept"].map(bytes))
         #expect(environment.entries(jobID: bytes("a.1"), ruleID: bytes("a"), scheduledAt: -7) == [
