@@ -1,5 +1,6 @@
 import KairosProtocol
 import KairosSystem
+import Synchronization
 import Testing
 @testable import KairosRunners
 
@@ -74,5 +75,40 @@ import Testing
         #expect(requests[0].header("traceparent") == "00-00000000000000ab00000000000000cd-00000000000000ef-01")
         #expect(requests[1].header("traceparent") == nil)
         #expect(requests[1].headers.count == 3)
+    }
+}
+
+/// The observer's ids travel with a network run through the real runner loop: the http peer
+/// receives them and the finished run reports the same ones; a process run gets none.
+@Suite struct TraceParentRunnerLoopTests {
+    final class Observer: RunObserver {
+        private let state = Mutex<(next: UInt64, runs: [FinishedRun])>((0, []))
+
+        func newTraceParent() -> TraceParent? {
+            state.withLock { state in
+                state.next += 1
+                return TraceParent(traceHigh: 0x1111, traceLow: state.next, spanID: 0x2222 + state.next)
+            }
+        }
+
+        func runEnded(_ run: FinishedRun) { state.withLock { $0.runs.append(run) } }
+
+        var finished: [FinishedRun] { state.withLock { $0.runs } }
+    }
+
+    @Test func theHttpPeerAndTheFinishedRunSeeTheSameIds() throws {
+        let recorder = try HTTPRecorder()
+        let observer = Observer()
+        var config = RunnerConfig()
+        config.runObserver = observer
+        let harness = try Harness(config)
+        #expect(harness.run(.http(method: bytes("POST"), url: bytes(recorder.url("/traced")))) == true)
+        #expect(harness.run(direct("/bin/true")) == true)
+        let finished = observer.finished
+        try #require(finished.count == 2)
+        let parent = try #require(finished[0].traceParent)
+        #expect(parent == TraceParent(traceHigh: 0x1111, traceLow: 1, spanID: 0x2223))
+        #expect(recorder.requests.map { $0.header("traceparent") } == ["00-00000000000011110000000000000001-0000000000002223-01"])
+        #expect(finished[1].kind == "process" && finished[1].traceParent == nil)
     }
 }
