@@ -1,28 +1,6 @@
 import Logging
 import Synchronization
 
-/// One log line of warning level or worse on its way to `<endpoint>/v1/logs` (D-telemetry).
-public struct LogRecordEntry: Sendable, Equatable {
-    public var level: Logger.Level
-    public var message: String
-    /// Wall-clock ns since the epoch, when it was logged.
-    public var timeNs: Int64
-    /// The record's swift-log metadata, as text, in key order.
-    public var attributes: [(key: String, value: String)]
-
-    public init(level: Logger.Level, message: String, timeNs: Int64, attributes: [(key: String, value: String)] = []) {
-        self.level = level
-        self.message = message
-        self.timeNs = timeNs
-        self.attributes = attributes
-    }
-
-    public static func == (lhs: LogRecordEntry, rhs: LogRecordEntry) -> Bool {
-        lhs.level == rhs.level && lhs.message == rhs.message && lhs.timeNs == rhs.timeNs
-            && lhs.attributes.map(\.key) == rhs.attributes.map(\.key) && lhs.attributes.map(\.value) == rhs.attributes.map(\.value)
-    }
-}
-
 /// The log records' queue to the telemetry thread. Unlike spans, log lines come from every
 /// thread, so this is not one of the SPSC rings: it is a bounded array behind a lock that is
 /// held only for one append (producers) or one swap of arrays (the telemetry thread), and only
