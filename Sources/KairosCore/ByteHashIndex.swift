@@ -44,6 +44,19 @@ struct ByteHashIndex {
         }
     }
 
+    /// The bucket `hash` starts its probe at (0 = empty), read only to bring it into the cache.
+    @inline(__always)
+    func homeBucket(_ hash: UInt32) -> UInt64 {
+        buckets[Int(hash) & mask]
+    }
+
+    /// The handle in a bucket that `homeBucket` returned, if it holds one tagged `hash`.
+    @inline(__always)
+    static func handle(in bucket: UInt64, tagged hash: UInt32) -> UInt32? {
+        guard bucket != 0, UInt32(truncatingIfNeeded: bucket >> 32) == hash else { return nil }
+        return UInt32(truncatingIfNeeded: bucket) &- 1
+    }
+
     /// Adds `handle` under `hash`. The caller guarantees its key is not present yet.
     mutating func insert(hash: UInt32, handle: UInt32) {
         precondition(handle < UInt32.max, "handle space exhausted")

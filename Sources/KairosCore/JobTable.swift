@@ -3,11 +3,22 @@ import KairosSync
 
 /// One job as the table stores it.
 struct JobRecord: Equatable {
-    var id: Bytes
+    let id: Bytes
     var execution: Int64
     /// 0 marks a free slot; live jobs always have a generation >= 1.
     var generation: UInt64
+    /// `id`'s first bytes, for lookups that need not leave the record (the `let` on `id` keeps
+    /// the two in step). Before `status` so the record packs into 48 bytes.
+    let key: InlineKey
     var status: JobStatus
+
+    init(id: Bytes, execution: Int64, generation: UInt64, status: JobStatus) {
+        self.id = id
+        self.execution = execution
+        self.generation = generation
+        self.key = id.withUnsafeBufferPointer { InlineKey($0) }
+        self.status = status
+    }
 }
 
 /// The jobs table: records in reusable slots, a hash index for point lookups and a sorted index
@@ -33,11 +44,36 @@ struct JobTable {
     func count(_ status: JobStatus) -> Int { countByStatus[Int(status.rawValue)] }
 
     func slot(of id: Bytes) -> UInt32? {
-        let hash = ByteHashIndex.hash(id)
-        return index.find(hash: hash) { records[Int($0)].id == id }
+        id.withUnsafeBufferPointer { bytes in
+            let hash = ByteHashIndex.hash(bytes)
+            let key = InlineKey(bytes)
+            return records.withUnsafeBufferPointer { all in
+                index.find(hash: hash) { handle in
+                    let record = all.baseAddress! + Int(handle)
+                    return record.pointee.key == key && (key.isComplete || record.pointee.id == id)
+                }
+            }
+        }
     }
 
     subscript(slot: UInt32) -> JobRecord { records[Int(slot)] }
+
+    /// Reads, and so brings into the cache, the home buckets of `hashes` and then the records
+    /// they name, without deciding anything: a batch of lookups then finds both in the cache
+    /// instead of paying two dependent misses each, one lookup after the other. Returns a
+    /// value only so the loads are not optimised away.
+    func warm(_ hashes: UnsafeBufferPointer<UInt32>) -> UInt64 {
+        var sink: UInt64 = 0
+        for hash in hashes { sink &+= index.homeBucket(hash) }
+        records.withUnsafeBufferPointer { all in
+            for hash in hashes {
+                if let handle = ByteHashIndex.handle(in: index.homeBucket(hash), tagged: hash), Int(handle) < all.count {
+                    sink &+= all[Int(handle)].generation
+                }
+            }
+        }
+        return sink
+    }
 
     /// Adds a job whose id is not present yet; returns its slot.
     @discardableResult
@@ -45,7 +81,11 @@ struct JobTable {
         precondition(newRecord.generation != 0, "generation 0 marks free slots")
         var record = newRecord
         // The table may keep an id for a long time: do not let a roomy parser buffer pin memory.
-        if record.id.capacity > record.id.count + 16 { record.id = record.id.withUnsafeBufferPointer { Array($0) } }
+        if record.id.capacity > record.id.count + 16 {
+            record = JobRecord(
+                id: record.id.withUnsafeBufferPointer { Array($0) }, execution: record.execution,
+                generation: record.generation, status: record.status)
+        }
         let slot: UInt32
         if let reused = freeSlots.popLast() {
             slot = reused

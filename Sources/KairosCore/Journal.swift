@@ -22,6 +22,14 @@ public protocol Journal: AnyObject {
     func submit()
     var progress: JournalProgress { get }
     func discard(through sequence: UInt64)
+    /// True when every entry is durable the moment it is appended and nothing can ever fail
+    /// (`persistence = "memory"`): the core then keeps no undo records, which could only be
+    /// dropped unused at the next `collectResponses`.
+    var isDurableOnAppend: Bool { get }
+}
+
+extension Journal {
+    public var isDurableOnAppend: Bool { false }
 }
 
 /// What the writer has reported so far; both numbers only grow.
@@ -51,4 +59,6 @@ public final class MemoryJournal: Journal {
     public var progress: JournalProgress { JournalProgress(durableThrough: last, failedThrough: 0) }
 
     public func discard(through sequence: UInt64) {}
+
+    public var isDurableOnAppend: Bool { true }
 }

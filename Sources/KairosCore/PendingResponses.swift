@@ -112,7 +112,7 @@ struct PendingResponses {
     /// request id once that answer is out (and nothing on the core refers to it any more).
     mutating func attachOperand(_ operand: Bytes) {
         guard !queue.isEmpty, operand.capacity > 0 else { return }
-        queue[queue.count - 1].operand = operand
+        queue.withElement(at: queue.count - 1) { $0.operand = operand }
     }
 
     /// Emits, in order, every answer at the front whose entries are durable, merging
@@ -129,11 +129,12 @@ struct PendingResponses {
 
     /// Whether the front answer exists and `ready` holds for its required sequence; with
     /// `client`, also whether it is a whole answer for that client (one to merge).
-    private func frontIsReady(_ ready: (UInt64) -> Bool, for client: ClientTag? = nil) -> Bool {
+    private mutating func frontIsReady(_ ready: (UInt64) -> Bool, for client: ClientTag? = nil) -> Bool {
         guard !queue.isEmpty else { return false }
-        let front = queue[0]
-        if let client, front.client != client || !front.body.isWhole { return false }
-        return ready(front.requiredSequence)
+        return queue.withElement(at: 0) { front in
+            if let client, front.client != client || !front.body.isWhole { return false }
+            return ready(front.requiredSequence)
+        }
     }
 
     /// Pops answers while `ready` holds; a mutation whose sequence is past `lostAfter` gets `ERROR`.

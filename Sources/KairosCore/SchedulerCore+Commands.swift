@@ -6,8 +6,10 @@ extension SchedulerCore {
     func set(_ job: Bytes, execution: Int64, requestID: Bytes, client: ClientTag) {
         generationCounter += 1
         let generation = generationCounter
-        let previous = snapshot(of: job)
-        put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
+        // One lookup serves the undo snapshot and the update.
+        let existing = jobs.slot(of: job)
+        let previous = undo.isKept ? existing.map { snapshot(at: $0, job) } : nil
+        put(job, JobSnapshot(execution: execution, generation: generation, status: .planned), existing: existing)
         // A plain SET makes a recurring job one-shot again; its job entry says so on replay.
         if !recurring.isEmpty { recurring[job] = nil }
         let sequence = append(.job(id: job, execution: execution, status: .planned))

@@ -15,7 +15,7 @@ extension SchedulerCore {
         }
         generationCounter += 1
         let generation = generationCounter
-        let previous = snapshot(of: job)
+        let previous = undo.isKept ? snapshot(of: job) : nil
         let entry = RecurringJob(recurrence: recurrence, counters: RunCounters())
         put(job, JobSnapshot(execution: execution, generation: generation, status: .planned))
         recurring[job] = entry
@@ -31,6 +31,11 @@ extension SchedulerCore {
     /// The job's state, schedule included, as an undo record must remember it.
     func snapshot(of job: Bytes) -> JobSnapshot? {
         guard let slot = jobs.slot(of: job) else { return nil }
+        return snapshot(at: slot, job)
+    }
+
+    /// `snapshot(of:)` of the job in `slot`, whose id is `job`.
+    func snapshot(at slot: UInt32, _ job: Bytes) -> JobSnapshot {
         var snapshot = JobSnapshot(jobs[slot])
         if !recurring.isEmpty { snapshot.recurring = recurring[job] }
         return snapshot

@@ -17,13 +17,18 @@ public final class SchedulerCore {
     var due = DueQueue()
     /// Due entries of jobs whose SET is not durable yet; retried when durability advances.
     var parked: [DueEntry] = []
-    var undo = UndoLog()
+    var undo: UndoLog
     var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
     /// Schedules of recurring jobs by id (issue 15); one-shot jobs have none.
     var recurring: [Bytes: RecurringJob] = [:]
     /// The latest wall time seen by `tick` or `handle`, for outcomes applied without one.
     var clockSeen: Int64 = 0
+
+    /// `prefetch`'s hashes of one batch (kept for its capacity) and what its loads summed to
+    /// (kept so they are not optimised away).
+    var prefetchHashes: [UInt32] = []
+    var prefetchSink: UInt64 = 0
 
     /// The last generation handed out; every SET and every restored job takes the next one.
     var generationCounter: UInt64 = 0
@@ -44,6 +49,8 @@ public final class SchedulerCore {
         self.journal = journal
         self.stats = stats
         responses = PendingResponses(buffers: buffers)
+        undo = UndoLog(isKept: !journal.isDurableOnAppend)
+        prefetchHashes.reserveCapacity(Self.prefetchBatch)
         jobs = JobTable(stats: stats)
         rules = RuleBook(stats: stats)
     }
@@ -155,8 +162,13 @@ public final class SchedulerCore {
     /// Makes the table hold `snapshot` for `id` (inserting or overwriting) and schedules it if
     /// planned. A duplicate due entry is harmless: the first to surface changes the status.
     func put(_ id: Bytes, _ snapshot: JobSnapshot) {
+        put(id, snapshot, existing: jobs.slot(of: id))
+    }
+
+    /// `put` for a caller that has just looked the job up (`existing` = `jobs.slot(of: id)`).
+    func put(_ id: Bytes, _ snapshot: JobSnapshot, existing: UInt32?) {
         let slot: UInt32
-        if let existing = jobs.slot(of: id) {
+        if let existing {
             slot = existing
             jobs.update(slot, execution: snapshot.execution, generation: snapshot.generation, status: snapshot.status)
         } else {

@@ -42,6 +42,10 @@ struct UndoRecord {
 /// Journaled entries not yet durable, oldest first (D-write-ahead speculative apply). Durability drops
 /// records from the front; a failure undoes them from the back.
 struct UndoLog {
+    /// False for a journal whose entries are durable on append (`Journal.isDurableOnAppend`):
+    /// nothing can be undone there, so `append` and `noteSet` record nothing and callers may
+    /// skip building the snapshot an undo record would hold.
+    let isKept: Bool
     private var records = RingDeque<UndoRecord>()
     /// (sequence, generation) of each speculative SET, in order. Generations and sequences grow
     /// together, so a job is speculative iff its generation >= the first one here.
@@ -53,11 +57,17 @@ struct UndoLog {
     /// Jobs planned by a SET at or after this generation must not run yet.
     var firstSpeculativeGeneration: UInt64 { pendingSets.first?.generation ?? .max }
 
-    mutating func append(_ sequence: UInt64, _ action: UndoAction) {
-        records.append(UndoRecord(sequence: sequence, action: action))
+    init(isKept: Bool = true) {
+        self.isKept = isKept
+    }
+
+    mutating func append(_ sequence: UInt64, _ action: @autoclosure () -> UndoAction) {
+        guard isKept else { return }
+        records.append(UndoRecord(sequence: sequence, action: action()))
     }
 
     mutating func noteSet(sequence: UInt64, generation: UInt64) {
+        guard isKept else { return }
         pendingSets.append((sequence, generation))
     }
 

@@ -139,8 +139,8 @@ extension Reactor {
             return
         case .request(let request):
             metrics?.countRequest(request.command, .line)
-            let envelope = RequestEnvelope(client: connection.tag, namespace: namespace, request: request)
-            let pushed = requests.push(envelope)
+            // Moved, not copied, into the ring: a copy retains and then releases both id arrays.
+            let pushed = requests.push(RequestEnvelope(client: connection.tag, namespace: namespace, request: consume request))
             // The in-flight limit equals the ring capacity, so a push cannot fail.
             precondition(pushed, "request ring overflow despite the in-flight limit")
             connection.inFlight += 1

@@ -41,6 +41,9 @@ final class CoreLoop {
     private static let spinNanoseconds: Int64 = 50_000
     private static let spinMaxRequests = 8
     private var requestsLastTurn = 0
+    /// The last turn released answers to the reactor (requests of this turn or earlier ones whose
+    /// journal write finished): their clients may send again within microseconds.
+    private var answeredLastTurn = false
     private static let doorbellToken: UInt64 = 1
     private static let signalToken: UInt64 = 2
 
@@ -81,7 +84,11 @@ final class CoreLoop {
             // load the reactor keeps the ring busy anyway, and spinning would only steal CPU.
             // Not while answers wait for the journal: their clients send nothing more until
             // they are answered, and the spin would only take CPU from the writer's fsync.
-            if worked, requestsLastTurn <= Self.spinMaxRequests, !core.hasWithheldAnswers, !core.hasListingWork,
+            // Not after a turn that only applied run outcomes or started runs: no client is
+            // waiting on an answer then, and during a burst of network runs (B8) outcomes
+            // arrive thousands of times a second, so spinning after each batch kept a core busy
+            // that the runner thread and its peers needed.
+            if worked, requestsLastTurn > 0 || answeredLastTurn, requestsLastTurn <= Self.spinMaxRequests, !core.hasWithheldAnswers, !core.hasListingWork,
                 SpinWait.until(nanoseconds: Self.spinNanoseconds, { !requests.isEmpty })
             {
                 continue
@@ -120,13 +127,18 @@ final class CoreLoop {
     private func turn() -> Bool {
         let now = Clock.wallNanoseconds()
         var handled = 0
-        requests.drain { envelope in
-            if let requestTelemetry {
-                requestTelemetry.handle(envelope, core: core, now: now)
-            } else {
-                core.handle(envelope, now: now)
+        // A batch at a time: the core first warms the job table for it, so the lookups' cache
+        // misses overlap instead of following one another (issue 13).
+        while case let batch = core.prefetch(requests), batch > 0 {
+            for _ in 0..<batch {
+                guard let envelope = requests.pop() else { break }
+                if let requestTelemetry {
+                    requestTelemetry.handle(envelope, core: core, now: now)
+                } else {
+                    core.handle(envelope, now: now)
+                }
+                handled += 1
             }
-            handled += 1
         }
         requestsLastTurn = handled
         var worked = handled > 0
@@ -139,7 +151,8 @@ final class CoreLoop {
             worked = true
         }
         // Publishing first also returns parked due jobs whose SET became durable to the heap.
-        worked = publish() || worked
+        answeredLastTurn = publish()
+        worked = answeredLastTurn || worked
         if let due = core.nextDueTime(), due <= now {
             core.tick(now: now, unmatched: logUnmatched) { execution in runners.submit(execution) }
             worked = true

@@ -5,7 +5,7 @@ import KairosTelemetry
 import Logging
 
 /// Writes one line per record to stderr, as `LogLine` formats it (`<time> [LEVEL] message`, or
-/// JSON). One `write` per line so lines from different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
+/// JSON). One `write` per line (or per `LogBatch` of whole lines) so lines from different threads never interleave. The threshold lives in a `LogLevelSwitch` shared by
 /// every copy, so a reload changes it for all threads at once. With telemetry on, lines at
 /// warning or worse are also offered to the OTLP log export (`export`, D-telemetry).
 public struct StderrLogHandler: LogHandler {
@@ -38,21 +38,15 @@ public struct StderrLogHandler: LogHandler {
         if silent { return }
         let now = Clock.wallNanoseconds()
         let message = "\(event.message)"
-        let line = json
+        var line = json
             ? LogLine.json(timeNs: now, level: event.level, message: message, metadata: event.metadata)
             : LogLine.text(timeNs: now, level: event.level, message: message, metadata: event.metadata)
         if let export, event.level >= LogRecordQueue.threshold {
             let attributes = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: "\($0.value)") }
             export.offer(LogRecordEntry(level: event.level, message: message, timeNs: now, attributes: attributes))
         }
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        // A thread working through a batch (the runner thread, one line per run) writes its
+        // lines together when the batch ends; any other thread writes this line now.
+        line.withUTF8 { LogBatch.write(UnsafeRawBufferPointer($0), to: 2) }
     }
 }

@@ -78,6 +78,23 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         return element
     }
 
+    /// Consumer only: calls `body` with each of the first `limit` elements visible now, oldest
+    /// first, without popping them, and returns how many it visited. An element stays where it
+    /// is until the consumer pops it (the producer never touches a slot before `head` passes
+    /// it), so it may be read here; the pointer is valid only during its call.
+    @discardableResult
+    public func peek(limit: Int, _ body: (UnsafePointer<Element>) -> Void) -> Int {
+        let h = head.load(ordering: .relaxed)
+        if cachedTail &- h < limit { cachedTail = tail.load(ordering: .acquiring) }
+        let visible = min(limit, cachedTail &- h)
+        var offset = 0
+        while offset < visible {
+            body(UnsafePointer(slots + ((h &+ offset) & mask)))
+            offset += 1
+        }
+        return visible
+    }
+
     /// Consumer only: pops everything visible now, in order.
     @inline(__always)
     public func drain(_ body: (consuming Element) throws -> Void) rethrows {

@@ -140,4 +140,40 @@ func randomID(_ rng: inout SplitMix64, alphabet: [UInt8] = Array("ab.".utf8), ma
         #expect(table[slot].id.capacity < 64)
         #expect(table.slot(of: b("job")) == slot)
     }
+
+    /// Ids up to 16 bytes are compared inside the record, longer ones also by their array:
+    /// ids that differ only past byte 16, or only in length around it, must stay apart.
+    @Test func lookupsAroundTheInlineKeyLength() {
+        var table = JobTable(stats: .init())
+        let sixteen = b("abcdefghijklmnop")
+        let ids: [Bytes] = [
+            [], b("a"), b("a\0"), sixteen.dropLast(1).map { $0 }, sixteen, sixteen + b("q"), sixteen + b("r"),
+            sixteen + b("qq"), sixteen + Bytes(repeating: 0x7A, count: 100), sixteen + Bytes(repeating: 0x7A, count: 101),
+        ]
+        var slots: [UInt32] = []
+        for (n, id) in ids.enumerated() {
+            #expect(table.slot(of: id) == nil)
+            slots.append(table.insert(JobRecord(id: id, execution: Int64(n), generation: 1, status: .planned)))
+        }
+        for (n, id) in ids.enumerated() {
+            #expect(table.slot(of: id) == slots[n])
+            #expect(table[slots[n]].execution == Int64(n))
+        }
+        #expect(table.slot(of: sixteen + b("s")) == nil)
+        #expect(table.slot(of: b("abcdefghijklmnoq")) == nil)
+        table.remove(slots[5])
+        #expect(table.slot(of: sixteen + b("q")) == nil)
+        #expect(table.slot(of: sixteen + b("r")) == slots[6])
+        #expect(table.violations().isEmpty)
+    }
+
+    /// `warm` only reads: the table answers the same afterwards, for present and absent ids.
+    @Test func warmChangesNothing() {
+        var table = JobTable(stats: .init())
+        for n in 0..<100 { table.insert(JobRecord(id: b("job\(n)"), execution: Int64(n), generation: 1, status: .planned)) }
+        let hashes = (0..<200).map { ByteHashIndex.hash(b("job\($0)")) }
+        _ = hashes.withUnsafeBufferPointer { table.warm($0) }
+        for n in 0..<200 { #expect(table.slot(of: b("job\(n)")).map { table[$0].execution } == (n < 100 ? Int64(n) : nil)) }
+        #expect(table.violations().isEmpty)
+    }
 }

@@ -211,6 +211,50 @@ import Testing
         #expect(driver.watchedCount == 0)
     }
 
+    /// One pooled handle (concurrency 1) serves every run below in turn: a run of another method
+    /// or URL resets it, a run of the same rule only replaces the body; either way the server
+    /// sees exactly this run's request, with nothing left over from the one before.
+    @Test func aPooledHandleCarriesNothingOfTheRunBefore() throws {
+        let recorder = try HTTPRecorder()
+        let driver = try HTTPClientDriver(RunnerConfig(concurrency: 1))
+        let runs: [(String, String, String)] = [
+            ("POST", "/a", "a.long.job.id"), ("GET", "/a", "g"), ("POST", "/a", "p"), ("POST", "/a", "shorter"),
+            ("PUT", "/b", "u"), ("DELETE", "/b", "d"), ("POST", "/a", "again"), ("GET", "/c", "g2"),
+        ]
+        for (method, path, job) in runs {
+            #expect(driver.run(method, recorder.url(path), jobID: bytes(job))?.success == true)
+        }
+        let plain = [["Host", "127.0.0.1:\(recorder.port)"], ["User-Agent", userAgent], ["Accept", "*/*"]]
+        func withBody(_ job: String) -> ([[String]], String) {
+            let body = #"{"job_id":""# + job + #"","execution":1775008800000000000}"#
+            return (plain + [["Content-Type", "application/json"], ["Content-Length", "\(body.utf8.count)"]], body)
+        }
+        let expected = runs.map { method, path, job in
+            let (headers, body) = method == "POST" || method == "PUT" ? withBody(job) : (plain, "")
+            return RecordedRequest(connection: 1, requestLine: "\(method) \(path) HTTP/1.1", headers: headers, body: body)
+        }
+        #expect(recorder.requests == expected)
+        #expect(driver.client.handlesMade == 1)
+        // Set up for POST /a, GET /a, POST /a (the next POST reused it), PUT /b, DELETE /b,
+        // POST /a, GET /c.
+        #expect(driver.client.idleSetups == [7])
+    }
+
+    /// A burst of one rule's runs sets each handle up once; the next burst sets up none.
+    @Test func aBurstOfOneRuleSetsEachHandleUpOnce() throws {
+        let recorder = try HTTPRecorder()
+        let driver = try HTTPClientDriver(RunnerConfig(concurrency: 4))
+        for round in 0..<2 {
+            let ids = (0..<4).map { driver.start("POST", recorder.url("/hook"), jobID: bytes("r\(round).\($0)")) }
+            #expect(driver.awaitResults(ids).allSatisfy { $0?.success == true })
+        }
+        #expect(driver.client.handlesMade == 4)
+        #expect(driver.client.idleSetups == [1, 1, 1, 1])
+        #expect(Set(recorder.requests.map(\.body)) == Set((0..<2).flatMap { round in
+            (0..<4).map { #"{"job_id":"r\#(round).\#($0)","execution":1775008800000000000}"# }
+        }))
+    }
+
     @Test func anUnsupportedMethodFailsWithoutTouchingTheNetwork() throws {
         let recorder = try HTTPRecorder()
         let driver = try HTTPClientDriver()

@@ -45,12 +45,12 @@ import Testing
         let parent = try #require(TraceParent(traceHigh: 1, traceLow: 2, spanID: 3))
         let line = "traceparent: 00-00000000000000010000000000000002-0000000000000003-01"
         let post = try HTTPRequest.make(method: bytes("POST"), url: bytes("http://h/"), jobID: bytes("j"), execution: 1, traceParent: parent).get()
-        #expect(post.headerLines == ["Content-Type: application/json", "Expect:", line])
+        #expect(post.headers == ["Content-Type: application/json", "Expect:", line])
         let get = try HTTPRequest.make(method: bytes("GET"), url: bytes("http://h/"), jobID: bytes("j"), execution: 1, traceParent: parent).get()
-        #expect(get.headerLines == [line])
+        #expect(get.headers == [line])
         let plain = try HTTPRequest.make(method: bytes("DELETE"), url: bytes("http://h/"), jobID: bytes("j"), execution: 1).get()
-        #expect(plain.headerLines == [])
-        #expect(try HTTPRequest.make(method: bytes("PUT"), url: bytes("http://h/"), jobID: bytes("j"), execution: 1).get().headerLines
+        #expect(plain.headers == [])
+        #expect(try HTTPRequest.make(method: bytes("PUT"), url: bytes("http://h/"), jobID: bytes("j"), execution: 1).get().headers
             == ["Content-Type: application/json", "Expect:"])
     }
 

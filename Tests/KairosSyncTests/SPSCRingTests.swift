@@ -76,4 +76,55 @@ import Testing
         #expect(outOfOrder == 0)
         #expect(ring.pop() == nil)
     }
+
+    @Test func peekVisitsOldestFirstWithoutPopping() {
+        let ring = SPSCRing<Int>(capacity: 8)
+        var seen: [Int] = []
+        #expect(ring.peek(limit: 4) { seen.append($0.pointee) } == 0)
+        // Wrapped: the visible elements straddle the end of the slot array.
+        for i in 0..<6 { ring.push(i) }
+        for _ in 0..<6 { _ = ring.pop() }
+        for i in 10..<17 { ring.push(i) }
+        #expect(ring.peek(limit: 4) { seen.append($0.pointee) } == 4)
+        #expect(seen == [10, 11, 12, 13])
+        seen = []
+        #expect(ring.peek(limit: 100) { seen.append($0.pointee) } == 7)
+        #expect(seen == Array(10..<17))
+        #expect(ring.pop() == 10)
+        seen = []
+        #expect(ring.peek(limit: 2) { seen.append($0.pointee) } == 2)
+        #expect(seen == [11, 12])
+        #expect(ring.depth == 6)
+    }
+
+    /// The consumer peeks, then pops exactly what it peeked, while the producer pushes: every
+    /// peeked element is the one popped next (run under `make test-tsan`).
+    @Test func peekThenPopAcrossThreads() {
+        let ring = SPSCRing<[Int]>(capacity: 64)
+        let count = 200_000
+        let producer = Thread {
+            var i = 0
+            while i < count {
+                if ring.push([i]) { i += 1 } else { sched_yield() }
+            }
+        }
+        producer.start()
+        var expected = 0
+        var mismatches = 0
+        var peeked: [Int] = []
+        while expected < count {
+            peeked.removeAll(keepingCapacity: true)
+            let visible = ring.peek(limit: 32) { peeked.append($0.pointee[0]) }
+            if visible == 0 {
+                sched_yield()
+                continue
+            }
+            for value in peeked {
+                if ring.pop() != [value] || value != expected { mismatches += 1 }
+                expected += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(ring.pop() == nil)
+    }
 }

@@ -1,17 +1,28 @@
 import CKairosCurl
 
-/// One libcurl easy handle and its error buffer. Handles are reused from run to run (reset in
-/// between), so a steady stream of webhooks allocates no handles; the connections themselves
-/// live in the multi handle's cache, not here.
+/// One libcurl easy handle, its error buffer and its header list. Handles are pooled by the
+/// client and reused from run to run: a handle keeps the options of the method and URL it was
+/// last set up for (`profile`), so the next run of the same rule only replaces the body and,
+/// if they changed, the header lines; a handle taken for another method or URL is reset first.
+/// The connections themselves live in the multi handle's cache, not here.
 final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     /// libcurl writes its detailed message here when a transfer fails; it must outlive the
     /// transfer, so it lives as long as the handle.
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    /// The current request's own header list, made only when it carries a `traceparent` (the
-    /// shared body list serves every other request). libcurl reads it until the transfer ends,
-    /// so it is freed at the next reset.
-    private var requestHeaders: UnsafeMutablePointer<curl_slist>?
+    /// The method and URL every option but the body and headers is set for; nil after a reset or
+    /// a refused option (the next prepare then starts from a reset).
+    private(set) var profile: HTTPRequest.Profile?
+    /// `METHOD masked-url` of `profile`, for the outcome's detail (worked out once per setup).
+    private(set) var target = ""
+    /// The header lines last given to libcurl, and the list it reads them from during a
+    /// transfer (owned here: freed only once libcurl no longer points at it).
+    private var headerLines: [String] = []
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// No option set since `curl_easy_init` or the last reset.
+    private var pristine = true
+    /// How many times every option was set (tests: a run of the same rule sets only its body).
+    private(set) var setups = 0
 
     /// What the runner bounds itself when `[runner] timeout_ms` is 0 (D-network-runners): 10 s to connect,
     /// 30 s for the whole exchange. nil when the runner loop bounds each run instead.
@@ -28,8 +39,6 @@ final class CurlEasy {
         /// `[runner] http_ca_file`; nil = libcurl's default (the system trust store).
         let caFile: String?
         let limits: Limits?
-        /// `HTTPRequest.bodyHeaders` as a curl_slist, owned by the client.
-        let bodyHeaders: UnsafeMutablePointer<curl_slist>?
     }
 
     /// nil when libcurl cannot allocate a handle.
@@ -42,23 +51,62 @@ final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
-        curl_slist_free_all(requestHeaders)
+        curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }
 
     /// The handle's address, which libcurl hands back when a transfer ends.
     var key: UInt { UInt(bitPattern: handle) }
 
-    /// Forgets the previous request's options (connections and caches stay with the multi).
+    /// Forgets every option (connections and caches stay with the multi).
     func reset() {
         curl_easy_reset(handle)
-        curl_slist_free_all(requestHeaders)
-        requestHeaders = nil
+        profile = nil
+        target = ""
+        // libcurl no longer points at the list.
+        curl_slist_free_all(headerList)
+        headerList = nil
+        headerLines = []
         errorBuffer[0] = 0
+        pristine = true
     }
 
-    /// Sets every option of `request`; the first option libcurl refuses ends it with that code.
+    /// Sets every option of `request`: all of them when the handle was set up for another
+    /// method or URL (or none), only the body and the header lines otherwise. The first option
+    /// libcurl refuses ends it with that code.
     func prepare(_ request: HTTPRequest, shared: Shared) -> CURLcode {
+        errorBuffer[0] = 0
+        if profile != request.profile {
+            if !pristine { reset() }
+            pristine = false
+            setups += 1
+            let code = configure(request, shared: shared)
+            guard code == CURLE_OK else { return failed(code) }
+            profile = request.profile
+            target = HTTPOutcome.target(method: request.method.rawValue, url: request.url)
+        }
+        if request.headers != headerLines {
+            let code = setHeaders(request.headers)
+            guard code == CURLE_OK else { return failed(code) }
+        }
+        if request.method.hasBody {
+            let body = request.body ?? []
+            // The size first: COPYPOSTFIELDS copies that many bytes.
+            var code = set(CURLOPT_POSTFIELDSIZE, body.count)
+            if code == CURLE_OK { code = set(CURLOPT_COPYPOSTFIELDS, bytes: body) }
+            guard code == CURLE_OK else { return failed(code) }
+        }
+        return CURLE_OK
+    }
+
+    /// A refused option leaves the handle half set up: the next prepare starts from a reset.
+    private func failed(_ code: CURLcode) -> CURLcode {
+        profile = nil
+        return code
+    }
+
+    /// Everything that depends only on the method and URL (and the client's shared settings).
+    private func configure(_ request: HTTPRequest, shared: Shared) -> CURLcode {
         let steps: [() -> CURLcode] = [
             // Signals are the server's (signalfd); libcurl must not install handlers or alarms.
             { self.set(CURLOPT_NOSIGNAL, 1) },
@@ -79,8 +127,7 @@ final class CurlEasy {
             { ckairos_curl_easy_setopt_write_function(self.handle, discardBody) },
             { shared.limits.map { self.set(CURLOPT_CONNECTTIMEOUT_MS, $0.connectMs) } ?? CURLE_OK },
             { shared.limits.map { self.set(CURLOPT_TIMEOUT_MS, $0.totalMs) } ?? CURLE_OK },
-            { self.setHeaders(request, shared: shared) },
-        ] + methodSteps(request)
+        ] + methodSteps(request.method)
         for step in steps {
             let code = step()
             if code != CURLE_OK { return code }
@@ -88,35 +135,34 @@ final class CurlEasy {
         return CURLE_OK
     }
 
-    /// `HTTPRequest.headerLines`: the shared list when that is all, else a list of its own.
-    private func setHeaders(_ request: HTTPRequest, shared: Shared) -> CURLcode {
-        guard request.traceParent != nil else {
-            return request.method.hasBody ? ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, shared.bodyHeaders) : CURLE_OK
+    private func methodSteps(_ method: HTTPRequest.Method) -> [() -> CURLcode] {
+        switch method {
+        case .get: [{ self.set(CURLOPT_HTTPGET, 1) }]
+        case .delete: [{ self.set(CURLOPT_CUSTOMREQUEST, "DELETE") }]
+        case .post: [{ self.set(CURLOPT_POST, 1) }]
+        case .put: [{ self.set(CURLOPT_POST, 1) }, { self.set(CURLOPT_CUSTOMREQUEST, "PUT") }]
         }
-        for line in request.headerLines {
-            guard let grown = curl_slist_append(requestHeaders, line) else { return CURLE_OUT_OF_MEMORY }
-            requestHeaders = grown
-        }
-        return ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, requestHeaders)
     }
 
-    private func methodSteps(_ request: HTTPRequest) -> [() -> CURLcode] {
-        switch request.method {
-        case .get:
-            return [{ self.set(CURLOPT_HTTPGET, 1) }]
-        case .delete:
-            return [{ self.set(CURLOPT_CUSTOMREQUEST, "DELETE") }]
-        case .post, .put:
-            let body = request.body ?? []
-            var steps: [() -> CURLcode] = [
-                { self.set(CURLOPT_POST, 1) },
-                // The size first: COPYPOSTFIELDS copies that many bytes.
-                { self.set(CURLOPT_POSTFIELDSIZE, body.count) },
-                { self.set(CURLOPT_COPYPOSTFIELDS, bytes: body) },
-            ]
-            if request.method == .put { steps.append { self.set(CURLOPT_CUSTOMREQUEST, "PUT") } }
-            return steps
+    /// Gives libcurl a new list of `lines` (none: no list), then frees the old one.
+    private func setHeaders(_ lines: [String]) -> CURLcode {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in lines {
+            guard let grown = curl_slist_append(list, line) else {
+                curl_slist_free_all(list)
+                return CURLE_OUT_OF_MEMORY
+            }
+            list = grown
         }
+        let code = ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+        guard code == CURLE_OK else {
+            curl_slist_free_all(list)
+            return code
+        }
+        curl_slist_free_all(headerList)
+        headerList = list
+        headerLines = lines
+        return CURLE_OK
     }
 
     /// The status line's code of the response received, 0 if none.

@@ -26,9 +26,16 @@ final class HTTPClient: NetworkClient {
     private let shared: CurlEasy.Shared
     private var transfers: [UInt: Transfer] = [:]
     private var handleOfCall: [UInt64: UInt] = [:]
-    /// Reset easy handles waiting for the next run; at most `[runner] concurrency` of them.
+    /// Easy handles waiting for the next run, each still set up for the method and URL of its
+    /// last run; at most `[runner] concurrency` of them. A run takes one of its own rule's first,
+    /// which needs no reset and no options but its body (a burst of one rule's webhooks sets up
+    /// each handle once), else any other, which `CurlEasy.prepare` resets. A short array
+    /// searched from the end: comparing URLs that share storage costs nothing, where hashing
+    /// them in a dictionary cost a pass over every byte per run.
     private var idle: [CurlEasy] = []
     private let idleLimit: Int
+    /// Easy handles made so far (tests: the pool keeps them).
+    private(set) var handlesMade = 0
     /// libcurl's sockets in the epoll set, with the events watched; the socket is the key.
     private var watched: [curl_socket_t: UInt32] = [:]
     /// When libcurl next wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`.
@@ -50,21 +57,12 @@ final class HTTPClient: NetworkClient {
             throw SetupError(description: "curl_global_init: \(String(cString: curl_easy_strerror(Self.globalSetup)))")
         }
         guard let multi = curl_multi_init() else { throw SetupError(description: "curl_multi_init failed") }
-        var headers: UnsafeMutablePointer<curl_slist>?
-        for line in HTTPRequest.bodyHeaders {
-            guard let grown = curl_slist_append(headers, line) else {
-                curl_slist_free_all(headers)
-                curl_multi_cleanup(multi)
-                throw SetupError(description: "curl_slist_append failed")
-            }
-            headers = grown
-        }
         self.context = context
         self.multi = multi
         idleLimit = max(1, context.config.concurrency)
         shared = CurlEasy.Shared(
             userAgent: userAgent, caFile: context.config.httpCAFile,
-            limits: limits ?? (context.config.timeoutMs == 0 ? .k20 : nil), bodyHeaders: headers)
+            limits: limits ?? (context.config.timeoutMs == 0 ? .k20 : nil))
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ckairos_curl_multi_setopt_socket_function(multi, curlSocketChanged)
         _ = ckairos_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
@@ -84,21 +82,25 @@ final class HTTPClient: NetworkClient {
         guard case .http(let method, let url) = call.runner else {
             return context.complete(call.id, .failed("not an http rule"))
         }
-        let target = HTTPOutcome.target(method: String(decoding: method, as: UTF8.self), url: url)
         let request: HTTPRequest
         switch HTTPRequest.make(method: method, url: url, jobID: call.jobID, execution: call.scheduledAt, traceParent: call.traceParent) {
         case .success(let made): request = made
-        case .failure(let refusal): return context.complete(call.id, HTTPOutcome.transport(refusal.description, target: target))
+        case .failure(let refusal):
+            let target = HTTPOutcome.target(method: String(decoding: method, as: UTF8.self), url: url)
+            return context.complete(call.id, HTTPOutcome.transport(refusal.description, target: target))
         }
-        guard let easy = idle.popLast() ?? CurlEasy() else {
+        guard let easy = takeIdle(for: request.profile) ?? makeHandle() else {
+            let target = HTTPOutcome.target(method: request.method.rawValue, url: url)
             return context.complete(call.id, HTTPOutcome.transport("cannot allocate a curl handle", target: target))
         }
         let prepared = easy.prepare(request, shared: shared)
         guard prepared == CURLE_OK else {
             let reason = HTTPURLMask.scrub(easy.errorText(prepared), url: url)
+            let target = HTTPOutcome.target(method: request.method.rawValue, url: url)
             recycle(easy)
             return context.complete(call.id, HTTPOutcome.transport(reason, target: target))
         }
+        let target = easy.target
         let added = curl_multi_add_handle(multi, easy.handle)
         guard added == CURLM_OK else {
             recycle(easy)
@@ -157,7 +159,6 @@ final class HTTPClient: NetworkClient {
         for socket in watched.keys { context.registrar.unwatch(FileDescriptor(rawValue: socket)) }
         watched.removeAll()
         curl_multi_cleanup(multi)
-        curl_slist_free_all(shared.bodyHeaders)
         timerAt = nil
     }
 
@@ -188,10 +189,27 @@ final class HTTPClient: NetworkClient {
         context.complete(transfer.call, result)
     }
 
+    /// Keeps `easy`, still set up for its last method and URL, for a later run; beyond the limit
+    /// it is freed.
     private func recycle(_ easy: CurlEasy) {
-        guard !closed, idle.count < idleLimit else { return }
-        easy.reset()
+        // A handle left half set up (a refused option) is freed rather than kept.
+        guard !closed, idle.count < idleLimit, easy.profile != nil else { return }
         idle.append(easy)
+    }
+
+    private func makeHandle() -> CurlEasy? {
+        handlesMade += 1
+        return CurlEasy()
+    }
+
+    /// The idle handles and the number of full setups each has had, for tests.
+    var idleSetups: [Int] { idle.map(\.setups) }
+
+    /// An idle handle set up for `profile`, else the one idle longest (reset by its next
+    /// prepare), else nil.
+    private func takeIdle(for profile: HTTPRequest.Profile) -> CurlEasy? {
+        if let index = idle.lastIndex(where: { $0.profile == profile }) { return idle.remove(at: index) }
+        return idle.isEmpty ? nil : idle.removeFirst()
     }
 
     // MARK: libcurl's callbacks

@@ -15,21 +15,41 @@ struct HTTPRequest: Equatable, Sendable {
     let url: Bytes
     /// `{"job_id":"…","execution":…}` for POST and PUT, nil otherwise.
     let body: Bytes?
-    /// Sent as a `traceparent` header when telemetry is on (D-telemetry); nil = no header.
-    var traceParent: TraceParent? = nil
+    /// The header lines the runner adds to this request (`headers(for:)`).
+    let headers: [String]
 
-    /// Every header line the runner adds (libcurl adds `Host`, `Content-Length`, `Accept` and
-    /// `User-Agent`): the body headers for POST and PUT, then `traceparent` when there is one.
-    var headerLines: [String] {
-        var lines = method.hasBody ? Self.bodyHeaders : []
-        if let traceParent { lines.append(traceParent.headerLine) }
-        return lines
+    /// `headers` nil = the lines every request of `method` carries.
+    init(method: Method, url: Bytes, body: Bytes?, headers: [String]? = nil) {
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers = headers ?? Self.headers(for: method)
     }
+
+    /// What a pooled libcurl handle is set up for: runs with the same method and URL differ only
+    /// in their body and headers, so a handle left configured by one serves the next without a
+    /// reset (`CurlEasy.prepare`).
+    struct Profile: Hashable, Sendable {
+        let method: Method
+        let url: Bytes
+    }
+
+    var profile: Profile { Profile(method: method, url: url) }
 
     /// The header lines the runner adds for a request with a body. `Expect:` (empty) stops
     /// libcurl from ever asking for `100-continue`, which some servers never answer; libcurl
     /// adds `Host`, `Content-Length` and `Accept` itself.
     static let bodyHeaders = ["Content-Type: application/json", "Expect:"]
+
+    /// Every header line the runner adds, in the order sent. The one place to add a header: the
+    /// handle pool compares these lines from run to run and rebuilds libcurl's list only when
+    /// they change, so a header that differs per run (a trace id, say) is fine here too.
+    /// With telemetry on, `traceParent` adds the run's W3C `traceparent` last (D-telemetry).
+    static func headers(for method: Method, traceParent: TraceParent? = nil) -> [String] {
+        var lines = method.hasBody ? bodyHeaders : []
+        if let traceParent { lines.append(traceParent.headerLine) }
+        return lines
+    }
 
     static func userAgent(version: String = KairosVersion.current) -> String { "kairos/\(version)" }
 
@@ -55,7 +75,7 @@ struct HTTPRequest: Equatable, Sendable {
         guard let method = Method(rawValue: name) else { return .failure(.method(name)) }
         guard !url.contains(0) else { return .failure(.nulInURL) }
         let body = method.hasBody ? Self.body(jobID: jobID, execution: execution) : nil
-        return .success(HTTPRequest(method: method, url: url, body: body, traceParent: traceParent))
+        return .success(HTTPRequest(method: method, url: url, body: body, headers: Self.headers(for: method, traceParent: traceParent)))
     }
 
     /// Exactly `{"job_id":"<id>","execution":<ns>}`: those two keys in that order, no
