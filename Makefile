@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps bench-telemetry clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-http bench-http-deps bench-metrics-cost bench-telemetry clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -104,6 +104,7 @@ bench: bench-deps bench-http-deps
 	nice Benchmarks/b8-http.sh >> BENCHMARKS.md
 	nice Benchmarks/b8-runners.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
+	BENCH_SKIP_BUILD=1 Benchmarks/b1-metrics-cost.sh
 	Benchmarks/telemetry-bench.sh >> BENCHMARKS.md
 
 # B8's http part alone (10,000 webhooks next to wrk); prints its BENCHMARKS.md section.
@@ -125,6 +126,11 @@ bench-telemetry: deps release
 # B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
 bench-http: deps bench-http-deps
 	Benchmarks/http-bench.sh
+
+# Issue 11's cost check alone: B1 with /metrics scraped against B1 without the HTTP listener,
+# alternating pairs; updates its section of BENCHMARKS.md.
+bench-metrics-cost: deps
+	Benchmarks/b1-metrics-cost.sh
 
 bench-http-deps:
 	@if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then \

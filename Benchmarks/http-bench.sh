@@ -7,6 +7,7 @@
 #   BENCH_OUT=PATH      report to update (default BENCHMARKS.md)
 #   BENCH_SKIP_BUILD=1  use the release binary already in .build/release
 #   KAIROS_BIN=PATH     the kairos binary to measure
+#   BENCH_TLS_PAIRS=N   alternating plain/HTTPS GET pairs after the table (default 3)
 #
 # Every server listens on 127.0.0.1 with a directory of its own under bench-out/ (not /tmp,
 # which may be a tmpfs); their PIDs are recorded and stopped on exit.
@@ -143,6 +144,32 @@ run_wrk() {
     fi
 }
 
+# utime + stime of a process in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after
+# the last ')' because the name may hold spaces).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+CLK_TCK=$(getconf CLK_TCK)
+declare -A CPU_US=()
+
+# $1 = row key, $2 = server PID, then wrk's arguments. Like run_wrk, and also sets CPU_US[key]:
+# CPU microseconds per request of the server and wrk together. On a shared, CPU-bound machine
+# the rate follows 1 / that figure, and it moves much less with the other processes.
+run_wrk_cpu() {
+    local key=$1 pid=$2
+    shift 2
+    local command="wrk -t1 -c50 -d${DURATION}s $*"
+    log "$key: $command"
+    local before after output wrk_seconds requests
+    before=$(cpu_ticks "$pid")
+    # `times` in a subshell that ran only wrk: its second line is wrk's user and system time.
+    output=$( ( $command 2>&1; times ) )
+    after=$(cpu_ticks "$pid")
+    RATE[$key]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$output")
+    requests=$(awk '/requests in/ { print $1 }' <<<"$output")
+    wrk_seconds=$(tail -1 <<<"$output" | awk '{ n = split($0, f, " "); s = 0; for (i = 1; i <= n; i++) { split(f[i], p, "m"); s += p[1] * 60 + p[2] } print s }')
+    CPU_US[$key]=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v w="$wrk_seconds" -v n="${requests:-0}" \
+        'BEGIN { if (n > 0) printf "%.1f", (t / hz + w) * 1e6 / n; else print "n/a" }')
+}
+
 start_nginx
 run_wrk nginx "http://127.0.0.1:$NGINX_PORT/jobs/bench"
 
@@ -151,9 +178,30 @@ curl -fsS -X PUT -d '{"execution":4102444800000000000}' "http://127.0.0.1:$HTTP_
 run_wrk get "http://127.0.0.1:$HTTP_PORT/jobs/bench"
 run_wrk put -s "$PUT_SCRIPT" "http://127.0.0.1:$HTTP_PORT/jobs/bench"
 
+PLAIN_PORT=$HTTP_PORT PLAIN_PID=$KAIROS_PID
 start_kairos tls tls false
 curl -fsS -k -X PUT -d '{"execution":4102444800000000000}' "https://127.0.0.1:$HTTP_PORT/jobs/bench" >/dev/null
 run_wrk https "https://127.0.0.1:$HTTP_PORT/jobs/bench"
+
+# HTTPS against plain GET is a ratio of two runs on a shared machine, so it is measured again in
+# alternating pairs (plain, then HTTPS, both servers up) and the median pair ratio reported.
+TLS_PAIRS=${BENCH_TLS_PAIRS:-3}
+PAIR_RATIOS=() CPU_RATIOS=()
+PAIR_ROWS=""
+for pair in $(seq 1 "$TLS_PAIRS"); do
+    run_wrk_cpu "get$pair" "$PLAIN_PID" "http://127.0.0.1:$PLAIN_PORT/jobs/bench"
+    run_wrk_cpu "https$pair" "$KAIROS_PID" "https://127.0.0.1:$HTTP_PORT/jobs/bench"
+    r=$(awk -v a="${RATE[https$pair]}" -v b="${RATE[get$pair]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+    c=$(awk -v a="${CPU_US[https$pair]}" -v b="${CPU_US[get$pair]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "n/a" }')
+    PAIR_RATIOS+=("$r")
+    CPU_RATIOS+=("$c")
+    PAIR_ROWS+="| $pair | $(awk -v v="${RATE[get$pair]}" 'BEGIN { printf "%.0f", v }')/s, ${CPU_US[get$pair]} µs | $(awk -v v="${RATE[https$pair]}" 'BEGIN { printf "%.0f", v }')/s, ${CPU_US[https$pair]} µs | ${r}× | ${c}× |"$'\n'
+    log "HTTPS pair $pair: ${RATE[https$pair]} / ${RATE[get$pair]} = $r; CPU per request ${CPU_US[get$pair]} / ${CPU_US[https$pair]} us = $c"
+done
+CPU_MEDIAN=$(printf '%s\n' "${CPU_RATIOS[@]}" | grep -E '^[0-9.]+$' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+PAIR_MEDIAN=$(printf '%s\n' "${PAIR_RATIOS[@]}" | grep -E '^[0-9.]+$' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 # MARK: report
 
@@ -186,15 +234,25 @@ compare the ratios, which come from one run, rather than the absolute rates).
 
 Commands: \`${CMD[nginx]}\`; \`${CMD[get]}\`; \`${CMD[put]}\` (put.lua sets method PUT and the body
 \`{"execution":4102444800000000000}\`); \`${CMD[https]}\`.
+
+HTTPS against plain GET again, in ${TLS_PAIRS} alternating pairs (plain GET, then HTTPS GET, same
+\`wrk -t1 -c50 -d${DURATION}s\`, both servers up). Besides the rates, the CPU time per request of
+the server and wrk together (server from /proc, wrk from the shell's \`times\`): on a CPU-bound
+shared machine the rate follows its inverse, and it varies far less with the other processes.
+
+| Pair | plain GET | HTTPS GET | rate HTTPS / plain | CPU per request plain / HTTPS |
+|---|---|---|---|---|
+${PAIR_ROWS}
+Median rate ratio **${PAIR_MEDIAN}×**, median CPU ratio **${CPU_MEDIAN}×** (target ≥ 0.6×).
 MD
 )
 
-# Replace an earlier B9 section (up to the next "## " heading), or append one.
+# Replace an earlier B9 section (up to the next "## " or "### " heading), or append one.
 python3 - "$OUT" "$section" <<'PY'
 import re, sys, pathlib
 path, section = pathlib.Path(sys.argv[1]), sys.argv[2].rstrip() + "\n"
 text = path.read_text() if path.exists() else "# Benchmarks\n"
-pattern = re.compile(r"^## B9: HTTP API.*?(?=^## |\Z)", re.S | re.M)
+pattern = re.compile(r"^## B9: HTTP API.*?(?=^#{2,3} |\Z)", re.S | re.M)
 if pattern.search(text):
     text = pattern.sub(lambda _: section + "\n", text, count=1)
 else:

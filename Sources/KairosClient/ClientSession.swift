@@ -70,8 +70,7 @@ public final class ClientSession {
             do {
                 tokens = try AuthFileLoader.load(path: path)
             } catch {
-                let text = error.description
-                throw ClientError("--auth-file-token: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
+                throw ClientError("--auth-file-token: \(error)")
             }
             guard let token = tokens.first(where: { $0.name == name }) else {
                 throw ClientError("--auth-file-token: auth file \(path) has no [token.\(name)]")

@@ -59,8 +59,15 @@ final class TLSTransport: Transport {
         _ = ckairos_SSL_CTX_set_mode(context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
         if !settings.insecure {
             if let file = settings.caCertificate {
+                // The C library's words for a file that cannot be opened; OpenSSL's queue would say
+                // `system library::No such file or directory; BIO routines::no such file; ...`.
+                if let reason = Self.unreadable(file) { throw ClientError("--cacert: cannot read \(file): \(reason)") }
                 guard SSL_CTX_load_verify_locations(context, file, nil) == 1 else {
-                    throw ClientError("--cacert \(file): cannot load certificates: \(Self.drainErrors())")
+                    let reason = Self.drainErrors()
+                    if reason == "no certificate or crl found" {
+                        throw ClientError("--cacert: \(file) holds no PEM certificate (a -----BEGIN CERTIFICATE----- block)")
+                    }
+                    throw ClientError("--cacert: cannot load the certificates in \(file): \(reason)")
                 }
             } else if SSL_CTX_set_default_verify_paths(context) != 1 {
                 throw ClientError("TLS: cannot load the system certificate store: \(Self.drainErrors())")
@@ -139,13 +146,26 @@ final class TLSTransport: Transport {
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
+    /// The reasons on OpenSSL's error queue in plain words (`wrong version number`), oldest first and
+    /// without repeats: the codes and library names of `ERR_error_string_n`
+    /// (`error:0A00010B:SSL routines::`) mean nothing to someone typing a command.
     static func drainErrors() -> String {
         var reasons: [String] = []
         while case let code = ERR_get_error(), code != 0 {
-            var text = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &text, text.count)
-            reasons.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            guard let reason = ERR_reason_error_string(code) else { continue }
+            let text = String(cString: reason)
+            if !reasons.contains(text) { reasons.append(text) }
         }
         return reasons.isEmpty ? "unknown error" : reasons.joined(separator: "; ")
+    }
+
+    /// Why `path` cannot be opened for reading (`No such file or directory`, `Is a directory`), or nil.
+    static func unreadable(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 { return String(cString: strerror(errno)) }
+        defer { close(descriptor) }
+        var info = stat()
+        if fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return String(cString: strerror(EISDIR)) }
+        return nil
     }
 }

@@ -1,5 +1,11 @@
-/// Why an auth file was refused (docs/protocol.md#authentication). `description` is the line the server prints before exiting 1.
+/// Why an auth file was refused (docs/protocol.md#authentication). The server prints `error: <description>` and
+/// exits 1 at start; a SIGHUP reload logs it and keeps the old tokens.
+///
+/// `description` names the file first and then the problem in plain words, e.g. `auth file /etc/kairos/tokens.toml:
+/// token "deploy" has no secret`. The `Kind` names are for code and tests and never appear in it; it has no
+/// `error: ` prefix of its own.
 public struct AuthFileError: Error, Equatable, CustomStringConvertible {
+    /// The reference's error names (`MissingSecret`, ...), plus Kairos's file-level failures.
     public enum Kind: Sendable, Equatable {
         case missingSecret, emptyNamespace, duplicateSecret, fileNotFound, unreadable, tooLarge, syntax
     }
@@ -9,25 +15,20 @@ public struct AuthFileError: Error, Equatable, CustomStringConvertible {
     public var token: String?
     /// The 1-based line, for syntax errors.
     public var line: Int?
-    /// e.g. `error: MissingSecret: token "deploy" has no secret` — starts with the docs/compatibility.md#d-config error name.
+    /// e.g. `auth file tokens.toml: token "deploy" has no secret`.
     public var description: String
 
     init(kind: Kind, token: String? = nil, line: Int? = nil, message: String) {
         self.kind = kind
         self.token = token
         self.line = line
-        self.description = "error: \(Self.name(of: kind)): \(message)"
+        self.description = message
     }
 
-    static func name(of kind: Kind) -> String {
-        switch kind {
-        case .missingSecret: "MissingSecret"
-        case .emptyNamespace: "EmptyNamespace"
-        case .duplicateSecret: "DuplicateSecret"
-        case .fileNotFound: "FileNotFound"
-        case .unreadable: "Unreadable"
-        case .tooLarge: "FileTooLarge"
-        case .syntax: "SyntaxError"
-        }
+    /// The same error, about the file at `path` (tokens are validated before the loader knows a path).
+    func inFile(_ path: String) -> AuthFileError {
+        var located = self
+        located.description = "auth file \(TOMLText.path(path))\(kind == .syntax ? ", " : ": ")\(description)"
+        return located
     }
 }

@@ -24,21 +24,25 @@ public struct AuthToken: Sendable, Equatable {
 /// `[token.<name>]` and keys other than `secret`/`namespace` are ignored, and a token name may repeat.
 public enum AuthFileLoader {
     /// docs/protocol.md#authentication semantics, but parsed with TOMLKit (the file is TOML: [token.<name>] tables with secret and
-    /// namespace strings). Errors MissingSecret / EmptyNamespace / DuplicateSecret name the token; an unreadable
-    /// or missing file and files > 1 MiB are errors too.
+    /// namespace strings). A missing secret, an empty namespace or a duplicate secret is an error naming the token;
+    /// an unreadable or missing file and files > 1 MiB are errors too. Every message starts with the file.
     public static func load(path: String) throws(AuthFileError) -> [AuthToken] {
-        let quotedPath = TOMLText.quoted(path)
+        let file = "auth file \(TOMLText.path(path))"
         switch TextFile.load(path: path) {
         case .success(let text):
-            return try parse(toml: text)
+            do throws(AuthFileError) {
+                return try parse(toml: text)
+            } catch {
+                throw error.inFile(path)
+            }
         case .failure(.notFound):
-            throw AuthFileError(kind: .fileNotFound, message: "auth file \(quotedPath) does not exist")
+            throw AuthFileError(kind: .fileNotFound, message: "\(file): \(TextFile.notFoundText)")
         case .failure(.unreadable(let reason)):
-            throw AuthFileError(kind: .unreadable, message: "auth file \(quotedPath) cannot be read: \(reason)")
+            throw AuthFileError(kind: .unreadable, message: "\(file): \(reason)")
         case .failure(.tooLarge):
-            throw AuthFileError(kind: .tooLarge, message: "auth file \(quotedPath) is larger than 1 MiB")
+            throw AuthFileError(kind: .tooLarge, message: "\(file): larger than the 1 MiB limit")
         case .failure(.notUTF8):
-            throw AuthFileError(kind: .unreadable, message: "auth file \(quotedPath) is not valid UTF-8")
+            throw AuthFileError(kind: .unreadable, message: "\(file): not valid UTF-8 text")
         }
     }
 
@@ -148,7 +152,7 @@ public enum AuthFileLoader {
         }
         guard let secret = secretNode.string else {
             let value = TOMLText.value(secretNode)
-            let message = "token \(shown) has no secret (secret = \(value) is not a string)"
+            let message = "token \(shown): secret must be a string, not \(value)"
             throw AuthFileError(kind: .missingSecret, token: name, message: message)
         }
         guard let namespaceNode = table["namespace"] else {
@@ -156,11 +160,11 @@ public enum AuthFileLoader {
         }
         guard let namespace = namespaceNode.string else {
             let value = TOMLText.value(namespaceNode)
-            let message = "token \(shown) has no namespace (namespace = \(value) is not a string)"
+            let message = "token \(shown): namespace must be a string, not \(value)"
             throw AuthFileError(kind: .emptyNamespace, token: name, message: message)
         }
         guard !namespace.isEmpty else {
-            throw AuthFileError(kind: .emptyNamespace, token: name, message: "token \(shown) has an empty namespace")
+            throw AuthFileError(kind: .emptyNamespace, token: name, message: "token \(shown) has an empty namespace (use \"*\" for every id)")
         }
         return AuthToken(name: name, secret: Array(secret.utf8), namespace: Array(namespace.utf8))
     }

@@ -1,9 +1,13 @@
-/// Why a config file was refused (D-config). `description` is the line the server prints before exiting 1.
+/// Why a config file was refused (D-config). The server prints `error: <description>` and exits 1.
 ///
-/// The description starts with `error: <Name>:` where Name is the docs/compatibility.md#d-config error name (`SyntaxError` and
-/// `Unreadable` are Kairos's names for failures the reference's line parser could not have), then names the
-/// key as `section.key` and repeats the offending value in TOML notation.
+/// `description` is written for an operator, not a programmer: it starts with what the problem is about (a
+/// `section.key`, or `config file <path>` for the file as a whole), then says what is wrong in plain words and
+/// repeats the offending value in TOML notation, e.g. `database.framerate: must be an integer 1...65535, not
+/// 70000`. It never contains the `Kind` names, which are for code and tests, and it has no `error: ` prefix of its
+/// own, so whoever prints it adds exactly one.
 public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    /// The reference's error names (`InvalidValue`, ...) are kept here so code and tests can tell failures
+    /// apart without matching message text.
     public enum Kind: Sendable, Equatable {
         case fileNotFound, unreadable, syntax, unknownSection, unknownKey, invalidValue, invalidLogLevel,
             framerateOutOfRange, invalidShellPath, missingValue
@@ -16,8 +20,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public var value: String?
     /// The 1-based line, for syntax errors (TOMLKit reports positions only for those).
     public var line: Int?
-    /// e.g. `error: InvalidValue: database.framerate = 70000 (expected an integer 1...65535)` — starts with the
-    /// The error name the reference prints.
+    /// e.g. `database.framerate: must be an integer 1...65535, not 70000`.
     public var description: String
 
     init(kind: Kind, key: String? = nil, value: String? = nil, line: Int? = nil, message: String) {
@@ -25,27 +28,18 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         self.key = key
         self.value = value
         self.line = line
-        self.description = "error: \(Self.name(of: kind)): \(message)"
+        self.description = message
     }
 
-    /// The docs/compatibility.md#d-config spelling of each kind.
-    static func name(of kind: Kind) -> String {
-        switch kind {
-        case .fileNotFound: "FileNotFound"
-        case .unreadable: "Unreadable"
-        case .syntax: "SyntaxError"
-        case .unknownSection: "UnknownSection"
-        case .unknownKey: "UnknownKey"
-        case .invalidValue: "InvalidValue"
-        case .invalidLogLevel: "InvalidLogLevel"
-        case .framerateOutOfRange: "FramerateOutOfRange"
-        case .invalidShellPath: "InvalidShellPath"
-        case .missingValue: "MissingValue"
-        }
+    /// A value that is present but wrong: `<key>: must be <requirement>, not <value>`.
+    static func badValue(_ kind: Kind, key: String, value: String, requirement: String) -> ConfigError {
+        ConfigError(kind: kind, key: key, value: value, message: "\(key): must be \(requirement), not \(value)")
     }
 
-    /// A value that is present but wrong: `<key> = <value> (<expected>)`.
-    static func badValue(_ kind: Kind, key: String, value: String, expected: String) -> ConfigError {
-        ConfigError(kind: kind, key: key, value: value, message: "\(key) = \(value) (\(expected))")
+    /// The same error, about the file at `path` (syntax errors are found before the loader knows a path).
+    func inFile(_ path: String) -> ConfigError {
+        var located = self
+        located.description = "config file \(TOMLText.path(path)), \(description)"
+        return located
     }
 }

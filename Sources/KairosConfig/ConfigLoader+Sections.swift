@@ -17,7 +17,7 @@ extension ConfigLoader {
         if let node = section.node("level") {
             guard let text = node.string, let level = LogLevel(spelling: text) else {
                 let listed = LogLevel.spellings.map { TOMLText.quoted($0) }.joined(separator: ", ")
-                throw section.failure(.invalidLogLevel, "level", expected: "expected one of \(listed)")
+                throw section.failure(.invalidLogLevel, "level", requirement: "one of \(listed)")
             }
             config.logLevel = level
         }
@@ -75,9 +75,9 @@ extension ConfigLoader {
         if let fsync = try section.bool("fsync_on_persist") {
             config.fsyncOnPersist = fsync
         }
-        // README.md#configuration gives 0 its own error name; every other bad framerate is an InvalidValue.
+        // README.md#configuration gives 0 its own error kind; every other bad framerate is an invalid value.
         if section.node("framerate")?.int == 0 {
-            throw section.failure(.framerateOutOfRange, "framerate", expected: "expected an integer 1...65535")
+            throw section.failure(.framerateOutOfRange, "framerate", requirement: "an integer 1...65535")
         }
         if let framerate = try section.integer("framerate", in: 1...Int(UInt16.max)) {
             config.framerate = UInt16(framerate)
@@ -165,14 +165,15 @@ extension ConfigLoader {
             let isDirectory = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
             close(fd)
             guard isDirectory else { return }
-            reason = "is a directory"
+            reason = String(cString: strerror(EISDIR))
         }
-        throw ConfigError.badValue(.invalidValue, key: key, value: TOMLText.quoted(path), expected: "expected a readable file: \(reason)")
+        let message = "\(key): cannot read \(TOMLText.path(path)): \(reason)"
+        throw ConfigError(kind: .invalidValue, key: key, value: TOMLText.quoted(path), message: message)
     }
 
     private static func missingPair(missing: String, present: String) -> ConfigError {
         ConfigError(
-            kind: .invalidValue, key: missing, message: "\(missing) is missing (\(present) is set; set both or neither)"
+            kind: .invalidValue, key: missing, message: "\(missing): missing; set it too, or remove \(present) (the two go together)"
         )
     }
 }

@@ -12,23 +12,28 @@ public enum ConfigLoader {
     /// The sections a file may contain, in the order they are validated and listed in messages.
     static let sections = ["log", "controller", "database", "telemetry", "shell", "http", "runner"]
 
-    /// path nil → defaults (no file read). A path that does not exist → ConfigError.fileNotFound (D-config, unlike docs/compatibility.md#d-config).
+    /// path nil → defaults (no file read). A path that does not exist is an error (D-config; the reference
+    /// silently used the defaults).
     public static func load(path: String?) throws(ConfigError) -> ServerConfig {
         guard let path else { return .defaults }
-        let quotedPath = TOMLText.quoted(path)
+        let file = "config file \(TOMLText.path(path))"
         switch TextFile.load(path: path) {
         case .success(let text):
             // README.md#configuration: the shell is checked exactly when a file was read.
-            return try parse(toml: text, checkShellPath: true)
+            do throws(ConfigError) {
+                return try parse(toml: text, checkShellPath: true)
+            } catch {
+                // Only a syntax error needs the file named: every other error names its key.
+                throw error.kind == .syntax ? error.inFile(path) : error
+            }
         case .failure(.notFound):
-            throw ConfigError(kind: .fileNotFound, value: path, message: "config file \(quotedPath) does not exist")
+            throw ConfigError(kind: .fileNotFound, value: path, message: "\(file): \(TextFile.notFoundText)")
         case .failure(.unreadable(let reason)):
-            let message = "config file \(quotedPath) cannot be read: \(reason)"
-            throw ConfigError(kind: .unreadable, value: path, message: message)
+            throw ConfigError(kind: .unreadable, value: path, message: "\(file): \(reason)")
         case .failure(.tooLarge):
-            throw ConfigError(kind: .unreadable, value: path, message: "config file \(quotedPath) is larger than 1 MiB")
+            throw ConfigError(kind: .unreadable, value: path, message: "\(file): larger than the 1 MiB limit")
         case .failure(.notUTF8):
-            throw ConfigError(kind: .unreadable, value: path, message: "config file \(quotedPath) is not valid UTF-8")
+            throw ConfigError(kind: .unreadable, value: path, message: "\(file): not valid UTF-8 text")
         }
     }
 
@@ -61,7 +66,7 @@ public enum ConfigLoader {
         if config.telemetry.enabled && config.telemetry.endpoint == nil {
             throw ConfigError(
                 kind: .missingValue, key: "telemetry.endpoint",
-                message: "telemetry.endpoint (required when telemetry.enabled = true)"
+                message: "telemetry.endpoint: missing; it is required when telemetry.enabled = true"
             )
         }
         if checkShellPath {
@@ -78,15 +83,16 @@ public enum ConfigLoader {
             let shown = TOMLText.key(name)
             if sections.contains(name) {
                 if node.type != .table {
-                    let expected = "expected a [\(name)] section"
+                    let requirement = "a [\(name)] section"
                     let value = TOMLText.value(node)
-                    throw ConfigError.badValue(.invalidValue, key: shown, value: value, expected: expected)
+                    throw ConfigError.badValue(.invalidValue, key: shown, value: value, requirement: requirement)
                 }
             } else if node.type == .table {
                 let allowed = sections.map { "[\($0)]" }.joined(separator: ", ")
-                throw ConfigError(kind: .unknownSection, key: shown, message: "[\(shown)] (expected one of \(allowed))")
+                let message = "[\(shown)]: unknown section (the sections are \(allowed))"
+                throw ConfigError(kind: .unknownSection, key: shown, message: message)
             } else {
-                let message = "\(shown) (keys belong inside a section such as [log])"
+                let message = "\(shown): a key outside any section (keys belong inside a section such as [log])"
                 throw ConfigError(kind: .unknownKey, key: shown, message: message)
             }
         }
@@ -102,13 +108,12 @@ public enum ConfigLoader {
         } else {
             var info = stat()
             if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-                reason = "is a directory"
+                reason = String(cString: strerror(EISDIR))
             } else {
                 return
             }
         }
-        let expected = "expected an executable file: \(reason)"
-        let value = TOMLText.quoted(path)
-        throw ConfigError.badValue(.invalidShellPath, key: "shell.path", value: value, expected: expected)
+        let message = "shell.path: cannot execute \(TOMLText.path(path)): \(reason)"
+        throw ConfigError(kind: .invalidShellPath, key: "shell.path", value: TOMLText.quoted(path), message: message)
     }
 }

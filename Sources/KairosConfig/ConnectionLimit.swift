@@ -26,10 +26,10 @@ public enum ConnectionLimit {
             return ceiling
         }
         guard configured <= ceiling else {
-            throw ConfigError.badValue(
-                .invalidValue, key: key, value: "\(configured)",
-                expected: "at most \(max(ceiling, 0)): the descriptor limit is \(descriptorLimit) (ulimit -n) and \(reserve) "
-                    + "descriptors are kept in reserve; lower the value or raise the limit")
+            throw ConfigError(
+                kind: .invalidValue, key: key, value: "\(configured)",
+                message: "\(key): must be at most \(max(ceiling, 0)), not \(configured): the descriptor limit is \(descriptorLimit) "
+                    + "(ulimit -n) and \(reserve) descriptors are kept in reserve; lower the value or raise the limit")
         }
         return configured
     }

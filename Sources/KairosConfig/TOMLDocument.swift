@@ -25,10 +25,30 @@ enum TOMLDocument {
             return .success(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
             let begin = error.source.begin
-            return .failure(SyntaxFailure(line: begin.line, column: begin.column, message: error.description))
+            return .failure(SyntaxFailure(line: begin.line, column: begin.column, message: plain(error.description)))
         } catch {
             return .failure(SyntaxFailure(line: 1, column: 1, message: String(describing: error)))
         }
+    }
+
+    /// toml++ starts most messages with the parser step that failed (`Error while parsing key-value pair: cannot
+    /// redefine existing string 'level'`); the operator needs only what is wrong, after the step.
+    /// Control characters are escaped so the message stays one line on the terminal.
+    static func plain(_ message: String) -> String {
+        var text = Substring(message)
+        if message.hasPrefix("Error while parsing "), let colon = message.firstIndex(of: ":") {
+            let rest = message[message.index(after: colon)...].drop(while: { $0 == " " })
+            if !rest.isEmpty { text = rest }
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 {
+                out += "\\u" + String(repeating: "0", count: scalar.value < 0x10 ? 3 : 2) + String(scalar.value, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private static func nulFailure(_ text: String) -> SyntaxFailure? {

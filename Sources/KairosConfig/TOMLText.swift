@@ -36,6 +36,16 @@ enum TOMLText {
         return bare ? name : quoted(name)
     }
 
+    /// A file path as a message shows it: as is when it is plain printable text (what the operator typed,
+    /// `/etc/kairos/tokens.toml`), TOML-quoted when it is empty or holds spaces, quotes, backslashes or
+    /// control characters, so the message still shows exactly where one path ends.
+    static func path(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            scalar.value > 0x20 && !(0x7F...0x9F).contains(scalar.value) && scalar != "\"" && scalar != "\\"
+        }
+        return plain ? text : quoted(text)
+    }
+
     /// A TOML basic string, escaping what TOML requires so the message is itself valid TOML.
     static func quoted(_ text: String) -> String {
         var out = "\""

@@ -17,6 +17,9 @@ enum TextFile {
         case notUTF8
     }
 
+    /// What a missing file is called in messages, as the C library says it ("No such file or directory").
+    static var notFoundText: String { describe(ENOENT) }
+
     static func load(path: String) -> Result<String, Failure> {
         // errno is read inside each closure, right after the call, before Swift frees anything it bridged.
         let (fd, openError) = path.withCString { cPath in

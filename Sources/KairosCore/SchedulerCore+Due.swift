@@ -53,7 +53,6 @@ extension SchedulerCore {
     /// A recurring job is planned again instead (issue 15), relative to `now` (default: the
     /// latest time `tick` or `handle` saw).
     public func applyOutcome(_ outcome: ExecutionOutcome, now: Int64? = nil) {
-        stats.executionOutcomes.increment(outcome.success ? 0 : 1)
         let status: JobStatus = outcome.success ? .executed : .failed
         if let slot = jobs.slot(of: outcome.jobID) {
             let record = jobs[slot]

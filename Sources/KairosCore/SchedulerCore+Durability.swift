@@ -38,7 +38,7 @@ extension SchedulerCore {
     func advanceDurability(to durable: UInt64) {
         guard durable > durableSeen else { return }
         durableSeen = durable
-        undo.dropDurable(through: durable)
+        undo.dropDurable(through: durable, tally: &requestTally)
         requeueParked()
     }
 
@@ -53,6 +53,7 @@ extension SchedulerCore {
         responses.releaseAfterFailure(durableThrough: durable, emit)
         var lostFinishes: [Bytes] = []
         while let record = undo.popSpeculative(after: durable) {
+            if record.requestSlot >= 0 { requestTally.count(record.requestSlot, failed: true) }
             switch record.action {
             case .job(let id, let previous):
                 restoreJob(id, previous)
@@ -63,7 +64,7 @@ extension SchedulerCore {
                 lostFinishes.append(id)
             }
         }
-        undo.dropDurable(through: durable)
+        undo.dropDurable(through: durable, tally: &requestTally)
         discardedThrough = lastAppended
         journal.discard(through: lastAppended)
         // Parked jobs belonged to undone SETs; back in the heap they are discarded as stale.

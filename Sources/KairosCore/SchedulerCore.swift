@@ -20,6 +20,8 @@ public final class SchedulerCore {
     var undo: UndoLog
     var responses: PendingResponses
     var latenessSamples = LatenessHistogram()
+    /// Requests by protocol, command and outcome for `/metrics`; see `publishCounters`.
+    var requestTally: RequestTally
     /// Schedules of recurring jobs by id (issue 15); one-shot jobs have none.
     var recurring: [Bytes: RecurringJob] = [:]
     /// The latest wall time seen by `tick` or `handle`, for outcomes applied without one.
@@ -53,6 +55,13 @@ public final class SchedulerCore {
         prefetchHashes.reserveCapacity(Self.prefetchBatch)
         jobs = JobTable(stats: stats)
         rules = RuleBook(stats: stats)
+        requestTally = RequestTally(stats: stats)
+    }
+
+    /// Makes the request counts visible to `/metrics`: call once per batch, before its answers
+    /// are handed to the reactor, so a client never sees an answer its scrape does not count.
+    public func publishCounters() {
+        requestTally.publish()
     }
 
     /// Trigger lateness samples (now − execution, ns, ≥ 0), one per due job processed by `tick`
@@ -99,6 +108,15 @@ public final class SchedulerCore {
         let command = envelope.request.command
         let format = envelope.format
         clockSeen = max(clockSeen, now)
+        // Counted on the way out: a mutation's journal entry takes the slot and is counted when
+        // it settles; any other request is counted now, with the outcome it got.
+        undo.requestSlot = RequestTally.slot(command, format)
+        defer {
+            if undo.requestSlot >= 0 {
+                requestTally.count(undo.requestSlot, failed: lastRequestFailed)
+                undo.requestSlot = -1
+            }
+        }
         if case .malformed = command {
             return answerError(client, id)
         }
@@ -205,7 +223,9 @@ public final class SchedulerCore {
     func answerNotFound(_ client: ClientTag, _ id: Bytes, format: AnswerFormat) {
         switch format {
         case .line: answerError(client, id)
-        case .json: answer(client, Self.notFoundAnswer, requestID: id)
+        case .json:
+            lastRequestFailed = true
+            answer(client, Self.notFoundAnswer, requestID: id)
         }
     }
 

@@ -37,6 +37,9 @@ struct UndoRecord {
     /// An outcome was folded into `previous` while this record was speculative: when it is
     /// undone, the restored finished status must be journaled.
     var rejournal = false
+    /// The `RequestTally` slot of the request that made this entry (-1: not a request), counted
+    /// when the entry is settled: `ok` when durable, `error` when undone.
+    var requestSlot = -1
 }
 
 /// Journaled entries not yet durable, oldest first (D-write-ahead speculative apply). Durability drops
@@ -61,9 +64,16 @@ struct UndoLog {
         self.isKept = isKept
     }
 
+    /// The `RequestTally` slot of the request being handled, taken (and reset to -1) by the
+    /// record it appends, if any: the request is then counted when that record is settled. When
+    /// records are not kept, the slot is left for the caller, which counts the request at once:
+    /// its entry was durable when appended.
+    var requestSlot = -1
+
     mutating func append(_ sequence: UInt64, _ action: @autoclosure () -> UndoAction) {
         guard isKept else { return }
-        records.append(UndoRecord(sequence: sequence, action: action()))
+        records.append(UndoRecord(sequence: sequence, action: action(), requestSlot: requestSlot))
+        requestSlot = -1
     }
 
     mutating func noteSet(sequence: UInt64, generation: UInt64) {
@@ -71,9 +81,12 @@ struct UndoLog {
         pendingSets.append((sequence, generation))
     }
 
-    /// Forgets everything durable through `sequence`.
-    mutating func dropDurable(through sequence: UInt64) {
-        while let first = records.first, first.sequence <= sequence { records.removeFirst() }
+    /// Forgets everything durable through `sequence`, counting the requests it settles as `ok`.
+    mutating func dropDurable(through sequence: UInt64, tally: inout RequestTally) {
+        while let first = records.first, first.sequence <= sequence {
+            if first.requestSlot >= 0 { tally.count(first.requestSlot, failed: false) }
+            records.removeFirst()
+        }
         while let first = pendingSets.first, first.sequence <= sequence { pendingSets.removeFirst() }
     }
 

@@ -25,9 +25,11 @@ public struct MetricsInfo: Sendable {
 ///
 /// Confined to the reactor thread, which answers scrapes itself (the core is not involved).
 /// The STAT values are the same one-writer atomics STAT reads; they are copied into gauges only
-/// when a scrape asks, so the request path pays nothing for them. The reactor's own events
-/// (HTTP responses, TLS handshakes, dropped connections) are counted here as they happen: one
-/// relaxed atomic add on a counter cached per label set, on the reactor thread only.
+/// when a scrape asks, so the request path pays nothing for them. Requests (by the core) and
+/// finished runs (by the runner thread) are plain counts of their owner thread, published in
+/// batches (`BatchedCounters`). The reactor's own events are counted here: HTTP responses as a
+/// plain count moved into their counter at scrape time; TLS handshakes and dropped connections,
+/// rare, as one relaxed atomic add on a counter cached per label set, on the reactor thread only.
 public final class MetricsExporter {
     public enum Listener: String, Sendable { case line, http }
 
@@ -56,63 +58,27 @@ public final class MetricsExporter {
     private let executionsInflight: Gauge
     private let journalBatches: Counter
     private var exportedJournalBatches = 0
-    /// Counters filled by the core thread (`AtomicCounters`), moved in by their delta at each
-    /// scrape: (source, index, counter, last exported value).
+    /// Counters filled by other threads (`AtomicCounters`: the core's triggers and requests, the
+    /// runner thread's finished runs), moved in by their delta at each scrape: (source, index,
+    /// counter, last exported value).
     private var coreCounters: [(AtomicCounters, Int, Counter, Int)] = []
     private let compression: [(Gauge, CompressionState)]
 
-    private var httpResponses: [HTTPKey: Counter] = [:]
-    /// Requests handed to the core, by command and protocol: plain counts (the reactor is the
-    /// only writer and also the only reader, at scrape time), moved into `requestCounters` by
-    /// the delta since the last scrape. The request path pays one array increment.
-    private var requestCounts = [Int](repeating: 0, count: 2 * RequestKind.allCases.count)
-    private var exportedRequestCounts = [Int](repeating: 0, count: 2 * RequestKind.allCases.count)
-    private var requestCounters: [Counter] = []
-
-    private enum RequestKind: String, CaseIterable {
-        case set, get, query, remove, removerule, ruleset, listrules, stat, getrule, queryrules, malformed
-
-        init(_ command: Command) {
-            switch command {
-            // A recurring SET is a SET, INFO a read of one job, as far as counts go.
-            case .set, .setRecurring: self = .set
-            case .get, .info: self = .get
-            case .query: self = .query
-            case .remove: self = .remove
-            case .removeRule: self = .removerule
-            case .ruleSet: self = .ruleset
-            case .listRules: self = .listrules
-            case .stat: self = .stat
-            case .getRule: self = .getrule
-            case .queryRules: self = .queryrules
-            case .malformed: self = .malformed
-            }
-        }
-
-        /// Position in `allCases`, without searching it on the request path.
-        var ordinal: Int {
-            switch self {
-            case .set: 0
-            case .get: 1
-            case .query: 2
-            case .remove: 3
-            case .removerule: 4
-            case .ruleset: 5
-            case .listrules: 6
-            case .stat: 7
-            case .getrule: 8
-            case .queryrules: 9
-            case .malformed: 10
-            }
-        }
-    }
+    /// HTTP responses by (method, code): plain counts on the response path, moved into
+    /// `httpResponseCounters` by their delta at scrape time (the reactor is the only writer and
+    /// the only reader).
+    private var httpResponses: [HTTPKey: Int] = [:]
+    private var httpResponseCounters: [HTTPKey: (counter: Counter, exported: Int)] = [:]
     private var handshakes: [HandshakeKey: Counter] = [:]
     private var drops: [DropReason: Counter] = [:]
 
     private struct HTTPKey: Hashable {
-        var method: String
+        /// Index in `httpMethods`, or its count for `other`.
+        var method: Int
         var code: Int
     }
+
+    private static let httpMethods: [[UInt8]] = ["GET", "PUT", "DELETE", "POST", "HEAD"].map { Array($0.utf8) }
 
     private struct HandshakeKey: Hashable {
         var listener: Listener
@@ -158,11 +124,30 @@ public final class MetricsExporter {
                 labels: [("runner", runner)])
             coreCounters.append((stats.executionsTriggered, index, counter, 0))
         }
-        for (index, outcome) in ["executed", "failed"].enumerated() {
-            let counter = registry.makeCounter(
-                descriptor: Self.named("kairos_executions_finished_total", "Runs that ended, by outcome."),
-                labels: [("outcome", outcome)])
-            coreCounters.append((stats.executionOutcomes, index, counter, 0))
+        // Finished runs by kind and outcome, counted by the runner thread (`BatchedCounters`).
+        for (kind, name) in RunnerSpec.kindNames.enumerated() {
+            for (failed, outcome) in [(false, "executed"), (true, "failed")] {
+                let counter = registry.makeCounter(
+                    descriptor: Self.named(
+                        "kairos_executions_total",
+                        "Runs that ended, by runner kind and outcome (executed: the runner reported success)."),
+                    labels: [("kind", name), ("outcome", outcome)])
+                coreCounters.append((stats.executionsFinished, ServerStats.executionSlot(kind: kind, failed: failed), counter, 0))
+            }
+        }
+        // Answered requests, counted by the core (`BatchedCounters`).
+        for (protocolIndex, protocolName) in RequestCountLayout.protocols.enumerated() {
+            for (command, commandName) in RequestCountLayout.commands.enumerated() {
+                for (offset, outcome) in RequestCountLayout.outcomes.enumerated() {
+                    let counter = registry.makeCounter(
+                        descriptor: Self.named(
+                            "kairos_requests_total",
+                            "Requests the scheduler core answered, by protocol, command (HTTP GET /jobs is query, PUT /rules/{id} ruleset, ...) and outcome (error: ERROR, not found, or refused by the journal)."),
+                        labels: [("protocol", protocolName), ("command", commandName), ("outcome", outcome)])
+                    let slot = RequestCountLayout.slot(protocol: protocolIndex, command: command) + offset
+                    coreCounters.append((stats.requests, slot, counter, 0))
+                }
+            }
         }
         let compressionHelp = "1 for the current compaction state (STAT compression), 0 for the others."
         compression = [CompressionState.idle, .running, .success, .failure].map { state in
@@ -186,16 +171,6 @@ public final class MetricsExporter {
         // Families that start empty still get their HELP and TYPE lines, and zero samples.
         for reason in DropReason.allCases { _ = dropCounter(reason) }
         for listener in [Listener.line, .http] {
-            for kind in RequestKind.allCases {
-                requestCounters.append(
-                    registry.makeCounter(
-                        descriptor: Self.named(
-                            "kairos_requests_total",
-                            "Requests handed to the scheduler core, by protocol and command (HTTP GET /jobs is query, PUT /rules/{id} ruleset, ...)."),
-                        labels: [("protocol", listener.rawValue), ("command", kind.rawValue)]))
-            }
-        }
-        for listener in [Listener.line, .http] {
             for completed in [true, false] { _ = handshakeCounter(listener, completed: completed) }
         }
     }
@@ -204,24 +179,8 @@ public final class MetricsExporter {
 
     /// One HTTP response sent. `method` is the request's, limited to the API's methods.
     public func countHTTPResponse(method: [UInt8], code: Int) {
-        let known = ["GET", "PUT", "DELETE", "POST", "HEAD"].first { Array($0.utf8) == method } ?? "other"
-        let key = HTTPKey(method: known, code: code)
-        if let counter = httpResponses[key] {
-            counter.increment()
-            return
-        }
-        let counter = registry.makeCounter(
-            descriptor: Self.named("kairos_http_responses_total", "HTTP API responses by request method and status code."),
-            labels: [("method", known), ("code", String(code))])
-        httpResponses[key] = counter
-        counter.increment()
-    }
-
-    /// One request sent to the core (the command of `RequestKind`'s table).
-    @inline(__always)
-    public func countRequest(_ command: Command, _ listener: Listener) {
-        let slot = (listener == .line ? 0 : RequestKind.allCases.count) + RequestKind(command).ordinal
-        requestCounts[slot] &+= 1
+        let known = Self.httpMethods.firstIndex(of: method) ?? Self.httpMethods.count
+        httpResponses[HTTPKey(method: known, code: code), default: 0] &+= 1
     }
 
     public func countHandshake(_ listener: Listener, completed: Bool) {
@@ -282,9 +241,20 @@ public final class MetricsExporter {
             journalBatches.increment(by: Int64(batches &- exportedJournalBatches))
             exportedJournalBatches = batches
         }
-        for slot in requestCounts.indices where requestCounts[slot] != exportedRequestCounts[slot] {
-            requestCounters[slot].increment(by: Int64(requestCounts[slot] &- exportedRequestCounts[slot]))
-            exportedRequestCounts[slot] = requestCounts[slot]
+        for (key, count) in httpResponses {
+            if let (counter, exported) = httpResponseCounters[key] {
+                guard count != exported else { continue }
+                counter.increment(by: Int64(count &- exported))
+            } else {
+                let method = key.method < Self.httpMethods.count ? String(decoding: Self.httpMethods[key.method], as: UTF8.self) : "other"
+                let counter = registry.makeCounter(
+                    descriptor: Self.named("kairos_http_responses_total", "HTTP API responses by request method and status code."),
+                    labels: [("method", method), ("code", String(key.code))])
+                counter.increment(by: Int64(count))
+                httpResponseCounters[key] = (counter, count)
+                continue
+            }
+            httpResponseCounters[key]!.exported = count
         }
         let current = CompressionState(rawValue: stats.compression.load(ordering: .relaxed)) ?? .idle
         for (gauge, state) in compression { gauge.set(Int64(state == current ? 1 : 0)) }

@@ -78,7 +78,6 @@ extension Reactor {
         case .forward(let request, let pending, let namespace):
             // The core applies the token's namespace exactly as for a TCP client (D-namespaces): it filters
             // listings; ids outside it were already answered 403 by `HTTPExchange`.
-            metrics?.countRequest(request.command, .http)
             let envelope = RequestEnvelope(client: connection.tag, namespace: namespace, request: request, format: .json)
             let pushed = requests.push(envelope)
             // The global in-flight limit equals the ring capacity, so a push cannot fail.

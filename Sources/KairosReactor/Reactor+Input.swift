@@ -138,7 +138,6 @@ extension Reactor {
         case .silent:
             return
         case .request(let request):
-            metrics?.countRequest(request.command, .line)
             // Moved, not copied, into the ring: a copy retains and then releases both id arrays.
             let pushed = requests.push(RequestEnvelope(client: connection.tag, namespace: namespace, request: consume request))
             // The in-flight limit equals the ring capacity, so a push cannot fail.

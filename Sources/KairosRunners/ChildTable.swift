@@ -31,6 +31,8 @@ struct RunningChild {
     var capture = OutputCapture()
     /// Set once SIGKILL was sent, so it is sent once and the log can say why the run died.
     var killed: KillReason?
+    /// `RunnerSpec.kindIndex` of the rule's runner, for `ServerStats.executionsFinished`.
+    var runnerKind = 0
 }
 
 /// The running children, in reusable slots so tokens stay small and lookups are O(1).

@@ -13,6 +13,8 @@ struct QueuedRun {
     /// The job's execution time (ns since the epoch).
     let scheduledAt: Int64
     let work: Work
+    /// `RunnerSpec.kindIndex` of the rule's runner (shell, direct and awf all spawn a process).
+    var runnerKind = 0
 
     var kind: String {
         switch work {

@@ -52,7 +52,8 @@ extension RunnerLoop {
         backoff.succeeded()
         let child = RunningChild(
             jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, pid: spawned.pid, pidfd: spawned.pidfd,
-            startedAt: Clock.monotonicNanoseconds(), latenessNs: lateness(run), output: spawned.output)
+            startedAt: Clock.monotonicNanoseconds(), latenessNs: lateness(run), output: spawned.output,
+            runnerKind: run.runnerKind)
         let token = children.insert(child)
         do {
             try poller.add(spawned.pidfd, events: Epoll.readable, data: PollTarget.exit(token).token)
@@ -101,7 +102,7 @@ extension RunnerLoop {
             durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs)
         if !success { report.output = child.capture.text }
         log(report)
-        emit(child.jobID, child.generation, success: success)
+        emit(child.jobID, child.generation, kind: child.runnerKind, success: success)
     }
 
     /// A run that ended without a child (it could not start): logged and reported failed.
@@ -109,7 +110,7 @@ extension RunnerLoop {
         log(RunReport(
             jobID: run.jobID, kind: run.kind, success: success, detail: detail, ruleID: run.ruleID,
             durationNs: durationNs, latenessNs: lateness(run)))
-        emit(run.jobID, run.generation, success: success)
+        emit(run.jobID, run.generation, kind: run.runnerKind, success: success)
     }
 
     func log(_ report: RunReport) {
@@ -129,7 +130,7 @@ extension RunnerLoop {
         log(RunReport(
             jobID: child.jobID, kind: "process", success: false, detail: "could not be watched; killed", ruleID: child.ruleID,
             durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
-        emit(child.jobID, child.generation, success: false)
+        emit(child.jobID, child.generation, kind: child.runnerKind, success: false)
     }
 
     func kill(_ token: ChildToken, _ reason: KillReason) {
@@ -159,7 +160,7 @@ extension RunnerLoop {
             log(RunReport(
                 jobID: child.jobID, kind: "process", success: false, detail: "did not exit after SIGKILL; abandoned",
                 ruleID: child.ruleID, durationNs: Clock.monotonicNanoseconds() - child.startedAt, latenessNs: child.latenessNs))
-            emit(child.jobID, child.generation, success: false)
+            emit(child.jobID, child.generation, kind: child.runnerKind, success: false)
         }
     }
 

@@ -42,6 +42,9 @@ final class RunnerLoop: @unchecked Sendable {
     var deadlines = FIFOQueue<(at: Int64, child: ChildToken)>()
     /// Outcomes the outcome ring had no room for, oldest first. Never dropped.
     var backlog = FIFOQueue<ExecutionOutcome>()
+    /// Finished runs by runner kind and outcome (`kairos_executions_total`): plain counts,
+    /// published once per loop turn by `flushOutcomes`.
+    var finishedCounts: BatchedCounters
     /// Outcomes still undelivered when the thread exited; read after the join.
     private(set) var leftovers: [ExecutionOutcome] = []
     /// Every run ends with a log line; the lines of one loop turn go out in one write instead of
@@ -61,6 +64,7 @@ final class RunnerLoop: @unchecked Sendable {
         self.spawner = spawner
         self.config = config
         self.stats = stats
+        finishedCounts = BatchedCounters(publishingTo: stats.executionsFinished)
         self.logger = logger
         self.submissions = submissions
         self.outcomes = outcomes
@@ -202,13 +206,13 @@ final class RunnerLoop: @unchecked Sendable {
             case .invalidArgument:
                 let run = QueuedRun(
                     jobID: execution.jobID, generation: execution.generation, ruleID: execution.ruleID,
-                    scheduledAt: execution.scheduledAt, work: .process(argv: []))
+                    scheduledAt: execution.scheduledAt, work: .process(argv: []), runnerKind: execution.runner.kindIndex)
                 finish(run, success: false, detail: "not started: an argument contains a NUL byte", durationNs: nil)
                 continue
             }
             waiting.append(QueuedRun(
                 jobID: execution.jobID, generation: execution.generation, ruleID: execution.ruleID,
-                scheduledAt: execution.scheduledAt, work: work))
+                scheduledAt: execution.scheduledAt, work: work, runnerKind: execution.runner.kindIndex))
         }
         if discarded > 0 { logger.debug("runner: shutting down, \(discarded) executions not started") }
         // A ring found full may mean the core holds more in its overflow queue: wake it so
@@ -231,15 +235,19 @@ final class RunnerLoop: @unchecked Sendable {
             log(RunReport(
                 jobID: run.jobID, kind: run.kind.description, success: run.result.success, detail: run.result.detail,
                 ruleID: run.ruleID, durationNs: run.durationNs, latenessNs: run.latenessNs, traceParent: run.traceParent))
-            emit(run.jobID, run.generation, success: run.result.success)
+            emit(run.jobID, run.generation, kind: run.kind.runnerKindIndex, success: run.result.success)
         }
     }
 
-    func emit(_ jobID: Bytes, _ generation: UInt64, success: Bool) {
+    func emit(_ jobID: Bytes, _ generation: UInt64, kind: Int, success: Bool) {
+        finishedCounts.increment(ServerStats.executionSlot(kind: kind, failed: !success))
         backlog.append(ExecutionOutcome(jobID: jobID, generation: generation, success: success))
     }
 
     func flushOutcomes() {
+        // Counted before the outcomes leave: once the core shows a job finished, a scrape
+        // counts its run.
+        finishedCounts.publish()
         var pushed = false
         while let outcome = backlog.first, outcomes.push(outcome) {
             _ = backlog.popFirst()

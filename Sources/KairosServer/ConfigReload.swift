@@ -104,10 +104,10 @@ final class ConfigReload {
         }
     }
 
-    /// Config and auth-file errors print with an `error: ` prefix of their own for the CLI.
+    /// Config and auth-file errors carry no `error: ` prefix (the CLI adds it), so they read as the
+    /// rest of the log line.
     private static func plain(_ error: any Error) -> String {
-        let text = "\(error)"
-        return text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text
+        "\(error)"
     }
 }
 

@@ -158,6 +158,8 @@ final class CoreLoop {
             worked = true
             _ = publish()
         }
+        // What a journal failure settled is counted after its answers went out.
+        core.publishCounters()
         // A long listing still has parts to write: come straight back after one look at
         // requests and due jobs, instead of sleeping (D-limits).
         return worked || core.hasListingWork
@@ -167,6 +169,9 @@ final class CoreLoop {
     private func publish() -> Bool {
         var published = false
         core.collectResponses(partRoom: responses.freeSpace - wholeAnswerSlots) { envelope in
+            // Counted before the first answer of the batch becomes visible (requests settled
+            // by this very call included).
+            if !published { core.publishCounters() }
             let pushed = responses.push(envelope)
             // The reactor never has more requests in flight than the ring holds.
             precondition(pushed, "response ring overflow")

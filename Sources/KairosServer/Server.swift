@@ -91,7 +91,7 @@ public final class Server {
         do {
             listener = try Listener.bind(address)
         } catch {
-            throw ServerError("cannot listen on \(config.listen) (controller.listen): \(error)")
+            throw ServerError("controller.listen: cannot listen on \(config.listen): \(error)")
         }
         var httpListener: Listener?
         if let httpListen = config.httpListen {
@@ -101,7 +101,7 @@ public final class Server {
                 httpListener = try Listener.bind(httpAddress)
             } catch {
                 listener.descriptor.close()
-                throw ServerError("cannot listen on \(httpListen) (http.listen): \(error)")
+                throw ServerError("http.listen: cannot listen on \(httpListen): \(error)")
             }
         }
 
@@ -226,7 +226,7 @@ public final class Server {
             reactorConfig.maxConnections = try ConnectionLimit.resolve(
                 configured: config.maxConnections, descriptorLimit: try DescriptorLimit.soft())
         } catch let error as ConfigError {
-            throw ServerError(String(error.description.trimmingPrefix("error: ")))
+            throw ServerError(error.description)
         } catch {
             throw ServerError("cannot read the descriptor limit: \(error)")
         }
@@ -240,23 +240,33 @@ public final class Server {
             reactorConfig.auth = AuthKeyring(credentials: tokens.map(AuthCredential.init(token:)))
         }
         if let tls = config.tls {
-            do {
-                reactorConfig.tls = try TLSContext(
-                    certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
-                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
-            } catch {
-                throw ServerError("\(error)")
-            }
+            reactorConfig.tls = try tlsContext(tls, section: "controller", minimumVersion: config.tlsMinVersion)
         }
         if let tls = config.httpTLS {
-            do {
-                reactorConfig.httpTLS = try TLSContext(
-                    certificatePath: tls.certificatePath, privateKeyPath: tls.privateKeyPath,
-                    minimumVersion: config.tlsMinVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3)
-            } catch {
-                throw ServerError("http: \(error)")
-            }
+            // HTTP clients keep their connection busy: sessions keep their buffers.
+            reactorConfig.httpTLS = try tlsContext(
+                tls, section: "http", minimumVersion: config.tlsMinVersion, releasesIdleBuffers: false)
         }
         return reactorConfig
+    }
+
+    /// Loads `[section] tls_cert`/`tls_key`. A failure names the key whose file is at fault (the
+    /// key file for a mismatch) and says what is wrong in plain words (`TLSError.problem`).
+    static func tlsContext(
+        _ files: TLSFiles, section: String, minimumVersion: KairosConfig.TLSVersion, releasesIdleBuffers: Bool = true
+    ) throws(ServerError) -> TLSContext {
+        do {
+            return try TLSContext(
+                certificatePath: files.certificatePath, privateKeyPath: files.privateKeyPath,
+                minimumVersion: minimumVersion == .v1_2 ? KairosReactor.TLSVersion.v1_2 : .v1_3,
+                releasesIdleBuffers: releasesIdleBuffers)
+        } catch {
+            let key = switch error.kind {
+            case .certificateLoadFailed: "\(section).tls_cert"
+            case .privateKeyLoadFailed, .keyMismatch: "\(section).tls_key"
+            default: "\(section).tls_cert/tls_key"
+            }
+            throw ServerError("\(key): \(error)")
+        }
     }
 }

@@ -50,7 +50,7 @@ final class Storage {
         do {
             _ = try Replayer.replay(logfile: path, repair: repair, logger: logger) { core.restore($0) }
         } catch {
-            throw ServerError("cannot load the logfile \(path) (database.logfile_path): \(error)")
+            throw ServerError("database.logfile_path: \(error)")
         }
         logger.info(
             "loaded \(stats.jobsTotal.load(ordering: .relaxed)) jobs, \(stats.rulesTotal.load(ordering: .relaxed)) rules")
@@ -63,7 +63,7 @@ final class Storage {
             compactor = try Compactor(
                 journal: journal, intervalSeconds: config.compressionInterval, stats: stats, logger: logger)
         } catch {
-            throw ServerError("cannot open the logfile \(path) (database.logfile_path): \(error)")
+            throw ServerError("database.logfile_path: \(error)")
         }
     }
 
@@ -80,7 +80,7 @@ final class Storage {
         do {
             lock = try LogfileLock.acquire(logfile: config.logfilePath)
         } catch {
-            throw ServerError("cannot use the logfile \(config.logfilePath) (database.logfile_path): \(error)")
+            throw ServerError("database.logfile_path: \(error)")
         }
     }
 
@@ -90,7 +90,7 @@ final class Storage {
             try fileJournal?.start()
             try compactor?.start()
         } catch {
-            throw ServerError("cannot start persistence: \(error)")
+            throw ServerError("database.logfile_path: cannot start persistence: \(error)")
         }
     }
 

@@ -24,6 +24,12 @@ public final class AtomicCounters: @unchecked Sendable {
         values[index].wrappingAdd(1, ordering: .relaxed)
     }
 
+    /// Writer: the owning thread only. Publishes a value counted in plain memory
+    /// (`BatchedCounters`): a store, not a read-modify-write.
+    public func store(_ index: Int, _ value: Int) {
+        values[index].store(value, ordering: .relaxed)
+    }
+
     public func load(_ index: Int) -> Int {
         values[index].load(ordering: .relaxed)
     }

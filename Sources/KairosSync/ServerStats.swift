@@ -27,8 +27,12 @@ public final class ServerStats: Sendable {
     /// Writer: core thread. Due jobs handed to a runner, by `RunnerSpec.kindIndex`, and at
     /// index `RunnerSpec.kindNames.count` those that failed for want of a rule.
     public let executionsTriggered = AtomicCounters(count: 7)
-    /// Writer: core thread. Outcomes reported by the runners: 0 succeeded, 1 failed.
-    public let executionOutcomes = AtomicCounters(count: 2)
+    /// Writer: core thread, through `BatchedCounters` (published once per batch of requests).
+    /// Answers by protocol, command and outcome, laid out by `RequestCountLayout`.
+    public let requests = AtomicCounters(count: RequestCountLayout.slotCount)
+    /// Writer: runner thread, through `BatchedCounters` (published before the outcomes leave
+    /// it). Finished runs at `executionSlot(kind:failed:)`.
+    public let executionsFinished = AtomicCounters(count: 2 * 6)
     /// Writer: journal writer thread. Rounds written to the logfile (one write, and with
     /// `fsync_on_persist` one fdatasync, per round: group commit), for `/metrics`.
     public let journalBatches = Atomic<Int>(0)
@@ -39,6 +43,10 @@ public final class ServerStats: Sendable {
     ])
 
     public init() {}
+
+    /// The slot of a run of `RunnerSpec.kindIndex` `kind` in `executionsFinished`.
+    @inline(__always)
+    public static func executionSlot(kind: Int, failed: Bool) -> Int { kind * 2 + (failed ? 1 : 0) }
 }
 
 /// STAT `compression` values (docs/protocol.md#stat-keys, D-compaction).

@@ -14,6 +14,10 @@ public final class TLSContext: @unchecked Sendable {
     /// The `SSL_CTX`. Each `SSL` created from it holds its own reference, so sessions may outlive
     /// this object.
     package let handle: OpaquePointer
+    /// Sessions give back their buffers (OpenSSL's record buffers, the memory BIOs' storage)
+    /// whenever they drain. Right for many mostly idle connections; a connection that carries
+    /// request after request would pay for the release and the next allocation every time.
+    package let releasesIdleBuffers: Bool
 
     /// Loads the full certificate chain (leaf first, then intermediates) from `certificatePath`
     /// and the PEM private key from `privateKeyPath`, and checks that the key belongs to the leaf.
@@ -22,16 +26,25 @@ public final class TLSContext: @unchecked Sendable {
     /// whenever they are empty, and no session state is kept after a handshake (no session cache,
     /// no tickets), since the line protocol's clients hold long-lived connections and gain
     /// nothing from resumption.
-    public init(certificatePath: String, privateKeyPath: String, minimumVersion: TLSVersion = .v1_3) throws(TLSError) {
+    ///
+    /// `releasesIdleBuffers: false` keeps each session's buffers for its whole life instead
+    /// (about 34 KiB more per connection once it has carried a record each way): for the HTTP
+    /// API, whose keep-alive clients send request after request, where releasing and
+    /// reallocating them cost four allocations per request (issue 11, B9).
+    public init(
+        certificatePath: String, privateKeyPath: String, minimumVersion: TLSVersion = .v1_3,
+        releasesIdleBuffers: Bool = true
+    ) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw .draining(.setupFailed) }
-        if let failure = Self.configure(context, minimumVersion: minimumVersion)
+        if let failure = Self.configure(context, minimumVersion: minimumVersion, releasesIdleBuffers: releasesIdleBuffers)
             ?? Self.loadCredentials(context, certificatePath: certificatePath, privateKeyPath: privateKeyPath)
         {
             SSL_CTX_free(context)
             throw failure
         }
         handle = context
+        self.releasesIdleBuffers = releasesIdleBuffers
     }
 
     /// A client context for outgoing connections (the redis runner's `rediss://`, D-network-runners): TLS 1.2
@@ -55,6 +68,7 @@ public final class TLSContext: @unchecked Sendable {
             throw error
         }
         handle = context
+        releasesIdleBuffers = true
     }
 
     deinit { SSL_CTX_free(handle) }
@@ -62,10 +76,10 @@ public final class TLSContext: @unchecked Sendable {
     // MARK: Setup steps
 
     /// Protocol and memory settings; returns the first failure.
-    private static func configure(_ context: OpaquePointer, minimumVersion: TLSVersion) -> TLSError? {
+    private static func configure(_ context: OpaquePointer, minimumVersion: TLSVersion, releasesIdleBuffers: Bool) -> TLSError? {
         // Without this OpenSSL keeps a 16 KiB read buffer and a 16 KiB write buffer per idle
         // connection; with it they exist only while a record is in flight.
-        _ = ckairos_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
+        if releasesIdleBuffers { _ = ckairos_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS)) }
 
         let version = switch minimumVersion {
         case .v1_2: TLS1_2_VERSION
@@ -96,25 +110,49 @@ public final class TLSContext: @unchecked Sendable {
     private static func loadCredentials(
         _ context: OpaquePointer, certificatePath: String, privateKeyPath: String
     ) -> TLSError? {
+        // Each failure carries a plain `problem` (CredentialFile) for the startup message.
+        if let problem = CredentialFile.unreadable(certificatePath) {
+            return TLSError(kind: .certificateLoadFailed, problem: problem)
+        }
         ERR_clear_error()
         guard SSL_CTX_use_certificate_chain_file(context, certificatePath) == 1 else {
-            return .draining(.certificateLoadFailed)
+            var error = TLSError.draining(.certificateLoadFailed)
+            error.problem = CredentialFile.certificateProblem(certificatePath, rootReason: error.rootReason)
+            return error
+        }
+        if let problem = CredentialFile.unreadable(privateKeyPath) {
+            return TLSError(kind: .privateKeyLoadFailed, problem: problem)
         }
         // The key is read here rather than by SSL_CTX_use_PrivateKey_file so that a key that
         // does not match is reported as a mismatch, not as a load failure, and so that an
         // encrypted key fails at once instead of OpenSSL prompting for a passphrase on the
         // terminal of a server that may have none.
         ERR_clear_error()
-        guard let key = readPrivateKey(privateKeyPath) else { return .draining(.privateKeyLoadFailed) }
+        guard let key = readPrivateKey(privateKeyPath) else {
+            var error = TLSError.draining(.privateKeyLoadFailed)
+            error.problem = CredentialFile.keyProblem(privateKeyPath, rootReason: error.rootReason)
+            return error
+        }
         defer { EVP_PKEY_free(key) }
+        let mismatch = CredentialFile.mismatch(certificate: certificatePath, key: privateKeyPath)
         ERR_clear_error()
         guard X509_check_private_key(SSL_CTX_get0_certificate(context), key) == 1 else {
-            return .draining(.keyMismatch)
+            var error = TLSError.draining(.keyMismatch)
+            error.problem = mismatch
+            return error
         }
         ERR_clear_error()
-        guard SSL_CTX_use_PrivateKey(context, key) == 1 else { return .draining(.privateKeyLoadFailed) }
+        guard SSL_CTX_use_PrivateKey(context, key) == 1 else {
+            var error = TLSError.draining(.privateKeyLoadFailed)
+            error.problem = CredentialFile.keyProblem(privateKeyPath, rootReason: error.rootReason)
+            return error
+        }
         ERR_clear_error()
-        guard SSL_CTX_check_private_key(context) == 1 else { return .draining(.keyMismatch) }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            var error = TLSError.draining(.keyMismatch)
+            error.problem = mismatch
+            return error
+        }
         return nil
     }
 

@@ -48,6 +48,8 @@ public struct TLSSession: ~Copyable {
     private let input: OpaquePointer
     private let output: OpaquePointer
     private var state: State = .handshaking
+    /// `TLSContext.releasesIdleBuffers`: give the BIOs' storage back whenever they drain.
+    private let releasesBIOs: Bool
 
     /// A server session using `context`'s certificate and settings.
     public init(context: TLSContext) throws(TLSError) {
@@ -96,6 +98,7 @@ public struct TLSSession: ~Copyable {
         self.ssl = ssl
         self.input = input
         self.output = output
+        releasesBIOs = context.releasesIdleBuffers
     }
 
     private static func isAddressLiteral(_ host: String) -> Bool {
@@ -141,7 +144,7 @@ public struct TLSSession: ~Copyable {
         case .closed: return .failed(TLSError(kind: .closed))
         case .failed(let error): return .failed(error)
         }
-        TLSMemoryBIO.releaseIfDrained(input)
+        if releasesBIOs { TLSMemoryBIO.releaseIfDrained(input) }
         return progress
     }
 
@@ -191,6 +194,9 @@ public struct TLSSession: ~Copyable {
             let count = SSL_read(ssl, chunk.baseAddress, CInt(chunk.count))
             if count > 0 {
                 plaintext.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<Int(count)]))
+                // Every byte received is decrypted and taken: another SSL_read could only say
+                // so. Skipping it saves a call per request of a keep-alive client.
+                if TLSMemoryBIO.pending(input) == 0, SSL_has_pending(ssl) == 0 { return SSL_ERROR_WANT_READ }
                 continue
             }
             return SSL_get_error(ssl, count)
@@ -237,7 +243,7 @@ public struct TLSSession: ~Copyable {
     public mutating func takeCiphertext(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
         let count = BIO_read(output, base, CInt(clamping: buffer.count))
-        TLSMemoryBIO.releaseIfDrained(output)
+        if releasesBIOs { TLSMemoryBIO.releaseIfDrained(output) }
         return count > 0 ? Int(count) : 0
     }
 

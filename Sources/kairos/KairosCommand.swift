@@ -37,9 +37,18 @@ struct KairosCommand: ParsableCommand {
                 exit(withError: error)
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandleOutput.stderr(message.lowercased().hasPrefix("error") ? message : "error: \(message)") }
+            if !message.isEmpty { FileHandleOutput.stderr(Self.prefixed(message)) }
             Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 1 : code.rawValue)
         }
+    }
+}
+
+extension KairosCommand {
+    /// ArgumentParser writes `Error: Unknown option '--bogus'`; every other message of the binary starts
+    /// `error: `, so its prefix is lowercased, and a message without one gets it (never two).
+    static func prefixed(_ message: String) -> String {
+        if message.hasPrefix("Error: ") { return "error: " + message.dropFirst("Error: ".count) }
+        return message.hasPrefix("error: ") ? message : "error: \(message)"
     }
 }
 

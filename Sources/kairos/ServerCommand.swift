@@ -32,7 +32,8 @@ struct ServerCommand: ParsableCommand {
         do {
             settings = try ConfigLoader.load(path: config)
         } catch {
-            FileHandleOutput.stderr("\(error)")
+            // Config, auth-file and server errors carry no prefix of their own: exactly one `error: ` here.
+            FileHandleOutput.stderr("error: \(error)")
             throw ExitCode(1)
         }
         let levels = LogLevelSwitch(settings.logLevel)

@@ -67,7 +67,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
         #expect(text.contains(
-            "error: InvalidValue: controller.max_connections = 100 (at most 64: the descriptor limit is 128 (ulimit -n) and 64 descriptors are kept in reserve; lower the value or raise the limit)"
+            "error: controller.max_connections: must be at most 64, not 100: the descriptor limit is 128 (ulimit -n) and 64 descriptors are kept in reserve; lower the value or raise the limit\n"
         ))
     }
 }

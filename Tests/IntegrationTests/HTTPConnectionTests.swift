@@ -170,6 +170,6 @@ import Testing
             .write(toFile: config, atomically: true, encoding: .utf8)
         let result = try ServerProcess.runCLI(["server", "-c", config])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(server.port) (http.listen)"))
+        #expect(result.stderr.hasSuffix("\nerror: http.listen: cannot listen on 127.0.0.1:\(server.port): Address already in use\n"))
     }
 }

@@ -35,8 +35,9 @@ import Testing
             "kairos_http_responses_total{method=\"PUT\",code=\"200\"} 2",
             "kairos_http_responses_total{method=\"GET\",code=\"404\"} 1",
             "kairos_http_responses_total{method=\"other\",code=\"405\"} 1",
-            "kairos_requests_total{protocol=\"http\",command=\"set\"} 2",
-            "kairos_requests_total{protocol=\"line\",command=\"stat\"} 0",
+            "kairos_requests_total{protocol=\"http\",command=\"set\",outcome=\"ok\"} 2",
+            "kairos_requests_total{protocol=\"http\",command=\"get\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"stat\",outcome=\"ok\"} 0",
             "kairos_jobs 2.0",
             "kairos_jobs_by_status{status=\"planned\"} 1.0",
             "kairos_jobs_by_status{status=\"failed\"} 1.0",
@@ -83,5 +84,59 @@ import Testing
         #expect((value("kairos_journal_batches_total") ?? 0) >= 3)
         #expect((value("kairos_journal_fsync_seconds_count") ?? 0) >= 3)
         #expect(lines.contains("# TYPE kairos_journal_fsync_seconds histogram"))
+    }
+
+    /// Requests by protocol, command and outcome, and runs by runner kind and outcome: known
+    /// commands over both protocols (some refused) and two shell runs, then exact counter lines.
+    @Test func requestsAndExecutionsByOutcome() throws {
+        let (server, port) = try ServerProcess.withHTTP()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send(
+            "r1 RULE SET good good. shell true\nr2 RULE SET bad bad. shell \"exit 3\"\nr3 SET good.1 1\nr4 SET bad.1 1\n"
+                + "r5 GET nothing\nr6 REMOVE nothing\nr7 SET x notatime\n")
+        let expected = "r1 OK\nr2 OK\nr3 OK\nr4 OK\nr5 ERROR\nr6 ERROR\nr7 ERROR\n"
+        #expect(try client.receive(expected) == expected)
+        try client.send("r8 STAT\n")
+        _ = try client.readMultiline(id: "r8")
+        let http = try HTTPTestClient(port: port)
+        #expect(try http.exchange("PUT", "/jobs/h1", body: "{\"execution\":4102444800000000000}").hasPrefix("HTTP/1.1 200 "))
+        #expect(try http.exchange("GET", "/jobs/none").hasPrefix("HTTP/1.1 404 "))
+        #expect(try http.exchange("DELETE", "/jobs/none").hasPrefix("HTTP/1.1 404 "))
+        #expect(try http.exchange("GET", "/rules/none").hasPrefix("HTTP/1.1 404 "))
+        #expect(try http.exchange("GET", "/stat").hasPrefix("HTTP/1.1 200 "))
+
+        // Scrapes are answered by the reactor and never reach the core: polling does not count.
+        var lines: Set<String> = []
+        let finished = try ServerProcess.eventually {
+            let response = try http.exchange("GET", "/metrics")
+            lines = Set(response.split(separator: "\n").map(String.init))
+            return lines.contains("kairos_executions_total{kind=\"shell\",outcome=\"executed\"} 1")
+                && lines.contains("kairos_executions_total{kind=\"shell\",outcome=\"failed\"} 1")
+        }
+        #expect(finished, "\(lines.filter { $0.hasPrefix("kairos_executions_total") })")
+        let counts = lines.filter {
+            ($0.hasPrefix("kairos_requests_total{") || $0.hasPrefix("kairos_executions_total{")) && !$0.hasSuffix("} 0")
+        }
+        #expect(counts.sorted() == [
+            "kairos_executions_total{kind=\"shell\",outcome=\"executed\"} 1",
+            "kairos_executions_total{kind=\"shell\",outcome=\"failed\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"get\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"getrule\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"remove\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"set\",outcome=\"ok\"} 1",
+            "kairos_requests_total{protocol=\"http\",command=\"stat\",outcome=\"ok\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"get\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"malformed\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"remove\",outcome=\"error\"} 1",
+            "kairos_requests_total{protocol=\"line\",command=\"ruleset\",outcome=\"ok\"} 2",
+            "kairos_requests_total{protocol=\"line\",command=\"set\",outcome=\"ok\"} 2",
+            "kairos_requests_total{protocol=\"line\",command=\"stat\",outcome=\"ok\"} 1",
+        ])
+        #expect(lines.contains("kairos_requests_total{protocol=\"line\",command=\"set\",outcome=\"error\"} 0"))
+        #expect(lines.contains("kairos_executions_total{kind=\"direct\",outcome=\"executed\"} 0"))
+        #expect(lines.contains("kairos_executions_triggered_total{runner=\"shell\"} 2"))
+        #expect(lines.contains("# TYPE kairos_requests_total counter"))
+        #expect(lines.contains("# TYPE kairos_executions_total counter"))
     }
 }

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func unreadableAuthFile() {
-        #expect(throws: ClientError("--auth-file-token: FileNotFound: auth file \"/nonexistent/t.toml\" does not exist")) {
+        #expect(throws: ClientError("--auth-file-token: auth file /nonexistent/t.toml: No such file or directory")) {
             try ClientSession.secret(for: .fileToken(name: "ops", path: "/nonexistent/t.toml"))
         }
     }

@@ -85,33 +85,33 @@ import KairosConfig
         let error = refusal("[token.a]\nsecret = \"s\"\nnamespace = \"a.\"\n[token.b]\nsecret = \"s\"\nnamespace = \"b.\"")
         #expect(error?.kind == .duplicateSecret)
         #expect(error?.token == "b")
-        #expect(error?.description == "error: DuplicateSecret: token \"b\" has the same secret as token \"a\"")
+        #expect(error?.description == "token \"b\" has the same secret as token \"a\"")
     }
 
     @Test func duplicateSecretAcrossRepeatedNames() {
         let error = refusal("[token.a]\nsecret = \"s\"\nnamespace = \"a.\"\n[token.a]\nsecret = \"s\"\nnamespace = \"b.\"")
-        #expect(error?.description == "error: DuplicateSecret: token \"a\" has the same secret as token \"a\"")
+        #expect(error?.description == "token \"a\" has the same secret as token \"a\"")
     }
 
     @Test func missingSecret() {
         let error = refusal("[token.deploy]\nnamespace = \"deploy.\"")
         #expect(error?.kind == .missingSecret)
         #expect(error?.token == "deploy")
-        #expect(error?.description == "error: MissingSecret: token \"deploy\" has no secret")
+        #expect(error?.description == "token \"deploy\" has no secret")
         #expect(refusal("[token.deploy]\nsecret = 5\nnamespace = \"d.\"")?.description
-            == "error: MissingSecret: token \"deploy\" has no secret (secret = 5 is not a string)")
+            == "token \"deploy\": secret must be a string, not 5")
     }
 
     @Test func missingOrEmptyNamespace() {
         let missing = refusal("[token.deploy]\nsecret = \"x\"")
         #expect(missing?.kind == .emptyNamespace)
         #expect(missing?.token == "deploy")
-        #expect(missing?.description == "error: EmptyNamespace: token \"deploy\" has no namespace")
+        #expect(missing?.description == "token \"deploy\" has no namespace")
         let empty = refusal("[token.deploy]\nsecret = \"x\"\nnamespace = \"\"")
         #expect(empty?.kind == .emptyNamespace)
-        #expect(empty?.description == "error: EmptyNamespace: token \"deploy\" has an empty namespace")
+        #expect(empty?.description == "token \"deploy\" has an empty namespace (use \"*\" for every id)")
         #expect(refusal("[token.\"my token\"]\nsecret = \"x\"\nnamespace = [\"a\"]")?.description
-            == "error: EmptyNamespace: token \"my token\" has no namespace (namespace = [\"a\"] is not a string)")
+            == "token \"my token\": namespace must be a string, not [\"a\"]")
     }
 
     @Test func syntaxErrorLinesCountAcrossRepeatedNames() {
@@ -119,7 +119,7 @@ import KairosConfig
         let error = refusal("[token.a]\nsecret = \"1\"\nnamespace = \"a\"\n[token.a]\nsecret = \"2\"\nnamespace = \n")
         #expect(error?.kind == .syntax)
         #expect(error?.line == 6)
-        #expect(error?.description.hasPrefix("error: SyntaxError: line 6, column ") == true)
+        #expect(error?.description.hasPrefix("line 6, column ") == true)
     }
 
     @Test func manyRepeatedNames() throws {
@@ -155,13 +155,13 @@ import KairosConfig
         let error = refusal(toml + "[token.b]\nsecret = = 1\n")
         #expect(error?.kind == .syntax)
         #expect(error?.line == 152)
-        #expect(error?.description.hasPrefix("error: SyntaxError: line 152, column ") == true)
+        #expect(error?.description.hasPrefix("line 152, column ") == true)
     }
 
     @Test func otherRedefinitionsStayErrors() {
         let error = refusal("[server]\na = 1\n[server]\nb = 2\n")
         #expect(error?.kind == .syntax)
         #expect(error?.line == 3)
-        #expect(error?.description == "error: SyntaxError: line 3, column 1: Error while parsing table header: cannot redefine existing table 'server'")
+        #expect(error?.description == "line 3, column 1: cannot redefine existing table 'server'")
     }
 }

@@ -15,111 +15,111 @@ import KairosConfig
     static let cases: [Case] = [
         // Sections and keys.
         Case(toml: "[metrics]\nport = 1", kind: .unknownSection, key: "metrics", value: nil,
-             description: "error: UnknownSection: [metrics] (expected one of [log], [controller], [database], [telemetry], [shell], [http], [runner])"),
+             description: "[metrics]: unknown section (the sections are [log], [controller], [database], [telemetry], [shell], [http], [runner])"),
         Case(toml: "level = \"info\"", kind: .unknownKey, key: "level", value: nil,
-             description: "error: UnknownKey: level (keys belong inside a section such as [log])"),
+             description: "level: a key outside any section (keys belong inside a section such as [log])"),
         Case(toml: "[database]\nframe_rate = 5", kind: .unknownKey, key: "database.frame_rate", value: nil,
-             description: "error: UnknownKey: database.frame_rate (expected one of persistence, logfile_path, fsync_on_persist, framerate, compression_interval)"),
+             description: "database.frame_rate: unknown key (the keys of [database] are persistence, logfile_path, fsync_on_persist, framerate, compression_interval)"),
         Case(toml: "[database.extra]\nx = 1", kind: .unknownKey, key: "database.extra", value: nil,
-             description: "error: UnknownKey: database.extra (expected one of persistence, logfile_path, fsync_on_persist, framerate, compression_interval)"),
+             description: "database.extra: unknown key (the keys of [database] are persistence, logfile_path, fsync_on_persist, framerate, compression_interval)"),
         Case(toml: "[http]\n\"odd key\" = 1", kind: .unknownKey, key: "http.\"odd key\"", value: nil,
-             description: "error: UnknownKey: http.\"odd key\" (expected one of listen, tls_cert, tls_key)"),
+             description: "http.\"odd key\": unknown key (the keys of [http] are listen, tls_cert, tls_key)"),
         Case(toml: "[http]\ntls_cert = \"c.pem\"", kind: .invalidValue, key: "http.tls_key", value: nil,
-             description: "error: InvalidValue: http.tls_key is missing (http.tls_cert is set; set both or neither)"),
+             description: "http.tls_key: missing; set it too, or remove http.tls_cert (the two go together)"),
         Case(toml: "[runner]\nworkers = 2", kind: .unknownKey, key: "runner.workers", value: nil,
-             description: "error: UnknownKey: runner.workers (expected one of concurrency, timeout_ms, http_ca_file)"),
+             description: "runner.workers: unknown key (the keys of [runner] are concurrency, timeout_ms, http_ca_file)"),
         Case(toml: "log = \"info\"", kind: .invalidValue, key: "log", value: "\"info\"",
-             description: "error: InvalidValue: log = \"info\" (expected a [log] section)"),
+             description: "log: must be a [log] section, not \"info\""),
         Case(toml: "[[runner]]\nconcurrency = 2", kind: .invalidValue, key: "runner", value: "[{ concurrency = 2 }]",
-             description: "error: InvalidValue: runner = [{ concurrency = 2 }] (expected a [runner] section)"),
+             description: "runner: must be a [runner] section, not [{ concurrency = 2 }]"),
 
         // log.level.
         Case(toml: "[log]\nlevel = \"verbose\"", kind: .invalidLogLevel, key: "log.level", value: "\"verbose\"",
-             description: "error: InvalidLogLevel: log.level = \"verbose\" (expected one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\")"),
+             description: "log.level: must be one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\", not \"verbose\""),
         Case(toml: "[log]\nlevel = \"INFO\"", kind: .invalidLogLevel, key: "log.level", value: "\"INFO\"",
-             description: "error: InvalidLogLevel: log.level = \"INFO\" (expected one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\")"),
+             description: "log.level: must be one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\", not \"INFO\""),
         Case(toml: "[log]\nlevel = 3", kind: .invalidLogLevel, key: "log.level", value: "3",
-             description: "error: InvalidLogLevel: log.level = 3 (expected one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\")"),
+             description: "log.level: must be one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\", not 3"),
 
         // controller.
         Case(toml: "[controller]\nlisten = \"localhost:5678\"", kind: .invalidValue, key: "controller.listen", value: "\"localhost:5678\"",
-             description: "error: InvalidValue: controller.listen = \"localhost:5678\" (expected <IPv4>:<port>, [<IPv6>]:<port> or <IPv6>:<port> with a literal IP address and a port 0...65535)"),
+             description: "controller.listen: must be an IP address and a port 0...65535 such as 127.0.0.1:5678 or [::1]:5678 (no host names), not \"localhost:5678\""),
         Case(toml: "[controller]\nlisten = 5678", kind: .invalidValue, key: "controller.listen", value: "5678",
-             description: "error: InvalidValue: controller.listen = 5678 (expected a string)"),
+             description: "controller.listen: must be a string, not 5678"),
         Case(toml: "[controller]\ntls_cert = \"c.pem\"", kind: .invalidValue, key: "controller.tls_key", value: nil,
-             description: "error: InvalidValue: controller.tls_key is missing (controller.tls_cert is set; set both or neither)"),
+             description: "controller.tls_key: missing; set it too, or remove controller.tls_cert (the two go together)"),
         Case(toml: "[controller]\ntls_key = \"k.pem\"", kind: .invalidValue, key: "controller.tls_cert", value: nil,
-             description: "error: InvalidValue: controller.tls_cert is missing (controller.tls_key is set; set both or neither)"),
+             description: "controller.tls_cert: missing; set it too, or remove controller.tls_key (the two go together)"),
         Case(toml: "[controller]\ntls_cert = \"\"\ntls_key = \"k.pem\"", kind: .invalidValue, key: "controller.tls_cert", value: "\"\"",
-             description: "error: InvalidValue: controller.tls_cert = \"\" (expected a non-empty string)"),
+             description: "controller.tls_cert: must be a non-empty string, not \"\""),
         Case(toml: "[controller]\ntls_min_version = 1.2", kind: .invalidValue, key: "controller.tls_min_version", value: "1.2",
-             description: "error: InvalidValue: controller.tls_min_version = 1.2 (expected \"1.2\" or \"1.3\")"),
+             description: "controller.tls_min_version: must be \"1.2\" or \"1.3\", not 1.2"),
         Case(toml: "[controller]\ntls_min_version = \"1.1\"", kind: .invalidValue, key: "controller.tls_min_version", value: "\"1.1\"",
-             description: "error: InvalidValue: controller.tls_min_version = \"1.1\" (expected \"1.2\" or \"1.3\")"),
+             description: "controller.tls_min_version: must be \"1.2\" or \"1.3\", not \"1.1\""),
         Case(toml: "[controller]\ntls_handshake_timeout_ms = 0", kind: .invalidValue, key: "controller.tls_handshake_timeout_ms", value: "0",
-             description: "error: InvalidValue: controller.tls_handshake_timeout_ms = 0 (expected an integer 1...2147483647)"),
+             description: "controller.tls_handshake_timeout_ms: must be an integer 1...2147483647, not 0"),
         Case(toml: "[controller]\nauth_file = true", kind: .invalidValue, key: "controller.auth_file", value: "true",
-             description: "error: InvalidValue: controller.auth_file = true (expected a non-empty string)"),
+             description: "controller.auth_file: must be a non-empty string, not true"),
         Case(toml: "[controller]\nauth_timeout_ms = -1", kind: .invalidValue, key: "controller.auth_timeout_ms", value: "-1",
-             description: "error: InvalidValue: controller.auth_timeout_ms = -1 (expected an integer 1...2147483647)"),
+             description: "controller.auth_timeout_ms: must be an integer 1...2147483647, not -1"),
 
         // database.
         Case(toml: "[database]\npersistence = \"sqlite\"", kind: .invalidValue, key: "database.persistence", value: "\"sqlite\"",
-             description: "error: InvalidValue: database.persistence = \"sqlite\" (expected \"logfile\" or \"memory\")"),
+             description: "database.persistence: must be \"logfile\" or \"memory\", not \"sqlite\""),
         Case(toml: "[database]\nlogfile_path = \"\"", kind: .invalidValue, key: "database.logfile_path", value: "\"\"",
-             description: "error: InvalidValue: database.logfile_path = \"\" (expected a non-empty string)"),
+             description: "database.logfile_path: must be a non-empty string, not \"\""),
         Case(toml: "[database]\nfsync_on_persist = \"yes\"", kind: .invalidValue, key: "database.fsync_on_persist", value: "\"yes\"",
-             description: "error: InvalidValue: database.fsync_on_persist = \"yes\" (expected true or false)"),
+             description: "database.fsync_on_persist: must be true or false, not \"yes\""),
         Case(toml: "[database]\nframerate = 0", kind: .framerateOutOfRange, key: "database.framerate", value: "0",
-             description: "error: FramerateOutOfRange: database.framerate = 0 (expected an integer 1...65535)"),
+             description: "database.framerate: must be an integer 1...65535, not 0"),
         Case(toml: "[database]\nframerate = 70000", kind: .invalidValue, key: "database.framerate", value: "70000",
-             description: "error: InvalidValue: database.framerate = 70000 (expected an integer 1...65535)"),
+             description: "database.framerate: must be an integer 1...65535, not 70000"),
         Case(toml: "[database]\nframerate = -1", kind: .invalidValue, key: "database.framerate", value: "-1",
-             description: "error: InvalidValue: database.framerate = -1 (expected an integer 1...65535)"),
+             description: "database.framerate: must be an integer 1...65535, not -1"),
         Case(toml: "[database]\nframerate = \"512\"", kind: .invalidValue, key: "database.framerate", value: "\"512\"",
-             description: "error: InvalidValue: database.framerate = \"512\" (expected an integer 1...65535)"),
+             description: "database.framerate: must be an integer 1...65535, not \"512\""),
         Case(toml: "[database]\nframerate = 512.0", kind: .invalidValue, key: "database.framerate", value: "512.0",
-             description: "error: InvalidValue: database.framerate = 512.0 (expected an integer 1...65535)"),
+             description: "database.framerate: must be an integer 1...65535, not 512.0"),
         Case(toml: "[database]\ncompression_interval = -1", kind: .invalidValue, key: "database.compression_interval", value: "-1",
-             description: "error: InvalidValue: database.compression_interval = -1 (expected an integer 0...4294967295)"),
+             description: "database.compression_interval: must be an integer 0...4294967295, not -1"),
         Case(toml: "[database]\ncompression_interval = 4294967296", kind: .invalidValue, key: "database.compression_interval", value: "4294967296",
-             description: "error: InvalidValue: database.compression_interval = 4294967296 (expected an integer 0...4294967295)"),
+             description: "database.compression_interval: must be an integer 0...4294967295, not 4294967296"),
 
         // shell.
         Case(toml: "[shell]\npath = \"\"", kind: .invalidValue, key: "shell.path", value: "\"\"",
-             description: "error: InvalidValue: shell.path = \"\" (expected a non-empty string)"),
+             description: "shell.path: must be a non-empty string, not \"\""),
         Case(toml: "[shell]\nargs = \"-c\"", kind: .invalidValue, key: "shell.args", value: "\"-c\"",
-             description: "error: InvalidValue: shell.args = \"-c\" (expected an array of strings)"),
+             description: "shell.args: must be an array of strings, not \"-c\""),
         Case(toml: "[shell]\nargs = [\"-c\", 1]", kind: .invalidValue, key: "shell.args", value: "[\"-c\", 1]",
-             description: "error: InvalidValue: shell.args = [\"-c\", 1] (expected an array of strings)"),
+             description: "shell.args: must be an array of strings, not [\"-c\", 1]"),
 
         // http.
         Case(toml: "[http]\nlisten = \"1.2.3.4:70000\"", kind: .invalidValue, key: "http.listen", value: "\"1.2.3.4:70000\"",
-             description: "error: InvalidValue: http.listen = \"1.2.3.4:70000\" (expected <IPv4>:<port>, [<IPv6>]:<port> or <IPv6>:<port> with a literal IP address and a port 0...65535)"),
+             description: "http.listen: must be an IP address and a port 0...65535 such as 127.0.0.1:5678 or [::1]:5678 (no host names), not \"1.2.3.4:70000\""),
 
         // telemetry.
         Case(toml: "[telemetry]\nenabled = true", kind: .missingValue, key: "telemetry.endpoint", value: nil,
-             description: "error: MissingValue: telemetry.endpoint (required when telemetry.enabled = true)"),
+             description: "telemetry.endpoint: missing; it is required when telemetry.enabled = true"),
         Case(toml: "[telemetry]\nsample_ratio = 1.5", kind: .invalidValue, key: "telemetry.sample_ratio", value: "1.5",
-             description: "error: InvalidValue: telemetry.sample_ratio = 1.5 (expected a number 0.0...1.0)"),
+             description: "telemetry.sample_ratio: must be a number 0.0...1.0, not 1.5"),
         Case(toml: "[telemetry]\nsample_ratio = \"half\"", kind: .invalidValue, key: "telemetry.sample_ratio", value: "\"half\"",
-             description: "error: InvalidValue: telemetry.sample_ratio = \"half\" (expected a number 0.0...1.0)"),
+             description: "telemetry.sample_ratio: must be a number 0.0...1.0, not \"half\""),
         Case(toml: "[telemetry]\nenabled = 1", kind: .invalidValue, key: "telemetry.enabled", value: "1",
-             description: "error: InvalidValue: telemetry.enabled = 1 (expected true or false)"),
+             description: "telemetry.enabled: must be true or false, not 1"),
         Case(toml: "[telemetry]\nflush_interval_ms = 0", kind: .invalidValue, key: "telemetry.flush_interval_ms", value: "0",
-             description: "error: InvalidValue: telemetry.flush_interval_ms = 0 (expected an integer 1...4294967295)"),
+             description: "telemetry.flush_interval_ms: must be an integer 1...4294967295, not 0"),
         Case(toml: "[telemetry]\nservice_name = [\"a\"]", kind: .invalidValue, key: "telemetry.service_name", value: "[\"a\"]",
-             description: "error: InvalidValue: telemetry.service_name = [\"a\"] (expected a non-empty string)"),
+             description: "telemetry.service_name: must be a non-empty string, not [\"a\"]"),
 
         // runner.
         Case(toml: "[runner]\nconcurrency = 0", kind: .invalidValue, key: "runner.concurrency", value: "0",
-             description: "error: InvalidValue: runner.concurrency = 0 (expected an integer 1...4096)"),
+             description: "runner.concurrency: must be an integer 1...4096, not 0"),
         Case(toml: "[runner]\nconcurrency = 4097", kind: .invalidValue, key: "runner.concurrency", value: "4097",
-             description: "error: InvalidValue: runner.concurrency = 4097 (expected an integer 1...4096)"),
+             description: "runner.concurrency: must be an integer 1...4096, not 4097"),
         Case(toml: "[runner]\ntimeout_ms = -5", kind: .invalidValue, key: "runner.timeout_ms", value: "-5",
-             description: "error: InvalidValue: runner.timeout_ms = -5 (expected an integer 0...2147483647)"),
+             description: "runner.timeout_ms: must be an integer 0...2147483647, not -5"),
         Case(toml: "[runner]\ntimeout_ms = 2147483648", kind: .invalidValue, key: "runner.timeout_ms", value: "2147483648",
-             description: "error: InvalidValue: runner.timeout_ms = 2147483648 (expected an integer 0...2147483647)"),
+             description: "runner.timeout_ms: must be an integer 0...2147483647, not 2147483648"),
     ]
 
     @Test(arguments: cases)
@@ -167,7 +167,7 @@ import KairosConfig
             #expect(error.kind == .syntax)
             #expect(error.line == 3)
             #expect(error.key == nil)
-            #expect(error.description == "error: SyntaxError: line 3, column 9: Error while parsing key-value pair: cannot redefine existing string 'level'")
+            #expect(error.description == "line 3, column 9: cannot redefine existing string 'level'")
         }
     }
 
@@ -178,7 +178,7 @@ import KairosConfig
         } catch {
             #expect(error.kind == .syntax)
             #expect(error.line == 2)
-            #expect(error.description.hasPrefix("error: SyntaxError: line 2, column "))
+            #expect(error.description.hasPrefix("line 2, column "))
         }
     }
 
@@ -189,7 +189,7 @@ import KairosConfig
         } catch {
             #expect(error.kind == .syntax)
             #expect(error.line == 2)
-            #expect(error.description == "error: SyntaxError: line 2, column 15: NUL characters are not allowed in TOML")
+            #expect(error.description == "line 2, column 15: NUL characters are not allowed in TOML")
         }
     }
 

@@ -51,13 +51,13 @@ import KairosConfig
         let error = configError(path)
         #expect(error?.kind == .fileNotFound)
         #expect(error?.value == path)
-        #expect(error?.description == "error: FileNotFound: config file \"\(path)\" does not exist")
+        #expect(error?.description == "config file \(path): No such file or directory")
     }
 
     @Test func directoryIsUnreadable() {
         let error = configError(directory)
         #expect(error?.kind == .unreadable)
-        #expect(error?.description == "error: Unreadable: config file \"\(directory)\" cannot be read: Is a directory")
+        #expect(error?.description == "config file \(directory): Is a directory")
     }
 
     @Test func sizeLimit() throws {
@@ -71,18 +71,18 @@ import KairosConfig
         let bigPath = try write("big.toml", exact + "\n")
         let error = configError(bigPath)
         #expect(error?.kind == .unreadable)
-        #expect(error?.description == "error: Unreadable: config file \"\(bigPath)\" is larger than 1 MiB")
+        #expect(error?.description == "config file \(bigPath): larger than the 1 MiB limit")
 
         let bigAuth = try write("big-auth.toml", exact + "\n")
         #expect(authError(bigAuth)?.kind == .tooLarge)
-        #expect(authError(bigAuth)?.description == "error: FileTooLarge: auth file \"\(bigAuth)\" is larger than 1 MiB")
+        #expect(authError(bigAuth)?.description == "auth file \(bigAuth): larger than the 1 MiB limit")
     }
 
     @Test func invalidUTF8() throws {
         let path = directory + "/latin1.toml"
         try Data([0x23, 0x20, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: path))
-        #expect(configError(path)?.description == "error: Unreadable: config file \"\(path)\" is not valid UTF-8")
-        #expect(authError(path)?.description == "error: Unreadable: auth file \"\(path)\" is not valid UTF-8")
+        #expect(configError(path)?.description == "config file \(path): not valid UTF-8 text")
+        #expect(authError(path)?.description == "auth file \(path): not valid UTF-8 text")
     }
 
     @Test func shellPathMustBeExecutable() throws {
@@ -92,17 +92,33 @@ import KairosConfig
         #expect(error?.key == "shell.path")
         #expect(error?.value == "\"\(directory)/nosuchshell\"")
         #expect(error?.description
-            == "error: InvalidShellPath: shell.path = \"\(directory)/nosuchshell\" (expected an executable file: No such file or directory)")
+            == "shell.path: cannot execute \(directory)/nosuchshell: No such file or directory")
 
         let dir = try write("dir-shell.toml", "[shell]\npath = \"\(directory)\"\n")
         #expect(configError(dir)?.description
-            == "error: InvalidShellPath: shell.path = \"\(directory)\" (expected an executable file: is a directory)")
+            == "shell.path: cannot execute \(directory): Is a directory")
 
         // A plain data file has no execute bit, even for root.
         let data = try write("data.txt", "not a program\n")
         let plain = try write("plain-shell.toml", "[shell]\npath = \"\(data)\"\n")
         #expect(configError(plain)?.description
-            == "error: InvalidShellPath: shell.path = \"\(data)\" (expected an executable file: Permission denied)")
+            == "shell.path: cannot execute \(data): Permission denied")
+    }
+
+    /// A syntax error is found before the loader knows the path; the message names the file first.
+    @Test func syntaxErrorsNameTheFile() throws {
+        let path = try write("broken.toml", "[log]\nlevel = \"info\"\nlevel = \"debug\"\n")
+        let error = configError(path)
+        #expect(error?.kind == .syntax)
+        #expect(error?.description == "config file \(path), line 3, column 9: cannot redefine existing string 'level'")
+    }
+
+    /// Paths are shown as typed, unless quoting is needed to see where they end.
+    @Test func oddPathsAreQuoted() {
+        #expect(configError(directory + "/no such.toml")?.description
+            == "config file \"\(directory)/no such.toml\": No such file or directory")
+        #expect(authError("")?.description == "auth file \"\": No such file or directory")
+        #expect(configError("/x/a\"b\n")?.description == "config file \"/x/a\\\"b\\n\": No such file or directory")
     }
 
     @Test func shellIsNotCheckedWithoutAFileOrWhenAsked() throws {
@@ -116,8 +132,8 @@ import KairosConfig
 
         let missing = directory + "/no-auth.toml"
         #expect(authError(missing)?.kind == .fileNotFound)
-        #expect(authError(missing)?.description == "error: FileNotFound: auth file \"\(missing)\" does not exist")
+        #expect(authError(missing)?.description == "auth file \(missing): No such file or directory")
         #expect(authError(directory)?.kind == .unreadable)
-        #expect(authError(directory)?.description == "error: Unreadable: auth file \"\(directory)\" cannot be read: Is a directory")
+        #expect(authError(directory)?.description == "auth file \(directory): Is a directory")
     }
 }

@@ -34,19 +34,19 @@ import Testing
             let message = Self.refusal { () throws(ConfigError) in
                 try ConfigLoader.parse(toml: "[controller]\nmax_connections = \(value)\n", checkShellPath: false)
             }
-            #expect(message == "error: InvalidValue: controller.max_connections = \(value) (expected an integer 1...2147483647)")
+            #expect(message == "controller.max_connections: must be an integer 1...2147483647, not \(value)")
         }
     }
 
     @Test func valueThatEatsIntoTheReserveIsRefused() {
         let message = Self.refusal { () throws(ConfigError) in try ConnectionLimit.resolve(configured: 961, descriptorLimit: 1024) }
-        #expect(message == "error: InvalidValue: controller.max_connections = 961 (at most 960: the descriptor limit is 1024 "
-            + "(ulimit -n) and 64 descriptors are kept in reserve; lower the value or raise the limit)")
+        #expect(message == "controller.max_connections: must be at most 960, not 961: the descriptor limit is 1024 "
+            + "(ulimit -n) and 64 descriptors are kept in reserve; lower the value or raise the limit")
     }
 
     @Test func limitWithNoRoomBesideTheReserveIsRefused() {
         let message = Self.refusal { () throws(ConfigError) in try ConnectionLimit.resolve(configured: nil, descriptorLimit: 64) }
-        #expect(message == "error: InvalidValue: controller.max_connections: the descriptor limit (64, ulimit -n) leaves no "
+        #expect(message == "controller.max_connections: the descriptor limit (64, ulimit -n) leaves no "
             + "descriptors for connections beside the reserve of 64; raise the limit")
     }
 }

@@ -21,7 +21,7 @@ import KairosConfig
         let line = toml.split(separator: "\n", omittingEmptySubsequences: false).count
         #expect(error?.kind == .syntax)
         #expect(error?.line == line)
-        #expect(error?.description.hasPrefix("error: SyntaxError: line \(line), column ") == true)
+        #expect(error?.description.hasPrefix("line \(line), column ") == true)
         #expect(error?.description.hasSuffix(": a date followed by 'T' must be followed by a time (HH:MM:SS)") == true)
     }
 
@@ -30,7 +30,7 @@ import KairosConfig
             try ConfigLoader.parse(toml: "# é\n[log]\n\"é\" = 2024-01-01T:00", checkShellPath: false)
         }
         #expect(error?.description
-            == "error: SyntaxError: line 3, column 18: a date followed by 'T' must be followed by a time (HH:MM:SS)")
+            == "line 3, column 18: a date followed by 'T' must be followed by a time (HH:MM:SS)")
     }
 
     @Test(arguments: dateWithoutTime)
@@ -58,7 +58,7 @@ import KairosConfig
         let (toml, line, column) = Self.headerWithoutKey[index]
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
         #expect(error?.description
-            == "error: SyntaxError: line \(line), column \(column): expected a key after '[' in a table header")
+            == "line \(line), column \(column): expected a key after '[' in a table header")
         let authError = #expect(throws: AuthFileError.self) { try AuthFileLoader.parse(toml: toml) }
         #expect(authError?.kind == .syntax)
     }
@@ -78,7 +78,7 @@ import KairosConfig
     func configRefusesArrayWithoutValue(index: Int) {
         let (toml, line, column, message) = Self.arrayWithoutValue[index]
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
-        #expect(error?.description == "error: SyntaxError: line \(line), column \(column): \(message)")
+        #expect(error?.description == "line \(line), column \(column): \(message)")
         let authError = #expect(throws: AuthFileError.self) { try AuthFileLoader.parse(toml: toml) }
         #expect(authError?.kind == .syntax)
     }
@@ -99,7 +99,7 @@ import KairosConfig
         let (toml, column) = Self.dateThenLoneDigit[index]
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(toml: toml, checkShellPath: false) }
         #expect(error?.description
-            == "error: SyntaxError: line 1, column \(column): a date followed by a space must be followed by a time (HH:MM:SS)")
+            == "line 1, column \(column): a date followed by a space must be followed by a time (HH:MM:SS)")
     }
 
     /// A nested array opening a line is a value, not a header, and stays toml++'s to judge.

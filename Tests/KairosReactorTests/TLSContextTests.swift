@@ -1,4 +1,5 @@
 import CKairos
+import Foundation
 import KairosReactor
 import Testing
 
@@ -17,39 +18,65 @@ struct TLSContextTests {
         }
     }
 
+    // Each load failure carries `problem`: the file and what is wrong with it in plain words,
+    // which the server prints after the key (`controller.tls_cert: ...`). No OpenSSL codes.
+
     @Test func missingCertificateFileNamesThePath() throws {
         let path = credentials.directory + "/absent.pem"
         let error = try #require(loadError(certificate: path, key: credentials.key))
         #expect(error.kind == .certificateLoadFailed)
-        #expect(!error.reasons.isEmpty)
-        #expect(error.reasons.contains { $0.contains("No such file or directory") }, "\(error.reasons)")
-        #expect(error.reasons.contains { $0.contains(path) }, "\(error.reasons)")
-        #expect(error.description.hasPrefix("cannot load the TLS certificate chain: error:"))
+        #expect(error.description == "cannot read \(path): No such file or directory")
+        #expect(error.problem == error.description)
     }
 
     @Test func certificateFileWithoutACertificateFails() throws {
         let error = try #require(loadError(certificate: credentials.key, key: credentials.key))
         #expect(error.kind == .certificateLoadFailed)
         #expect(!error.reasons.isEmpty)
+        #expect(error.description == "\(credentials.key) holds no PEM certificate (a -----BEGIN CERTIFICATE----- block)")
+    }
+
+    @Test func directoryAsCertificateFails() throws {
+        let error = try #require(loadError(certificate: credentials.directory, key: credentials.key))
+        #expect(error.kind == .certificateLoadFailed)
+        #expect(error.description == "cannot read \(credentials.directory): Is a directory")
     }
 
     @Test func missingKeyFileFails() throws {
         let path = credentials.directory + "/absent.key"
         let error = try #require(loadError(certificate: credentials.certificate, key: path))
         #expect(error.kind == .privateKeyLoadFailed)
-        #expect(error.reasons.contains { $0.contains(path) }, "\(error.reasons)")
+        #expect(error.description == "cannot read \(path): No such file or directory")
     }
 
     @Test func keyFileWithoutAKeyFails() throws {
         let error = try #require(loadError(certificate: credentials.certificate, key: credentials.certificate))
         #expect(error.kind == .privateKeyLoadFailed)
         #expect(!error.reasons.isEmpty)
+        #expect(error.description == "\(credentials.certificate) holds no PEM private key (a -----BEGIN PRIVATE KEY----- block)")
+    }
+
+    @Test func encryptedKeyIsNamedAsSuch() throws {
+        let path = credentials.directory + "/encrypted-\(getpid()).pem"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["pkey", "-in", credentials.key, "-aes256", "-passout", "pass:secret", "-out", path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        defer { unlink(path) }
+        let error = try #require(loadError(certificate: credentials.certificate, key: path))
+        #expect(error.kind == .privateKeyLoadFailed)
+        #expect(error.description == "\(path) holds an encrypted private key; the server cannot ask for a passphrase, "
+            + "so give it an unencrypted key (openssl pkey -in \(path) -out new-key.pem)")
     }
 
     @Test func keyOfAnotherCertificateIsAMismatch() throws {
         let error = try #require(loadError(certificate: credentials.certificate, key: credentials.otherKey))
         #expect(error.kind == .keyMismatch)
         #expect(error.reasons.contains { $0.contains("key values mismatch") }, "\(error.reasons)")
+        #expect(error.description
+            == "the private key in \(credentials.otherKey) does not belong to the certificate in \(credentials.certificate)")
     }
 
     @Test func chainFileSendsLeafAndIntermediate() throws {
@@ -78,6 +105,7 @@ struct TLSContextTests {
     @Test func errorDescriptionJoinsReasons() {
         let error = TLSError(kind: .keyMismatch, reasons: ["a", "b"])
         #expect(error.description == "the TLS private key does not match the certificate: a; b")
+        #expect(TLSError(kind: .keyMismatch, reasons: ["a"], problem: "plain").description == "plain")
         #expect(TLSError(kind: .closed).description == "TLS session is closed")
     }
 }

@@ -20,3 +20,23 @@ import Testing
 extension CompressionState {
     static var allNames: [String] { [CompressionState.idle, .running, .success, .failure].map(\.name) }
 }
+
+/// `BatchedCounters`: plain counts that readers see only once published, and then exactly.
+@Suite struct BatchedCountersTests {
+    @Test func publishesChangedValuesOnly() {
+        let shared = AtomicCounters(count: 3)
+        var counters = BatchedCounters(publishingTo: shared)
+        counters.increment(0)
+        counters.increment(2)
+        counters.increment(2)
+        #expect((0..<3).map(shared.load) == [0, 0, 0])
+        counters.publish()
+        #expect((0..<3).map(shared.load) == [1, 0, 2])
+        // A value a reader must not see overwritten by a stale one: only changed slots are stored.
+        shared.store(1, 7)
+        counters.increment(0)
+        counters.publish()
+        #expect((0..<3).map(shared.load) == [2, 7, 2])
+        #expect(counters.count(2) == 2)
+    }
+}

@@ -5,7 +5,8 @@ import KairosConfig
 ///
 /// Properties checked besides "no crash, no hang":
 /// - every accepted token has a non-empty name and namespace, and no two share a secret;
-/// - a refusal's description starts with `error: `, and a syntax error names a line of the text.
+/// - a refusal's description is one line of plain text with no `error` prefix of its own (the
+///   binary adds `error: `), and a syntax error names a line of the text.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAuthFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size <= 1 << 20 else { return 0 }
@@ -20,7 +21,9 @@ public func fuzzAuthFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             check(secrets.insert(token.secret).inserted, "two tokens share a secret")
         }
     } catch {
-        check(error.description.hasPrefix("error: "), "description \(error.description)")
+        let description = error.description
+        check(!description.isEmpty && !description.lowercased().hasPrefix("error"), "description \(description)")
+        check(!description.unicodeScalars.contains { $0.value < 0x20 }, "control character in \(description.debugDescription)")
         if error.kind == .syntax {
             let lines = text.utf8.count(where: { $0 == 0x0A }) + 1
             check(error.line.map { (1...lines).contains($0) } ?? false, "syntax error at line \(String(describing: error.line)) of \(lines)")

@@ -7,7 +7,8 @@ import KairosConfig
 /// Properties checked besides "no crash, no hang":
 /// - an accepted config satisfies the invariants the server relies on (a framerate in
 ///   1...65535, an endpoint whenever telemetry is enabled);
-/// - a refusal's description starts with `error: `, and a syntax error names a line of the text.
+/// - a refusal's description is one line of plain text with no `error` prefix of its own (the
+///   binary adds `error: `), and a syntax error names a line of the text.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size <= 1 << 20 else { return 0 }
@@ -18,7 +19,9 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         check(config.framerate >= 1, "framerate 0 accepted")
         check(!config.telemetry.enabled || config.telemetry.endpoint != nil, "telemetry enabled without an endpoint")
     } catch {
-        check(error.description.hasPrefix("error: "), "description \(error.description)")
+        let description = error.description
+        check(!description.isEmpty && !description.lowercased().hasPrefix("error"), "description \(description)")
+        check(!description.unicodeScalars.contains { $0.value < 0x20 }, "control character in \(description.debugDescription)")
         if error.kind == .syntax {
             let lines = text.utf8.count(where: { $0 == 0x0A }) + 1
             check(error.line.map { (1...lines).contains($0) } ?? false, "syntax error at line \(String(describing: error.line)) of \(lines)")

@@ -16,6 +16,15 @@ public enum NetworkKind: UInt8, CaseIterable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// `RunnerSpec.kindIndex` of this kind, for per-kind counters.
+    public var runnerKindIndex: Int {
+        switch self {
+        case .http: 3
+        case .amqp: 4
+        case .redis: 5
+        }
+    }
+
     public var description: String {
         switch self {
         case .http: "http"
