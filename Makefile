@@ -4,7 +4,7 @@ CONFIG ?= config/kairos.toml
 RELEASE_BIN := .build/release/kairos
 DEBUG_BIN := .build/debug/kairos
 
-.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-b10 bench-http bench-http-deps bench-metrics-cost clean
+.PHONY: deps bench-deps build release run test test-unit test-integration test-tsan test-asan test-cron-large fuzz bench bench-quick bench-micro bench-b8 bench-b8-http bench-b10 bench-http bench-http-deps bench-metrics-cost bench-telemetry clean
 
 # Installs the system packages Kairos needs when they are missing (Debian): OpenSSL, the
 # network runners' client libraries, libedit (kairos cli's line editing), and the real peer
@@ -106,6 +106,7 @@ bench: bench-deps bench-http-deps
 	Benchmarks/b10-recurring.sh >> BENCHMARKS.md
 	BENCH_SKIP_BUILD=1 Benchmarks/http-bench.sh
 	BENCH_SKIP_BUILD=1 Benchmarks/b1-metrics-cost.sh
+	Benchmarks/telemetry-bench.sh >> BENCHMARKS.md
 
 # Recurring jobs at scale (issue 15): 1,000,000 EVERY 1m jobs' RSS next to one-shot ones, a
 # minute of re-plans, and B10 (10,000 recurring jobs due in one second) next to B7's burst;
@@ -122,6 +123,12 @@ bench-b8-http: deps release
 bench-b8: bench-deps bench-http-deps release
 	nice Benchmarks/b8-http.sh
 	nice Benchmarks/b8-runners.sh
+
+# Telemetry's cost on B1 (issue 12): off / sample_ratio 0.01 / 1.0, alternating; prints its
+# BENCHMARKS.md section. Not niced: it measures the request path.
+bench-telemetry: deps release
+	$(SWIFT) build -c release --product kairos-loadgen
+	Benchmarks/telemetry-bench.sh
 
 # B9 alone: the HTTP API under wrk next to nginx; updates its section of BENCHMARKS.md.
 bench-http: deps bench-http-deps

@@ -16,6 +16,8 @@ struct RunReport {
     let latenessNs: Int64
     /// What the process printed (failed process runs only; empty otherwise).
     var output = ""
+    /// The run's trace context (network runs with telemetry on), for the observer.
+    var traceParent: TraceParent? = nil
 
     var line: String {
         var text = "runner: job \(Self.text(jobID)) (\(kind)) \(success ? "executed" : "failed"): \(detail) (rule \(Self.text(ruleID))"

@@ -22,7 +22,8 @@ extension RunnerLoop {
         case .network(let kind, let runner):
             network.start(
                 jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, kind: kind, runner: runner,
-                scheduledAt: run.scheduledAt, now: Clock.monotonicNanoseconds(), latenessNs: lateness(run))
+                scheduledAt: run.scheduledAt, now: Clock.monotonicNanoseconds(), latenessNs: lateness(run),
+                traceParent: config.runObserver?.newTraceParent())
         }
     }
 

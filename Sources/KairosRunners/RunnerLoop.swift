@@ -234,7 +234,7 @@ final class RunnerLoop: @unchecked Sendable {
         network.drainFinished { run in
             log(RunReport(
                 jobID: run.jobID, kind: run.kind.description, success: run.result.success, detail: run.result.detail,
-                ruleID: run.ruleID, durationNs: run.durationNs, latenessNs: run.latenessNs))
+                ruleID: run.ruleID, durationNs: run.durationNs, latenessNs: run.latenessNs, traceParent: run.traceParent))
             emit(run.jobID, run.generation, kind: run.kind.runnerKindIndex, success: run.result.success)
         }
     }

@@ -43,10 +43,11 @@ public final class Server {
     public var httpAddress: SocketAddress? { reactor.httpAddress }
 
     /// `repairLogfile`: `kairos server --repair` (see `Replayer`). `configPath` is the file
-    /// SIGHUP reads again, and `levels` the log threshold it may change.
+    /// SIGHUP reads again, and `levels` the log threshold it may change. `logExport` is the
+    /// queue the log handler feeds (`Server.logExport(for:)`), drained by telemetry.
     public init(
         config: ServerConfig, logger: Logger, repairLogfile: Bool = false, configPath: String? = nil,
-        levels: LogLevelSwitch? = nil
+        levels: LogLevelSwitch? = nil, logExport: LogRecordQueue? = nil
     ) throws(ServerError) {
         self.config = config
         self.logger = logger
@@ -113,7 +114,7 @@ public final class Server {
             journal: storage.journal, stats: stats, buffers: buffers)
         try storage.replay(into: core)
 
-        telemetry = try Self.makeTelemetry(config, stats: stats, startedAt: startedAt, logger: logger)
+        telemetry = try Self.makeTelemetry(config, stats: stats, startedAt: startedAt, logger: logger, logs: logExport)
         do {
             var runnerConfig = RunnerConfig(
                 concurrency: config.runnerConcurrency, timeoutMs: config.runnerTimeoutMs,

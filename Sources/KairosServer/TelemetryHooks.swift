@@ -54,18 +54,30 @@ final class RequestTelemetry {
 }
 
 /// The runner thread's telemetry hook: `jobs_executed`, `execution_duration_ms` and one
-/// `kairos.execution` span per run.
-final class RunTelemetry: RunObserver {
+/// `kairos.execution` span per run. Network runs get their span's ids as they start
+/// (`newTraceParent`), so the http runner's `traceparent` and the exported span agree.
+final class RunTelemetry: RunObserver, @unchecked Sendable {
+    // Safety: `ids` is used only on the runner thread (both protocol methods are called there).
     private let service: TelemetryService
+    private var ids: SplitMix64
 
     init(service: TelemetryService) {
         self.service = service
+        var seed = SystemRandomNumberGenerator()
+        ids = SplitMix64(seed: seed.next())
+    }
+
+    /// Every execution span is exported (sample_ratio applies to request spans), so the
+    /// `sampled` flag is always set.
+    func newTraceParent() -> TraceParent? {
+        TraceParent.random(using: &ids)
     }
 
     func runEnded(_ run: FinishedRun) {
         service.counters.recordExecution(success: run.success, latenessNs: run.latenessNs)
         service.runner.offer(.execution(ExecutionSpanRecord(
             jobID: run.jobID, ruleID: run.ruleID, runnerKind: run.kind, success: run.success, latenessNs: run.latenessNs,
-            startNs: run.endedAtNs - (run.durationNs ?? 0), endNs: run.endedAtNs)))
+            startNs: run.endedAtNs - (run.durationNs ?? 0), endNs: run.endedAtNs,
+            traceID: run.traceParent?.traceIDBytes, spanID: run.traceParent?.spanIDBytes)))
     }
 }

@@ -7,7 +7,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var executions = ExecutionHistogram()
     /// The STAT values exported as gauges (`kairos.stat.<key>`), in STAT's order.
     public var statGauges: [(name: String, value: Int64)] = []
-    /// Span records dropped because a producer's queue was full (`kairos.telemetry.dropped`).
+    /// Span and log records dropped because their queue was full (`kairos.telemetry.dropped`).
     public var droppedRecords: UInt64 = 0
 
     public init() {}

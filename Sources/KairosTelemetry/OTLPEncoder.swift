@@ -2,7 +2,7 @@ import Foundation
 import SwiftProtobuf
 
 /// Turns snapshots and span records into OTLP export requests (protobuf bodies for
-/// `/v1/metrics` and `/v1/traces`). Pure: the ids come from the caller's generator, the times
+/// `/v1/metrics` and `/v1/traces`; `/v1/logs` in OTLPEncoder+Logs.swift). Pure: the ids come from the caller's generator, the times
 /// from the records, so tests can decode the bytes and compare every field.
 public struct OTLPEncoder: Sendable {
     public let serviceName: String
@@ -17,13 +17,13 @@ public struct OTLPEncoder: Sendable {
 
     // MARK: resource
 
-    private var resource: Opentelemetry_Proto_Resource_V1_Resource {
+    var resource: Opentelemetry_Proto_Resource_V1_Resource {
         var resource = Opentelemetry_Proto_Resource_V1_Resource()
         resource.attributes = [Self.attribute("service.name", serviceName), Self.attribute("service.version", serviceVersion)]
         return resource
     }
 
-    private var scope: Opentelemetry_Proto_Common_V1_InstrumentationScope {
+    var scope: Opentelemetry_Proto_Common_V1_InstrumentationScope {
         var scope = Opentelemetry_Proto_Common_V1_InstrumentationScope()
         scope.name = Self.scopeName
         scope.version = serviceVersion

@@ -46,7 +46,8 @@ public struct ExecutionSpanRecord: Sendable, Equatable {
     /// Wall-clock ns since the epoch.
     public var startNs: Int64
     public var endNs: Int64
-    /// W3C trace context ids when the run sent a `traceparent`; nil = the exporter makes new ones.
+    /// The ids the run got when it started (network runs; http sent them as `traceparent`);
+    /// nil = the exporter makes new ones.
     public var traceID: [UInt8]?
     public var spanID: [UInt8]?
 

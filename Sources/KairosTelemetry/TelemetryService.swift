@@ -3,9 +3,10 @@ import KairosSystem
 import Logging
 import Synchronization
 
-/// The `kairos-otel` thread (D-telemetry): drains the producers' span queues, exports span
-/// batches to `/v1/traces` and the instruments to `/v1/metrics` every `flush_interval_ms`, and
-/// once more when stopped. Export failures are logged (rate-limited) and otherwise ignored.
+/// The `kairos-otel` thread (D-telemetry): drains the producers' span queues and the log queue,
+/// exports span batches to `/v1/traces`, log batches to `/v1/logs` and the instruments to
+/// `/v1/metrics` every `flush_interval_ms`, and once more when stopped. Export failures are
+/// logged (rate-limited) and otherwise ignored.
 public final class TelemetryService: @unchecked Sendable {
     // Safety: `worker` is touched only by `start` and `stop`, which the owner calls from one
     // thread; `epoll` only by the telemetry thread; everything else is immutable or atomic.
@@ -16,6 +17,9 @@ public final class TelemetryService: @unchecked Sendable {
     /// HTTP-originated commands reach the core like any other.
     public let core: TelemetryProducer
     public let runner: TelemetryProducer
+    /// Warning-or-worse log lines from any thread (the server's log handler offers them);
+    /// nil = logs are not exported.
+    public let logs: LogRecordQueue?
     private let stats: ServerStats
     private let logger: Logger
     private let startedAtNs: Int64
@@ -33,8 +37,11 @@ public final class TelemetryService: @unchecked Sendable {
     /// At most one warning per this period for drops and for failed exports.
     static let warningPeriodNs: Int64 = 10_000_000_000
 
-    public init(settings: TelemetrySettings, stats: ServerStats, startedAtNs: Int64, logger: Logger) throws(Errno) {
+    public init(
+        settings: TelemetrySettings, stats: ServerStats, startedAtNs: Int64, logger: Logger, logs: LogRecordQueue? = nil
+    ) throws(Errno) {
         self.settings = settings
+        self.logs = logs
         self.stats = stats
         self.logger = logger
         self.startedAtNs = startedAtNs
@@ -69,6 +76,10 @@ public final class TelemetryService: @unchecked Sendable {
         let encoder = OTLPEncoder(serviceName: settings.serviceName, serviceVersion: settings.serviceVersion)
         var ids = SplitMix64(seed: UInt64(bitPattern: Clock.wallNanoseconds()) &* 0x9E37_79B9_7F4A_7C15)
         var pending: [TelemetryRecord] = []
+        var pendingLogs: [LogRecordEntry] = []
+        var oldestLog: Int64 = 0
+        /// The log queue's array is swapped with this one, so neither side allocates once warm.
+        var spareLogs: [LogRecordEntry] = []
         var warnings = WarningGate(periodNs: Self.warningPeriodNs)
         let flushNs = Int64(settings.flushIntervalMs) * 1_000_000
         var nextMetrics = Clock.monotonicNanoseconds() + flushNs
@@ -88,6 +99,18 @@ public final class TelemetryService: @unchecked Sendable {
             }
             return true
         }
+        /// As `exportSpans`.
+        func exportLogs() -> Bool {
+            while !pendingLogs.isEmpty {
+                let batch = Array(pendingLogs.prefix(settings.maxBatch))
+                pendingLogs.removeFirst(batch.count)
+                let body = try? encoder.logsRequest(batch).serializedBytes() as [UInt8]
+                guard deliver(exporter.post(path: "/v1/logs", body: body ?? []), what: "logs", warnings: &warnings) else {
+                    return false
+                }
+            }
+            return true
+        }
         func exportMetrics() {
             let body = try? encoder.metricsRequest(snapshot(), startNs: startedAtNs, nowNs: Clock.wallNanoseconds())
                 .serializedBytes() as [UInt8]
@@ -102,9 +125,15 @@ public final class TelemetryService: @unchecked Sendable {
             }
             let now = Clock.monotonicNanoseconds()
             if before == 0 && !pending.isEmpty { oldestPending = now }
+            if let logs {
+                logs.take(into: &spareLogs)
+                if pendingLogs.isEmpty && !spareLogs.isEmpty { oldestLog = now }
+                pendingLogs.append(contentsOf: spareLogs)
+                spareLogs.removeAll(keepingCapacity: true)
+            }
             let dropped = droppedTotal
             if dropped > reportedDrops, warnings.allow(now: now, slot: 0) {
-                logger.warning("telemetry: \(dropped - reportedDrops) span records dropped (queue full; \(dropped) in all)")
+                logger.warning("telemetry: \(dropped - reportedDrops) records dropped (queue full; \(dropped) in all)")
                 reportedDrops = dropped
             }
             var spansDelivered = true
@@ -113,19 +142,29 @@ public final class TelemetryService: @unchecked Sendable {
                 if !spansDelivered { pending.removeAll() }
             }
             if stopping && !spansDelivered { return }
+            var logsDelivered = true
+            if stopping || pendingLogs.count >= settings.maxBatch
+                || (!pendingLogs.isEmpty && now - oldestLog >= Self.spanLatencyMs * 1_000_000)
+            {
+                logsDelivered = exportLogs()
+                if !logsDelivered { pendingLogs.removeAll() }
+            }
+            if stopping && !logsDelivered { return }
             if stopping || now >= nextMetrics {
                 exportMetrics()
                 nextMetrics = Clock.monotonicNanoseconds() + flushNs
             }
             if stopping { return }
             let untilMetrics = max(0, nextMetrics - Clock.monotonicNanoseconds()) / 1_000_000
-            let timeout = pending.isEmpty ? min(untilMetrics, 50) : min(untilMetrics, Self.spanLatencyMs / 4)
+            let idle = pending.isEmpty && pendingLogs.isEmpty
+            let timeout = idle ? min(untilMetrics, 50) : min(untilMetrics, Self.spanLatencyMs / 4)
             // Producers do not ring: a 50 ms poll keeps their path to one ring push.
             try? epoll.wait(timeoutMs: Int32(timeout)) { _, _ in wake.acknowledge() }
         }
     }
 
-    private var droppedTotal: UInt64 { core.dropped + runner.dropped }
+    /// Span and log records dropped because their queue was full.
+    private var droppedTotal: UInt64 { core.dropped + runner.dropped + (logs?.dropped ?? 0) }
 
     @discardableResult
     private func deliver(_ result: OTLPHTTPExporter.Result, what: String, warnings: inout WarningGate) -> Bool {

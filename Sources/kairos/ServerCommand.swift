@@ -37,13 +37,15 @@ struct ServerCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let levels = LogLevelSwitch(settings.logLevel)
-        LoggingSystem.bootstrap { _ in StderrLogHandler(levels: levels, format: settings.logFormat) }
+        let logExport = Server.logExport(for: settings)
+        LoggingSystem.bootstrap { _ in StderrLogHandler(levels: levels, format: settings.logFormat, export: logExport) }
         let logger = Logger(label: "kairos")
         logger.info("config: \(config ?? "default")")
         logger.info("log level: \(settings.logLevel)")
         let server: Server
         do {
-            server = try Server(config: settings, logger: logger, repairLogfile: repair, configPath: config, levels: levels)
+            server = try Server(
+                config: settings, logger: logger, repairLogfile: repair, configPath: config, levels: levels, logExport: logExport)
         } catch {
             FileHandleOutput.stderr("error: \(error)")
             throw ExitCode(1)

@@ -9,12 +9,16 @@ public struct NetworkCall: Sendable, Equatable {
     public let scheduledAt: Int64
     /// `.http`, `.redis` or `.amqp`.
     public let runner: RunnerSpec
+    /// The run's trace context when telemetry is on (D-telemetry); the http runner sends it as
+    /// a `traceparent` header, the other runners ignore it.
+    public let traceParent: TraceParent?
 
-    public init(id: UInt64, jobID: Bytes, scheduledAt: Int64, runner: RunnerSpec) {
+    public init(id: UInt64, jobID: Bytes, scheduledAt: Int64, runner: RunnerSpec, traceParent: TraceParent? = nil) {
         self.id = id
         self.jobID = jobID
         self.scheduledAt = scheduledAt
         self.runner = runner
+        self.traceParent = traceParent
     }
 }
 

@@ -14,6 +14,7 @@ final class NetworkRuns {
         /// Monotonic start.
         let startedAt: Int64
         let latenessNs: Int64
+        let traceParent: TraceParent?
     }
 
     /// A run that ended, waiting to become an `ExecutionOutcome`.
@@ -26,6 +27,7 @@ final class NetworkRuns {
         /// nil when the run never reached a client.
         let durationNs: Int64?
         let latenessNs: Int64
+        var traceParent: TraceParent? = nil
     }
 
     private let factory: NetworkClientFactory
@@ -57,19 +59,22 @@ final class NetworkRuns {
     /// client finishes the run `failed` at once.
     func start(
         jobID: Bytes, generation: UInt64, ruleID: Bytes, kind: NetworkKind, runner: RunnerSpec, scheduledAt: Int64,
-        now: Int64, latenessNs: Int64
+        now: Int64, latenessNs: Int64, traceParent: TraceParent? = nil
     ) {
         guard let client = client(for: kind) else {
             finished.append(Finished(
                 jobID: jobID, generation: generation, ruleID: ruleID, kind: kind,
-                result: .failed(missing[Int(kind.rawValue)] ?? "not available"), durationNs: nil, latenessNs: latenessNs))
+                result: .failed(missing[Int(kind.rawValue)] ?? "not available"), durationNs: nil, latenessNs: latenessNs,
+                traceParent: traceParent))
             return
         }
         let id = nextID
         nextID &+= 1
-        inflight[id] = Inflight(jobID: jobID, generation: generation, ruleID: ruleID, kind: kind, startedAt: now, latenessNs: latenessNs)
+        inflight[id] = Inflight(
+            jobID: jobID, generation: generation, ruleID: ruleID, kind: kind, startedAt: now, latenessNs: latenessNs,
+            traceParent: traceParent)
         if timeoutNs > 0 { deadlines.append((at: now + timeoutNs, id: id)) }
-        client.start(NetworkCall(id: id, jobID: jobID, scheduledAt: scheduledAt, runner: runner))
+        client.start(NetworkCall(id: id, jobID: jobID, scheduledAt: scheduledAt, runner: runner, traceParent: traceParent))
     }
 
     private func client(for kind: NetworkKind) -> (any NetworkClient)? {
@@ -102,7 +107,7 @@ final class NetworkRuns {
     private func finish(_ run: Inflight, _ result: NetworkResult) {
         finished.append(Finished(
             jobID: run.jobID, generation: run.generation, ruleID: run.ruleID, kind: run.kind, result: result,
-            durationNs: Clock.monotonicNanoseconds() - run.startedAt, latenessNs: run.latenessNs))
+            durationNs: Clock.monotonicNanoseconds() - run.startedAt, latenessNs: run.latenessNs, traceParent: run.traceParent))
     }
 
     /// Readiness for a descriptor that client `index` registered.

@@ -83,7 +83,7 @@ final class HTTPClient: NetworkClient {
             return context.complete(call.id, .failed("not an http rule"))
         }
         let request: HTTPRequest
-        switch HTTPRequest.make(method: method, url: url, jobID: call.jobID, execution: call.scheduledAt) {
+        switch HTTPRequest.make(method: method, url: url, jobID: call.jobID, execution: call.scheduledAt, traceParent: call.traceParent) {
         case .success(let made): request = made
         case .failure(let refusal):
             let target = HTTPOutcome.target(method: String(decoding: method, as: UTF8.self), url: url)

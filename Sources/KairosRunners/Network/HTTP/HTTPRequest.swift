@@ -44,8 +44,11 @@ struct HTTPRequest: Equatable, Sendable {
     /// Every header line the runner adds, in the order sent. The one place to add a header: the
     /// handle pool compares these lines from run to run and rebuilds libcurl's list only when
     /// they change, so a header that differs per run (a trace id, say) is fine here too.
-    static func headers(for method: Method) -> [String] {
-        method.hasBody ? bodyHeaders : []
+    /// With telemetry on, `traceParent` adds the run's W3C `traceparent` last (D-telemetry).
+    static func headers(for method: Method, traceParent: TraceParent? = nil) -> [String] {
+        var lines = method.hasBody ? bodyHeaders : []
+        if let traceParent { lines.append(traceParent.headerLine) }
+        return lines
     }
 
     static func userAgent(version: String = KairosVersion.current) -> String { "kairos/\(version)" }
@@ -65,12 +68,14 @@ struct HTTPRequest: Equatable, Sendable {
 
     /// The request for a run of `method url`. The rule parser already refused other methods
     /// and schemes, but a logfile written by another program may still hold them.
-    static func make(method: Bytes, url: Bytes, jobID: Bytes, execution: Int64) -> Result<HTTPRequest, Refusal> {
+    static func make(
+        method: Bytes, url: Bytes, jobID: Bytes, execution: Int64, traceParent: TraceParent? = nil
+    ) -> Result<HTTPRequest, Refusal> {
         let name = String(decoding: method, as: UTF8.self)
         guard let method = Method(rawValue: name) else { return .failure(.method(name)) }
         guard !url.contains(0) else { return .failure(.nulInURL) }
         let body = method.hasBody ? Self.body(jobID: jobID, execution: execution) : nil
-        return .success(HTTPRequest(method: method, url: url, body: body))
+        return .success(HTTPRequest(method: method, url: url, body: body, headers: Self.headers(for: method, traceParent: traceParent)))
     }
 
     /// Exactly `{"job_id":"<id>","execution":<ns>}`: those two keys in that order, no
