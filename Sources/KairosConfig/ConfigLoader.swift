@@ -37,8 +37,9 @@ public enum ConfigLoader {
         }
     }
 
-    /// Validates `toml` on top of the defaults. `checkShellPath` also requires `shell.path` to be an executable
-    /// file; tests pass false to stay independent of the machine.
+    /// Validates `toml` on top of the defaults. `checkShellPath` also runs the checks that depend on
+    /// this machine's files: `shell.path` must be an executable file, and an enabled telemetry's
+    /// `ca_file` readable (refused at start rather than failing every export); tests pass false.
     public static func parse(toml: String, checkShellPath: Bool) throws(ConfigError) -> ServerConfig {
         let root: TOMLTable
         switch TOMLDocument.parse(toml) {
@@ -71,6 +72,9 @@ public enum ConfigLoader {
         }
         if checkShellPath {
             try checkShell(config.shellPath)
+            if config.telemetry.enabled, let caFile = config.telemetry.caFile {
+                try checkReadableFile(caFile, key: "telemetry.ca_file")
+            }
         }
         return config
     }
