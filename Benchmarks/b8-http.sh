@@ -26,18 +26,8 @@ PIDS=()
 
 log() { printf '[b8-http %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=cleanup.sh
+source "$ROOT/Benchmarks/cleanup.sh"
 
 # shellcheck source=ports.sh
 source "$ROOT/Benchmarks/ports.sh"

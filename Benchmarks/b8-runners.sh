@@ -37,11 +37,6 @@ RABBIT_ENV=()
 
 log() { printf '[b8-runners %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-stop_pid() {
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-
 stop_rabbit() {
     [[ -n $RABBIT_NODE ]] || return 0
     env "${RABBIT_ENV[@]}" timeout 30 rabbitmqctl -n "$RABBIT_NODE" stop --timeout 20 >/dev/null 2>&1 || true
@@ -56,17 +51,9 @@ stop_rabbit() {
     RABBIT_NODE=""
 }
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    # Kairos servers first, so they close their connections to the peers.
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    stop_rabbit
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_extra() { stop_rabbit; }
+# shellcheck source=cleanup.sh
+source "$ROOT/Benchmarks/cleanup.sh"
 
 # shellcheck source=ports.sh
 source "$ROOT/Benchmarks/ports.sh"

@@ -26,20 +26,8 @@ PIDS=()
 
 log() { printf '[telemetry-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-stop_pid() {
-    kill -TERM "$1" 2>/dev/null || return 0
-    wait "$1" 2>/dev/null || true
-}
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=cleanup.sh
+source "$ROOT/Benchmarks/cleanup.sh"
 
 # shellcheck source=ports.sh
 source "$ROOT/Benchmarks/ports.sh"
