@@ -6,7 +6,7 @@ import KairosSync
 /// `ServerStats.requests` once per batch (`BatchedCounters`).
 ///
 /// A mutation's outcome is known only when the journal settles it, so it is counted then (its
-/// undo record carries the slot): `ok` once durable, `error` if the journal lost it (K12, K24).
+/// undo record carries the slot): `ok` once durable, `error` if the journal lost it (D-write-ahead, D-storage-faults).
 /// Every other request is counted when handled.
 struct RequestTally {
     private var counters: BatchedCounters
