@@ -64,9 +64,9 @@ final class Harness {
 
     init(_ config: RunnerConfig = RunnerConfig(), ringCapacity: Int = 1024, awfProgram: Bytes = LaunchPlan.awf,
          spawner: @escaping Spawner = ProcessSpawner.standard, networkFactory: NetworkClientFactory = .standard,
-         start: Bool = true) throws {
+         outcomeDoorbell: Doorbell? = nil, start: Bool = true) throws {
         pool = try RunnerPool(
-            config: config, stats: stats, outcomeDoorbell: try Doorbell(), logger: log.logger,
+            config: config, stats: stats, outcomeDoorbell: try outcomeDoorbell ?? Doorbell(), logger: log.logger,
             ringCapacity: ringCapacity, awfProgram: awfProgram,
             spawner: spawner, networkFactory: networkFactory)
         if start { pool.start() }
