@@ -45,3 +45,13 @@ CURLMcode ckairos_curl_multi_setopt_socket_function(CURLM *multi, curl_socket_ca
 CURLMcode ckairos_curl_multi_setopt_timer_function(CURLM *multi, curl_multi_timer_callback value) {
     return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, value);
 }
+
+// MARK: socket ownership
+
+CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
+
+CURLcode ckairos_curl_easy_setopt_closesocket_function(CURL *handle, curl_closesocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, value);
+}

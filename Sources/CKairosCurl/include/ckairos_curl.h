@@ -15,6 +15,10 @@ CURLcode ckairos_curl_easy_setopt_pointer(CURL *handle, CURLoption option, void 
 CURLcode ckairos_curl_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
 CURLcode ckairos_curl_easy_setopt_write_function(CURL *handle, curl_write_callback value);
 
+// MARK: socket ownership (the http runner opens and closes libcurl's sockets itself)
+CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback value);
+CURLcode ckairos_curl_easy_setopt_closesocket_function(CURL *handle, curl_closesocket_callback value);
+
 // MARK: easy info
 CURLcode ckairos_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 

@@ -39,6 +39,9 @@ final class CurlEasy {
         /// `[runner] http_ca_file`; nil = libcurl's default (the system trust store).
         let caFile: String?
         let limits: Limits?
+        /// The client's `HTTPSocketTable`, unretained: libcurl's sockets are opened and closed
+        /// through it.
+        let sockets: UnsafeMutableRawPointer?
     }
 
     /// nil when libcurl cannot allocate a handle.
@@ -125,6 +128,11 @@ final class CurlEasy {
             // The response body is read and discarded (docs/protocol.md#runners); libcurl's default would
             // write it to the server's stdout.
             { ckairos_curl_easy_setopt_write_function(self.handle, discardBody) },
+            // Sockets close on exec and stay in the epoll set while idle (HTTPSocketTable).
+            { ckairos_curl_easy_setopt_opensocket_function(self.handle, curlOpenSocket) },
+            { ckairos_curl_easy_setopt_pointer(self.handle, CURLOPT_OPENSOCKETDATA, shared.sockets) },
+            { ckairos_curl_easy_setopt_closesocket_function(self.handle, curlCloseSocket) },
+            { ckairos_curl_easy_setopt_pointer(self.handle, CURLOPT_CLOSESOCKETDATA, shared.sockets) },
             { shared.limits.map { self.set(CURLOPT_CONNECTTIMEOUT_MS, $0.connectMs) } ?? CURLE_OK },
             { shared.limits.map { self.set(CURLOPT_TIMEOUT_MS, $0.totalMs) } ?? CURLE_OK },
         ] + methodSteps(request.method)

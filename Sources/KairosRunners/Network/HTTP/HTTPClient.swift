@@ -36,8 +36,8 @@ final class HTTPClient: NetworkClient {
     private let idleLimit: Int
     /// Easy handles made so far (tests: the pool keeps them).
     private(set) var handlesMade = 0
-    /// libcurl's sockets in the epoll set, with the events watched; the socket is the key.
-    private var watched: [curl_socket_t: UInt32] = [:]
+    /// libcurl's sockets: opened and closed here, and which are in the epoll set.
+    let sockets: HTTPSocketTable
     /// When libcurl next wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`.
     private var timerAt: Int64?
     private var closed = false
@@ -60,9 +60,12 @@ final class HTTPClient: NetworkClient {
         self.context = context
         self.multi = multi
         idleLimit = max(1, context.config.concurrency)
+        let logger = context.logger
+        sockets = HTTPSocketTable(registrar: context.registrar, logger: { logger.error("\($0)") })
         shared = CurlEasy.Shared(
             userAgent: userAgent, caFile: context.config.httpCAFile,
-            limits: limits ?? (context.config.timeoutMs == 0 ? .k20 : nil))
+            limits: limits ?? (context.config.timeoutMs == 0 ? .k20 : nil),
+            sockets: Unmanaged.passUnretained(sockets).toOpaque())
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ckairos_curl_multi_setopt_socket_function(multi, curlSocketChanged)
         _ = ckairos_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
@@ -73,7 +76,12 @@ final class HTTPClient: NetworkClient {
         _ = ckairos_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, 2 * idleLimit))
     }
 
-    deinit { close() }
+    deinit {
+        // Whoever owns the epoll set may be gone already: leave the set alone. Closing the
+        // sockets takes them out of it all the same (they close on exec: no child holds a copy).
+        if !closed { sockets.detach() }
+        close()
+    }
 
     // MARK: NetworkClient
 
@@ -122,7 +130,8 @@ final class HTTPClient: NetworkClient {
     func handle(key: UInt32, events: UInt32) {
         guard !closed else { return }
         let socket = curl_socket_t(bitPattern: key)
-        guard watched[socket] != nil else { return }  // stale: libcurl dropped it this turn
+        // A stale event (libcurl dropped the socket this turn), or an idle connection's.
+        guard sockets.isActive(socket) else { return }
         var mask: CInt = 0
         // A hang-up or socket error is reported as readable: libcurl's read then finds out which.
         if events & (Epoll.readable | Epoll.hangup) != 0 { mask |= CURL_CSELECT_IN }
@@ -155,9 +164,9 @@ final class HTTPClient: NetworkClient {
         handleOfCall.removeAll()
         idle.removeAll()
         // Out of the epoll set while the sockets are still open: once libcurl closes them their
-        // numbers may be reused by descriptors the runner loop watches.
-        for socket in watched.keys { context.registrar.unwatch(FileDescriptor(rawValue: socket)) }
-        watched.removeAll()
+        // numbers may be reused by descriptors the runner loop watches. The cleanup closes every
+        // cached connection through the table, which lives as long as this object.
+        sockets.unregisterAll()
         curl_multi_cleanup(multi)
         timerAt = nil
     }
@@ -215,37 +224,10 @@ final class HTTPClient: NetworkClient {
     // MARK: libcurl's callbacks
 
     /// libcurl wants `socket` watched for `what` (CURL_POLL_IN/OUT/INOUT) or forgotten
-    /// (CURL_POLL_REMOVE, always before it closes the socket).
+    /// (CURL_POLL_REMOVE).
     fileprivate func socketChanged(_ socket: curl_socket_t, what: CInt) {
         guard !closed else { return }
-        let fd = FileDescriptor(rawValue: socket)
-        let key = UInt32(bitPattern: socket)
-        if what == CURL_POLL_REMOVE {
-            if watched.removeValue(forKey: socket) != nil { context.registrar.unwatch(fd) }
-            return
-        }
-        var events: UInt32 = 0
-        if what & CURL_POLL_IN != 0 { events |= Epoll.readable }
-        if what & CURL_POLL_OUT != 0 { events |= Epoll.writable }
-        do {
-            do {
-                if watched[socket] == nil {
-                    try context.registrar.watch(fd, events: events, key: key)
-                } else {
-                    try context.registrar.change(fd, events: events, key: key)
-                }
-            } catch where error.rawValue == EEXIST {
-                try context.registrar.change(fd, events: events, key: key)
-            } catch where error.rawValue == ENOENT {
-                // The socket closed and its number came back without a REMOVE in between.
-                try context.registrar.watch(fd, events: events, key: key)
-            }
-            watched[socket] = events
-        } catch {
-            // The transfer then waits for libcurl's own timeout (or the runner's), which ends
-            // it `failed`; nothing is left behind.
-            context.logger.error("runner: http: cannot watch socket \(socket): \(error)")
-        }
+        sockets.changed(socket, what: what)
     }
 
     /// libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` in `ms` (-1: never).
