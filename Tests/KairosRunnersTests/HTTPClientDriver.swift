@@ -13,6 +13,8 @@ final class HTTPClientDriver {
     private(set) var results: [UInt64: NetworkResult] = [:]
     /// Descriptors currently in the epoll set, to check that nothing is left behind.
     private(set) var watchedCount = 0
+    /// epoll_ctl calls the client asked for: adds, modifies, removes.
+    private(set) var epollCalls = (add: 0, modify: 0, remove: 0)
     private var nextID: UInt64 = 1
 
     init(_ config: RunnerConfig = RunnerConfig(), limits: CurlEasy.Limits? = nil) throws {
@@ -22,11 +24,16 @@ final class HTTPClientDriver {
             add: { [unowned self] fd, events, data throws(Errno) in
                 try poller.add(fd, events: events, data: data)
                 watchedCount += 1
+                epollCalls.add += 1
             },
-            modify: { [unowned self] fd, events, data throws(Errno) in try poller.modify(fd, events: events, data: data) },
+            modify: { [unowned self] fd, events, data throws(Errno) in
+                try poller.modify(fd, events: events, data: data)
+                epollCalls.modify += 1
+            },
             remove: { [unowned self] fd in
                 poller.remove(fd)
                 watchedCount -= 1
+                epollCalls.remove += 1
             })
         let context = NetworkClientContext(
             registrar: registrar, complete: { [unowned self] id, result in results[id] = result },
