@@ -1,5 +1,8 @@
 #include "ckairos_curl.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
 // MARK: easy options
 
 CURLcode ckairos_curl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -48,10 +51,16 @@ CURLMcode ckairos_curl_multi_setopt_timer_function(CURLM *multi, curl_multi_time
 
 // MARK: socket ownership
 
-CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback value) {
-    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, ckairos_curl_opensocket value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, (curl_opensocket_callback)value);
 }
 
 CURLcode ckairos_curl_easy_setopt_closesocket_function(CURL *handle, curl_closesocket_callback value) {
     return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, value);
+}
+
+int ckairos_curl_sockaddr_socket_cloexec(const void *address) {
+    const struct curl_sockaddr *a = address;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    return fd < 0 ? -errno : fd;
 }

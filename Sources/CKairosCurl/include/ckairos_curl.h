@@ -16,8 +16,15 @@ CURLcode ckairos_curl_easy_setopt_slist(CURL *handle, CURLoption option, struct 
 CURLcode ckairos_curl_easy_setopt_write_function(CURL *handle, curl_write_callback value);
 
 // MARK: socket ownership (the http runner opens and closes libcurl's sockets itself)
-CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback value);
+// The open callback sees the address as an opaque pointer: Swift code that reads `struct
+// curl_sockaddr` imports <sys/socket.h> through this module, which in an optimized build hid
+// Glibc's SOCK_* constants from the rest of KairosRunners.
+typedef curl_socket_t (*ckairos_curl_opensocket)(void *clientp, int purpose, const void *address);
+CURLcode ckairos_curl_easy_setopt_opensocket_function(CURL *handle, ckairos_curl_opensocket value);
 CURLcode ckairos_curl_easy_setopt_closesocket_function(CURL *handle, curl_closesocket_callback value);
+/// socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol) for a
+/// `struct curl_sockaddr *`: the descriptor or -errno.
+int ckairos_curl_sockaddr_socket_cloexec(const void *address);
 
 // MARK: easy info
 CURLcode ckairos_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);

@@ -1,4 +1,3 @@
-import CKairos
 import CKairosCurl
 import Glibc
 import KairosSystem
@@ -100,9 +99,9 @@ final class HTTPSocketTable {
 
     // MARK: opening and closing (libcurl's callbacks)
 
-    /// A socket for libcurl, closed on exec; -errno on failure.
-    func open(family: CInt, type: CInt, protocol: CInt) -> curl_socket_t {
-        let fd = ckairos_socket(family, type | CInt(SOCK_CLOEXEC.rawValue), `protocol`)
+    /// A socket for libcurl's `struct curl_sockaddr`, closed on exec; -errno on failure.
+    func open(_ address: UnsafeRawPointer) -> curl_socket_t {
+        let fd = ckairos_curl_sockaddr_socket_cloexec(address)
         if fd >= 0 { owned.insert(fd) }
         return fd
     }
@@ -111,7 +110,8 @@ final class HTTPSocketTable {
     func close(_ socket: curl_socket_t) -> CInt {
         if registered[socket] != nil { unregister(socket) }
         owned.remove(socket)
-        return ckairos_close(socket) < 0 ? 1 : 0
+        FileDescriptor(rawValue: socket).close()
+        return 0
     }
 
     /// The client is closing: every socket leaves the epoll set while still open (libcurl
@@ -140,16 +140,16 @@ final class HTTPSocketTable {
 // MARK: the C callbacks (their `clientp` is the table, unretained: the client keeps it alive
 // until `curl_multi_cleanup` has closed the last connection)
 
-func curlOpenSocket(
-    _ table: UnsafeMutableRawPointer?, _ purpose: curlsocktype, _ address: UnsafeMutablePointer<curl_sockaddr>?
-) -> curl_socket_t {
+func curlOpenSocket(_ table: UnsafeMutableRawPointer?, _ purpose: CInt, _ address: UnsafeRawPointer?) -> curl_socket_t {
     guard let table, let address else { return CURL_SOCKET_BAD }
-    let fd = Unmanaged<HTTPSocketTable>.fromOpaque(table).takeUnretainedValue()
-        .open(family: address.pointee.family, type: address.pointee.socktype, protocol: address.pointee.protocol)
+    let fd = Unmanaged<HTTPSocketTable>.fromOpaque(table).takeUnretainedValue().open(address)
     return fd < 0 ? CURL_SOCKET_BAD : fd
 }
 
 func curlCloseSocket(_ table: UnsafeMutableRawPointer?, _ socket: curl_socket_t) -> CInt {
-    guard let table else { return ckairos_close(socket) < 0 ? 1 : 0 }
+    guard let table else {
+        FileDescriptor(rawValue: socket).close()
+        return 0
+    }
     return Unmanaged<HTTPSocketTable>.fromOpaque(table).takeUnretainedValue().close(socket)
 }
