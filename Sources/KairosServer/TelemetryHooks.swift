@@ -4,37 +4,43 @@ import KairosRunners
 import KairosSystem
 import KairosTelemetry
 
-/// The core thread's telemetry hook: counts each answered request into the reference's
-/// instruments and, when sampled, hands a `ztick.request` span record to the telemetry thread.
-/// Unsampled requests cost one random draw and at most one relaxed atomic add.
+/// The core thread's telemetry hook: when sampled, hands a `ztick.request` span record to the
+/// telemetry thread. The reference's request instruments cost nothing here: the telemetry
+/// thread derives them from the core's own request counts (`RequestInstruments`). An unsampled
+/// request costs one decrement and a branch (`Sampler`); a sampled one two clock reads, a copy
+/// of its id and one push of a fixed-size record (the encoding is the telemetry thread's).
 final class RequestTelemetry {
-    private let service: TelemetryService
+    private let producer: TelemetryProducer
     private var sampler: Sampler
 
     init(service: TelemetryService) {
-        self.service = service
+        self.producer = service.core
         self.sampler = service.makeSampler(seed: 0xC0DE)
     }
 
     /// Core thread: handles `envelope` through `core` and records it.
+    @inline(__always)
     func handle(_ envelope: RequestEnvelope, core: SchedulerCore, now: Int64) {
+        guard sampler.next() else {
+            core.handle(envelope, now: now)
+            return
+        }
+        handleSampled(envelope, core: core, now: now)
+    }
+
+    /// A request the sampler kept. STAT and malformed requests are kept like any other (so every
+    /// command is kept with the same probability, independently) but get no span.
+    private func handleSampled(_ envelope: RequestEnvelope, core: SchedulerCore, now: Int64) {
         guard let kind = Self.kind(of: envelope.request.command) else {
             core.handle(envelope, now: now)
             return
         }
-        guard sampler.next() else {
-            core.handle(envelope, now: now)
-            service.counters.recordRequest(kind, success: !core.lastRequestFailed)
-            return
-        }
-        // The request id is taken before `handle`, which hands the request's arrays back for reuse.
-        let requestID = envelope.request.id
+        // The id is copied before `handle`, which hands the request's arrays back for reuse.
+        let requestID = RequestIDBytes(envelope.request.id)
         let start = Clock.wallNanoseconds()
         core.handle(envelope, now: now)
-        let success = !core.lastRequestFailed
-        service.counters.recordRequest(kind, success: success)
-        service.core.offer(.request(RequestSpanRecord(
-            kind: kind, requestID: requestID, success: success, startNs: start, endNs: Clock.wallNanoseconds())))
+        producer.offer(.request(RequestSpanRecord(
+            kind: kind, requestID: requestID, success: !core.lastRequestFailed, startNs: start, endNs: Clock.wallNanoseconds())))
     }
 
     /// nil for STAT (no span, docs/protocol.md#stat-keys) and for malformed requests, which are no command.
