@@ -24,6 +24,26 @@ import Testing
         #expect(producer.ring.pop() == record(99))
     }
 
+    /// `dropIfFull` lets the core skip building a record: it counts exactly what `offer` would
+    /// have dropped, and nothing while there is room.
+    @Test func dropIfFullCountsLikeOffer() {
+        let producer = TelemetryProducer(name: "core", capacity: 4)
+        #expect(!producer.dropIfFull())
+        for index in 0..<4 { producer.offer(record(index)) }
+        #expect(producer.dropped == 0)
+        #expect(producer.dropIfFull())
+        #expect(producer.dropIfFull())
+        #expect(producer.dropped == 2)
+        _ = producer.ring.pop()
+        #expect(!producer.dropIfFull())
+        producer.offer(record(4))
+        producer.offer(record(5))
+        #expect(producer.dropped == 3)
+        var drained: [TelemetryRecord] = []
+        producer.ring.drain { drained.append($0) }
+        #expect(drained == [1, 2, 3, 4].map(record))
+    }
+
     @Test func snapshotSumsTheDropsOfEveryProducer() throws {
         let settings = TelemetrySettings(
             endpoint: "http://127.0.0.1:9", serviceName: "t", serviceVersion: "0", flushIntervalMs: 1000, sampleRatio: 1,
