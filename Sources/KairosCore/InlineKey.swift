@@ -1,5 +1,6 @@
 /// The first 16 bytes of a job id and its length, stored in the job's record, so that a hash
-/// lookup of a short id compares it without following the id array to its heap block.
+/// lookup of a short id compares it without following the id array to its heap block, and so
+/// that an id of up to 16 bytes needs no heap block at all (`JobRecord`).
 ///
 /// A point lookup otherwise costs three dependent cache misses (bucket, record, id bytes); a
 /// profile of B1 (issue 13) put about a quarter of the core thread's time there. With the key
@@ -27,4 +28,14 @@ struct InlineKey: Equatable {
 
     /// The whole id is held here: equal inline keys mean equal ids.
     var isComplete: Bool { length != Self.long }
+
+    /// Calls `body` with the id's bytes; only for a complete key.
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(isComplete, "an incomplete key holds only the id's first bytes")
+        var packed = (low, high)
+        return try withUnsafeBytes(of: &packed) { raw in
+            try body(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self).prefix(Int(length))))
+        }
+    }
 }

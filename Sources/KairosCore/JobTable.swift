@@ -2,13 +2,19 @@ import KairosProtocol
 import KairosSync
 
 /// One job as the table stores it.
+///
+/// An id of up to `InlineKey.capacity` bytes lives only in `key`: no heap block per job, which
+/// is about 48 bytes of a million-job table's memory per job (an array's header plus malloc's
+/// rounding). Longer ids keep their whole bytes in `spilled` as well.
 struct JobRecord: Equatable {
-    let id: Bytes
+    /// The whole id when `key` cannot hold it, otherwise empty (the shared empty array: no
+    /// allocation).
+    private let spilled: Bytes
     var execution: Int64
     /// 0 marks a free slot; live jobs always have a generation >= 1.
     var generation: UInt64
-    /// `id`'s first bytes, for lookups that need not leave the record (the `let` on `id` keeps
-    /// the two in step). Before `status` so the record packs into 48 bytes.
+    /// The id's first bytes, for lookups that need not leave the record, and the whole id when
+    /// it is short. Before `status` so the record packs into 48 bytes.
     let key: InlineKey
     var status: JobStatus
     /// The job's schedule in `RecurringTable` (issue 15), 0 for a one-shot job. It sits in what
@@ -16,17 +22,44 @@ struct JobRecord: Equatable {
     var recurring: UInt32 = 0
 
     init(id: Bytes, execution: Int64, generation: UInt64, status: JobStatus) {
-        self.id = id
+        let key = id.withUnsafeBufferPointer { InlineKey($0) }
+        if key.isComplete {
+            spilled = []
+        } else if id.capacity > id.count + 16 {
+            // The table may keep an id for a long time: do not let a roomy parser buffer pin memory.
+            spilled = id.withUnsafeBufferPointer { Array($0) }
+        } else {
+            spilled = id
+        }
         self.execution = execution
         self.generation = generation
-        self.key = id.withUnsafeBufferPointer { InlineKey($0) }
+        self.key = key
         self.status = status
+    }
+
+    /// The id as an array. A short id is copied out of the record (an allocation): hot paths
+    /// use `withID` instead.
+    var id: Bytes {
+        key.isComplete ? key.withBytes { Array($0) } : spilled
+    }
+
+    /// Calls `body` with the id's bytes, without allocating.
+    @inline(__always)
+    func withID<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        key.isComplete ? try key.withBytes(body) : try spilled.withUnsafeBufferPointer(body)
+    }
+
+    /// Whether the job's id is `bytes`, whose inline key is `bytesKey`.
+    @inline(__always)
+    func hasID(_ bytes: UnsafeBufferPointer<UInt8>, key bytesKey: InlineKey) -> Bool {
+        guard key == bytesKey else { return false }
+        return key.isComplete || spilled.withUnsafeBufferPointer { ByteOrder.compare($0, bytes) == 0 }
     }
 }
 
 /// The jobs table: records in reusable slots, a hash index for point lookups and a sorted index
-/// for prefix queries. Slots keep a job at 32 bytes plus its id instead of a `Dictionary` entry
-/// with its load-factor slack; heap entries refer to a job by slot (4 bytes) instead of by id.
+/// for prefix queries. Slots keep a job at 48 bytes (plus its id when longer than 16 bytes)
+/// instead of a `Dictionary` entry with its load-factor slack; heap entries refer to a job by slot (4 bytes) instead of by id.
 ///
 /// Also the single writer of the jobs_* counters in `ServerStats` (core thread).
 struct JobTable {
@@ -52,8 +85,7 @@ struct JobTable {
             let key = InlineKey(bytes)
             return records.withUnsafeBufferPointer { all in
                 index.find(hash: hash) { handle in
-                    let record = all.baseAddress! + Int(handle)
-                    return record.pointee.key == key && (key.isComplete || record.pointee.id == id)
+                    (all.baseAddress! + Int(handle)).pointee.hasID(bytes, key: key)
                 }
             }
         }
@@ -80,15 +112,8 @@ struct JobTable {
 
     /// Adds a job whose id is not present yet; returns its slot.
     @discardableResult
-    mutating func insert(_ newRecord: JobRecord) -> UInt32 {
-        precondition(newRecord.generation != 0, "generation 0 marks free slots")
-        var record = newRecord
-        // The table may keep an id for a long time: do not let a roomy parser buffer pin memory.
-        if record.id.capacity > record.id.count + 16 {
-            record = JobRecord(
-                id: record.id.withUnsafeBufferPointer { Array($0) }, execution: record.execution,
-                generation: record.generation, status: record.status)
-        }
+    mutating func insert(_ record: JobRecord) -> UInt32 {
+        precondition(record.generation != 0, "generation 0 marks free slots")
         let slot: UInt32
         if let reused = freeSlots.popLast() {
             slot = reused
@@ -97,9 +122,11 @@ struct JobTable {
             slot = UInt32(records.count)
             records.append(record)
         }
-        index.insert(hash: ByteHashIndex.hash(record.id), handle: slot)
-        records.withUnsafeBufferPointer { all in
-            ordered.insert(slot, key: record.id) { all[Int($0)].id }
+        record.withID { id in
+            index.insert(hash: ByteHashIndex.hash(id), handle: slot)
+            records.withUnsafeBufferPointer { all in
+                ordered.insert(slot) { all[Int($0)].withID { ByteOrder.compare($0, id) } }
+            }
         }
         adjust(record.status, by: 1)
         stats.jobsTotal.store(index.count, ordering: .relaxed)
@@ -136,9 +163,11 @@ struct JobTable {
     @discardableResult
     mutating func remove(_ slot: UInt32) -> JobRecord {
         let record = records[Int(slot)]
-        index.remove(hash: ByteHashIndex.hash(record.id), handle: slot)
-        records.withUnsafeBufferPointer { all in
-            _ = ordered.remove(key: record.id) { all[Int($0)].id }
+        record.withID { id in
+            index.remove(hash: ByteHashIndex.hash(id), handle: slot)
+            records.withUnsafeBufferPointer { all in
+                _ = ordered.remove { all[Int($0)].withID { ByteOrder.compare($0, id) } }
+            }
         }
         // Releasing the id now keeps memory proportional to live jobs; generation 0 makes any
         // due entry still naming this slot stale.
@@ -151,8 +180,10 @@ struct JobTable {
 
     /// Calls `body` with each job whose id is >= `key`, in id order, until it returns false.
     func forEachOrdered(from key: Bytes, _ body: (JobRecord) -> Bool) {
-        records.withUnsafeBufferPointer { all in
-            ordered.forEach(from: key, keyOf: { all[Int($0)].id }) { body(all[Int($0)]) }
+        key.withUnsafeBufferPointer { key in
+            records.withUnsafeBufferPointer { all in
+                ordered.forEach(from: { all[Int($0)].withID { ByteOrder.compare($0, key) } }) { body(all[Int($0)]) }
+            }
         }
     }
 

@@ -21,18 +21,20 @@ extension SchedulerCore {
             let lateness = now.subtractingReportingOverflow(record.execution)
             latenessSamples.record(lateness.overflow ? .max : lateness.partialValue)
             stats.lateness.record(lateness.overflow ? .max : lateness.partialValue)
-            if let winner = rules.match(record.id) {
+            // One copy of the id per due job (short ids live inside the record).
+            let id = record.id
+            if let winner = rules.match(id) {
                 stats.executionsTriggered.increment(winner.runner.kindIndex)
                 jobs.setStatus(top.slot, .triggered)
                 emit(Execution(
-                    jobID: record.id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution,
+                    jobID: id, generation: top.generation, runner: winner.runner, scheduledAt: record.execution,
                     ruleID: winner.id))
             } else {
                 stats.executionsTriggered.increment(RunnerSpec.kindNames.count)
-                unmatched(record.id)
+                unmatched(id)
                 if finishRecurring(top.slot, success: false, now: now) { continue }
                 jobs.setStatus(top.slot, .failed)
-                journalFinished(record.id, execution: record.execution, status: .failed)
+                journalFinished(id, execution: record.execution, status: .failed)
             }
         }
     }
@@ -59,7 +61,7 @@ extension SchedulerCore {
             if record.generation == outcome.generation, record.status == .triggered {
                 if finishRecurring(slot, success: outcome.success, now: now ?? clockSeen) { return }
                 jobs.setStatus(slot, status)
-                journalFinished(record.id, execution: record.execution, status: status)
+                journalFinished(outcome.jobID, execution: record.execution, status: status)
                 return
             }
         }

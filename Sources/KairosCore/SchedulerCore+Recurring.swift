@@ -101,8 +101,9 @@ extension SchedulerCore {
         }
         setSchedule(job, at: slot)
         generationCounter += 1
-        put(record.id, JobSnapshot(execution: next, generation: generationCounter, status: .planned))
-        journalRecurring(record.id, execution: next, job)
+        let id = record.id
+        put(id, JobSnapshot(execution: next, generation: generationCounter, status: .planned))
+        journalRecurring(id, execution: next, job)
         return true
     }
 

@@ -63,29 +63,31 @@ extension SchedulerCore {
         var last: Bytes?
         var skipResumePoint = resumeAfter != nil
         jobs.forEachOrdered(from: resumeAfter ?? range) { record in
+            // One copy of the id per job walked (short ids live inside the record).
+            let id = record.id
             // The walk starts at the resume point itself when that id still exists: skip it.
             if skipResumePoint {
                 skipResumePoint = false
-                if record.id == resumeAfter { return true }
+                if id == resumeAfter { return true }
             }
-            guard ByteOrder.hasPrefix(record.id, range) else { return false }
+            guard ByteOrder.hasPrefix(id, range) else { return false }
             if out.count >= budget || examined >= Self.partScanLimit {
                 finished = false
                 return false
             }
             examined += 1
-            last = record.id
-            if NamespacePolicy.queryShows(jobID: record.id, in: namespace), stream.format == .json {
+            last = id
+            if NamespacePolicy.queryShows(jobID: id, in: namespace), stream.format == .json {
                 if stream.wroteRecord { out.append(UInt8(ascii: ",")) }
                 stream.wroteRecord = true
                 if !recurring.isEmpty, let schedule = recurring[record.recurring] {
-                    RecurringJSON.appendJob(id: record.id, record: record, schedule, to: &out)
+                    RecurringJSON.appendJob(id: id, record: record, schedule, to: &out)
                 } else {
-                    JSONEncoder.appendJob(id: record.id, status: record.status, execution: record.execution, to: &out)
+                    JSONEncoder.appendJob(id: id, status: record.status, execution: record.execution, to: &out)
                 }
-            } else if NamespacePolicy.queryShows(jobID: record.id, in: namespace) {
+            } else if NamespacePolicy.queryShows(jobID: id, in: namespace) {
                 ResponseEncoder.beginLine(id: requestID, to: &out)
-                out.append(contentsOf: record.id)
+                out.append(contentsOf: id)
                 ResponseEncoder.appendSpace(&out)
                 ResponseEncoder.append(record.status.name, to: &out)
                 ResponseEncoder.appendSpace(&out)

@@ -4,16 +4,18 @@ import KairosProtocol
 ///
 /// A two-level sorted array: chunks of at most `chunkLimit` handles, each chunk sorted and all
 /// chunks in order. Insert and remove cost a binary search plus a memmove inside one chunk; a
-/// range walk is a binary search and then sequential reads. Keys live with the owner (`keyOf`),
-/// which keeps this at about 4-6 bytes per entry.
+/// range walk is a binary search and then sequential reads. Keys live with the owner, which
+/// keeps this at about 4-6 bytes per entry: each operation takes `order`, the sign of a
+/// handle's key compared with the key searched for (negative: the handle's key sorts before).
 struct SortedIndex {
     static let chunkLimit = 512
 
     private var chunks: [[UInt32]] = []
     private(set) var count = 0
 
-    /// Inserts `handle`, whose key is `key`. The caller guarantees the key is not present yet.
-    mutating func insert(_ handle: UInt32, key: Bytes, keyOf: (UInt32) -> Bytes) {
+    /// Inserts `handle`, whose key `order` compares against. The caller guarantees the key is
+    /// not present yet.
+    mutating func insert(_ handle: UInt32, order: (UInt32) -> Int) {
         count += 1
         if chunks.isEmpty {
             var first: [UInt32] = []
@@ -22,19 +24,19 @@ struct SortedIndex {
             chunks.append(first)
             return
         }
-        let c = min(chunkIndex(for: key, keyOf: keyOf), chunks.count - 1)
-        let position = Self.lowerBound(in: chunks[c], key: key, keyOf: keyOf)
+        let c = min(chunkIndex(order), chunks.count - 1)
+        let position = Self.lowerBound(in: chunks[c], order)
         chunks[c].insert(handle, at: position)
         if chunks[c].count > Self.chunkLimit { split(c) }
     }
 
-    /// Removes the entry whose key is `key`; returns whether it was present.
+    /// Removes the entry whose key `order` compares equal to; returns whether it was present.
     @discardableResult
-    mutating func remove(key: Bytes, keyOf: (UInt32) -> Bytes) -> Bool {
-        let c = chunkIndex(for: key, keyOf: keyOf)
+    mutating func remove(order: (UInt32) -> Int) -> Bool {
+        let c = chunkIndex(order)
         guard c < chunks.count else { return false }
-        let position = Self.lowerBound(in: chunks[c], key: key, keyOf: keyOf)
-        guard position < chunks[c].count, ByteOrder.compare(keyOf(chunks[c][position]), key) == 0 else {
+        let position = Self.lowerBound(in: chunks[c], order)
+        guard position < chunks[c].count, order(chunks[c][position]) == 0 else {
             return false
         }
         chunks[c].remove(at: position)
@@ -43,11 +45,12 @@ struct SortedIndex {
         return true
     }
 
-    /// Calls `body` with each handle whose key is >= `key`, ascending, until it returns false.
-    func forEach(from key: Bytes, keyOf: (UInt32) -> Bytes, _ body: (UInt32) -> Bool) {
-        var c = chunkIndex(for: key, keyOf: keyOf)
+    /// Calls `body` with each handle whose key `order` finds >= the searched key, ascending,
+    /// until it returns false.
+    func forEach(from order: (UInt32) -> Int, _ body: (UInt32) -> Bool) {
+        var c = chunkIndex(order)
         guard c < chunks.count else { return }
-        var position = Self.lowerBound(in: chunks[c], key: key, keyOf: keyOf)
+        var position = Self.lowerBound(in: chunks[c], order)
         while c < chunks.count {
             let chunk = chunks[c]
             while position < chunk.count {
@@ -62,12 +65,12 @@ struct SortedIndex {
     /// Every handle in order (for consistency checks).
     var allHandles: [UInt32] { chunks.flatMap { $0 } }
 
-    /// The first chunk whose last key is >= `key`, or `chunks.count`.
-    private func chunkIndex(for key: Bytes, keyOf: (UInt32) -> Bytes) -> Int {
+    /// The first chunk whose last key is >= the searched key, or `chunks.count`.
+    private func chunkIndex(_ order: (UInt32) -> Int) -> Int {
         var low = 0, high = chunks.count
         while low < high {
             let middle = (low + high) / 2
-            if ByteOrder.compare(keyOf(chunks[middle][chunks[middle].count - 1]), key) < 0 {
+            if order(chunks[middle][chunks[middle].count - 1]) < 0 {
                 low = middle + 1
             } else {
                 high = middle
@@ -76,11 +79,11 @@ struct SortedIndex {
         return low
     }
 
-    private static func lowerBound(in chunk: [UInt32], key: Bytes, keyOf: (UInt32) -> Bytes) -> Int {
+    private static func lowerBound(in chunk: [UInt32], _ order: (UInt32) -> Int) -> Int {
         var low = 0, high = chunk.count
         while low < high {
             let middle = (low + high) / 2
-            if ByteOrder.compare(keyOf(chunk[middle]), key) < 0 { low = middle + 1 } else { high = middle }
+            if order(chunk[middle]) < 0 { low = middle + 1 } else { high = middle }
         }
         return low
     }

@@ -198,6 +198,8 @@ public final class Server {
         // Nobody is left to read answers; this only submits the outcomes' journal entries.
         core.collectResponses { _ in }
         storage.stop()
+        // The requests those last calls settled, for telemetry's final export.
+        core.publishCounters()
         // Last: the runs that ended in the grace period still get their spans and counts.
         telemetry?.stop()
         let lateness = core.lateness

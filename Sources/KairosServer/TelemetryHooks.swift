@@ -4,37 +4,54 @@ import KairosRunners
 import KairosSystem
 import KairosTelemetry
 
-/// The core thread's telemetry hook: counts each answered request into the reference's
-/// instruments and, when sampled, hands a `ztick.request` span record to the telemetry thread.
-/// Unsampled requests cost one random draw and at most one relaxed atomic add.
+/// The core thread's telemetry hook: when sampled, hands a `ztick.request` span record to the
+/// telemetry thread. The reference's request instruments cost nothing here: the telemetry
+/// thread derives them from the core's own request counts (`RequestInstruments`). An unsampled
+/// request costs one decrement and a branch (`Sampler`); a sampled one a clock read, a copy of
+/// its id and one push of a fixed-size record (the encoding is the telemetry thread's), or,
+/// when the queue is full, only the drop count.
 final class RequestTelemetry {
-    private let service: TelemetryService
+    private let producer: TelemetryProducer
     private var sampler: Sampler
+    /// When the previous request was sampled and handled just before this one in the same
+    /// turn: its end time, which is this one's start (one clock read per span, not two). Else 0.
+    private var previousEnd: Int64 = 0
+    /// The turn `previousEnd` belongs to (the core loop's `now`, taken once per turn).
+    private var previousTurn: Int64 = 0
 
     init(service: TelemetryService) {
-        self.service = service
+        self.producer = service.core
         self.sampler = service.makeSampler(seed: 0xC0DE)
     }
 
     /// Core thread: handles `envelope` through `core` and records it.
+    @inline(__always)
     func handle(_ envelope: RequestEnvelope, core: SchedulerCore, now: Int64) {
-        guard let kind = Self.kind(of: envelope.request.command) else {
-            core.handle(envelope, now: now)
-            return
-        }
         guard sampler.next() else {
+            previousEnd = 0
             core.handle(envelope, now: now)
-            service.counters.recordRequest(kind, success: !core.lastRequestFailed)
             return
         }
-        // The request id is taken before `handle`, which hands the request's arrays back for reuse.
-        let requestID = envelope.request.id
-        let start = Clock.wallNanoseconds()
+        handleSampled(envelope, core: core, now: now)
+    }
+
+    /// A request the sampler kept. STAT and malformed requests are kept like any other (so every
+    /// command is kept with the same probability, independently) but get no span.
+    private func handleSampled(_ envelope: RequestEnvelope, core: SchedulerCore, now: Int64) {
+        guard let kind = Self.kind(of: envelope.request.command), !producer.dropIfFull() else {
+            previousEnd = 0
+            core.handle(envelope, now: now)
+            return
+        }
+        // The id is copied before `handle`, which hands the request's arrays back for reuse.
+        let requestID = RequestIDBytes(envelope.request.id)
+        let start = previousEnd != 0 && previousTurn == now ? previousEnd : Clock.wallNanoseconds()
         core.handle(envelope, now: now)
-        let success = !core.lastRequestFailed
-        service.counters.recordRequest(kind, success: success)
-        service.core.offer(.request(RequestSpanRecord(
-            kind: kind, requestID: requestID, success: success, startNs: start, endNs: Clock.wallNanoseconds())))
+        let end = Clock.wallNanoseconds()
+        previousEnd = end
+        previousTurn = now
+        producer.offer(.request(RequestSpanRecord(
+            kind: kind, requestID: requestID, success: !core.lastRequestFailed, startNs: start, endNs: end)))
     }
 
     /// nil for STAT (no span, docs/protocol.md#stat-keys) and for malformed requests, which are no command.

@@ -60,6 +60,15 @@ public final class SPSCRing<Element>: @unchecked Sendable {
         return true
     }
 
+    /// Producer only: a push now would fail. Like `push`, it reads the consumer's index only
+    /// when the ring looks full, so a producer can skip preparing an element cheaply.
+    public var isFull: Bool {
+        let t = tail.load(ordering: .relaxed)
+        if t &- cachedHead < capacity { return false }
+        cachedHead = head.load(ordering: .acquiring)
+        return t &- cachedHead == capacity
+    }
+
     /// Producer only: free slots, as far as the producer can tell (never more than the truth).
     public var freeSpace: Int {
         cachedHead = head.load(ordering: .acquiring)

@@ -1,8 +1,8 @@
 import Foundation
 import SwiftProtobuf
 
-/// Turns snapshots and span records into OTLP export requests (protobuf bodies for
-/// `/v1/metrics` and `/v1/traces`; `/v1/logs` in OTLPEncoder+Logs.swift). Pure: the ids come from the caller's generator, the times
+/// Turns snapshots into OTLP export requests (protobuf bodies for `/v1/metrics`; `/v1/logs` in
+/// OTLPEncoder+Logs.swift; `/v1/traces`, written without the generated types, in OTLPTraceWriter.swift). Pure: the ids come from the caller's generator, the times
 /// from the records, so tests can decode the bytes and compare every field.
 public struct OTLPEncoder: Sendable {
     public let serviceName: String
@@ -107,74 +107,6 @@ public struct OTLPEncoder: Sendable {
         metric.unit = "ms"
         metric.histogram = data
         return metric
-    }
-
-    // MARK: traces
-
-    /// One export request for a batch of spans; `ids` supplies trace and span ids.
-    public func tracesRequest(_ records: [TelemetryRecord], ids: inout some RandomNumberGenerator)
-        -> Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest
-    {
-        var scoped = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-        scoped.scope = scope
-        scoped.spans = records.map { record in
-            switch record {
-            case .request(let request): Self.span(request, ids: &ids)
-            case .execution(let execution): Self.span(execution, ids: &ids)
-            }
-        }
-        var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-        resourceSpans.resource = resource
-        resourceSpans.scopeSpans = [scoped]
-        var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-        request.resourceSpans = [resourceSpans]
-        return request
-    }
-
-    static func span(_ record: RequestSpanRecord, ids: inout some RandomNumberGenerator) -> Opentelemetry_Proto_Trace_V1_Span {
-        var span = Opentelemetry_Proto_Trace_V1_Span()
-        span.traceID = randomID(16, &ids)
-        span.spanID = randomID(8, &ids)
-        span.name = "ztick.request"
-        span.kind = .server
-        span.startTimeUnixNano = UInt64(max(0, record.startNs))
-        span.endTimeUnixNano = UInt64(max(record.startNs, record.endNs))
-        span.attributes = [
-            attribute("ztick.request.id", String(decoding: record.requestID, as: UTF8.self)),
-            attribute("ztick.command", record.kind.name),
-            attribute("ztick.success", record.success),
-        ]
-        return span
-    }
-
-    static func span(_ record: ExecutionSpanRecord, ids: inout some RandomNumberGenerator) -> Opentelemetry_Proto_Trace_V1_Span {
-        var span = Opentelemetry_Proto_Trace_V1_Span()
-        span.traceID = record.traceID.map { Data($0) } ?? randomID(16, &ids)
-        span.spanID = record.spanID.map { Data($0) } ?? randomID(8, &ids)
-        span.name = "kairos.execution"
-        span.kind = .internal
-        span.startTimeUnixNano = UInt64(max(0, record.startNs))
-        span.endTimeUnixNano = UInt64(max(record.startNs, record.endNs))
-        span.attributes = [
-            attribute("kairos.job.id", String(decoding: record.jobID, as: UTF8.self)),
-            attribute("kairos.rule.id", String(decoding: record.ruleID, as: UTF8.self)),
-            attribute("kairos.runner.kind", record.runnerKind),
-            attribute("kairos.outcome", record.success ? "executed" : "failed"),
-            attribute("kairos.lateness_ns", record.latenessNs),
-        ]
-        var status = Opentelemetry_Proto_Trace_V1_Status()
-        status.code = record.success ? .ok : .error
-        span.status = status
-        return span
-    }
-
-    /// A random id that is never all zeros (an all-zero trace or span id is invalid in OTLP).
-    static func randomID(_ count: Int, _ ids: inout some RandomNumberGenerator) -> Data {
-        var bytes = [UInt8](repeating: 0, count: count)
-        repeat {
-            for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &ids) }
-        } while bytes.allSatisfy { $0 == 0 }
-        return Data(bytes)
     }
 
     // MARK: attributes

@@ -24,6 +24,9 @@ final class OTLPHTTPExporter {
         self.caFile = caFile
         self.timeoutMs = timeoutMs
         headers = curl_slist_append(nil, "Content-Type: application/x-protobuf")
+        // No `Expect: 100-continue` for larger bodies: it costs a round trip per export (and a
+        // 1 s wait when the collector does not answer 100), and a collector reads every body.
+        headers = curl_slist_append(headers, "Expect:")
         handle = curl_easy_init()
     }
 
@@ -32,35 +35,36 @@ final class OTLPHTTPExporter {
         curl_slist_free_all(headers)
     }
 
-    /// `path` is `/v1/metrics` or `/v1/traces`.
+    /// `path` is `/v1/metrics`, `/v1/traces` or `/v1/logs`.
     func post(path: String, body: [UInt8]) -> Result {
         guard let handle else { return .failed("curl_easy_init failed") }
         curl_easy_reset(handle)
-        let steps: [() -> CURLcode] = [
-            { ckairos_curl_easy_setopt_string(handle, CURLOPT_URL, self.endpoint + path) },
-            { ckairos_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1) },
-            { ckairos_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, self.timeoutMs) },
-            { ckairos_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, self.timeoutMs) },
-            { ckairos_curl_easy_setopt_long(handle, CURLOPT_POST, 1) },
-            { ckairos_curl_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count) },
-            // COPYPOSTFIELDS copies POSTFIELDSIZE bytes, so the array need not outlive the call;
-            // an empty body still needs a valid pointer.
-            { (body.isEmpty ? [0] : body).withUnsafeBytes { raw in
-                ckairos_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!))
-            } },
-            { ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, self.headers) },
-            { ckairos_curl_easy_setopt_write_function(handle, discardResponse) },
-            { self.caFile.map { ckairos_curl_easy_setopt_string(handle, CURLOPT_CAINFO, $0) } ?? CURLE_OK },
-        ]
-        for step in steps {
-            let code = step()
-            if code != CURLE_OK { return .failed(String(cString: curl_easy_strerror(code))) }
+        // POSTFIELDS points libcurl at the array instead of copying it (COPYPOSTFIELDS): the
+        // transfer ends inside this closure, while the bytes are alive. An empty body still
+        // needs a valid pointer.
+        return (body.isEmpty ? [0] : body).withUnsafeBytes { raw in
+            let steps: [() -> CURLcode] = [
+                { ckairos_curl_easy_setopt_string(handle, CURLOPT_URL, self.endpoint + path) },
+                { ckairos_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1) },
+                { ckairos_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, self.timeoutMs) },
+                { ckairos_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, self.timeoutMs) },
+                { ckairos_curl_easy_setopt_long(handle, CURLOPT_POST, 1) },
+                { ckairos_curl_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count) },
+                { ckairos_curl_easy_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress!)) },
+                { ckairos_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, self.headers) },
+                { ckairos_curl_easy_setopt_write_function(handle, discardResponse) },
+                { self.caFile.map { ckairos_curl_easy_setopt_string(handle, CURLOPT_CAINFO, $0) } ?? CURLE_OK },
+            ]
+            for step in steps {
+                let code = step()
+                if code != CURLE_OK { return .failed(String(cString: curl_easy_strerror(code))) }
+            }
+            let code = curl_easy_perform(handle)
+            guard code == CURLE_OK else { return .failed(String(cString: curl_easy_strerror(code))) }
+            var status = 0
+            _ = ckairos_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            return (200..<300).contains(status) ? .delivered(status: status) : .failed("HTTP \(status)")
         }
-        let code = curl_easy_perform(handle)
-        guard code == CURLE_OK else { return .failed(String(cString: curl_easy_strerror(code))) }
-        var status = 0
-        _ = ckairos_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (200..<300).contains(status) ? .delivered(status: status) : .failed("HTTP \(status)")
     }
 }
 

@@ -1,16 +1,13 @@
+import KairosSync
 import Synchronization
 
 /// The reference's instruments (docs/compatibility.md#d-telemetry), kept where they change so nothing is lost to a full
-/// queue: the core thread is the only writer of the request counters, the runner thread of
-/// the execution ones. The telemetry thread reads them at each flush.
+/// queue. The request instruments (`jobs_scheduled`, `jobs_removed`, `rules_active`) are not
+/// counted here at all: they are read from the core's own request counts (`ServerStats.requests`,
+/// which the core keeps in plain memory and publishes once per batch for `/metrics`), so a
+/// request costs telemetry no atomic read-modify-write. The runner thread is the only writer of
+/// the execution ones. The telemetry thread reads both at each flush.
 public final class TelemetryCounters: Sendable {
-    /// Core thread: +1 per successful SET.
-    public let jobsScheduled = Atomic<UInt64>(0)
-    /// Core thread: +1 per successful REMOVE.
-    public let jobsRemoved = Atomic<UInt64>(0)
-    /// Core thread: +1 per successful RULE SET, -1 per successful REMOVERULE (as the reference,
-    /// a replacement counts too).
-    public let rulesActive = Atomic<Int64>(0)
     /// Runner thread: runs ended and the lateness histogram of the successful ones.
     private let executions = Mutex(ExecutionHistogram())
 
@@ -26,17 +23,35 @@ public final class TelemetryCounters: Sendable {
     public func executionSnapshot() -> ExecutionHistogram {
         executions.withLock { $0 }
     }
+}
 
-    /// Core thread: applies one answered request.
-    public func recordRequest(_ kind: RequestKind, success: Bool) {
-        guard success else { return }
-        switch kind {
-        case .set: jobsScheduled.add(1, ordering: .relaxed)
-        case .remove: jobsRemoved.add(1, ordering: .relaxed)
-        case .ruleSet: rulesActive.add(1, ordering: .relaxed)
-        case .removeRule: rulesActive.subtract(1, ordering: .relaxed)
-        case .get, .query, .listRules: break
+/// The request instruments as the reference defines them, derived from the core's request
+/// counts (`RequestCountLayout`): successful SETs (recurring ones included) and REMOVEs, and
+/// successful RULE SETs minus successful REMOVERULEs (a replacement counts, as in the
+/// reference), over both protocols. A mutation counts as successful once its journal entry is
+/// durable, the same moment `/metrics` counts it `ok`.
+public struct RequestInstruments: Sendable, Equatable {
+    public var jobsScheduled: UInt64
+    public var jobsRemoved: UInt64
+    public var rulesActive: Int64
+
+    public init(jobsScheduled: UInt64, jobsRemoved: UInt64, rulesActive: Int64) {
+        self.jobsScheduled = jobsScheduled
+        self.jobsRemoved = jobsRemoved
+        self.rulesActive = rulesActive
+    }
+
+    /// Read by the telemetry thread at each flush (relaxed loads: at most one batch late).
+    public init(counts requests: AtomicCounters) {
+        func ok(_ label: String) -> Int {
+            guard let command = RequestCountLayout.commands.firstIndex(of: label) else { return 0 }
+            return RequestCountLayout.protocols.indices.reduce(0) { total, protocolIndex in
+                total &+ requests.load(RequestCountLayout.slot(protocol: protocolIndex, command: command))
+            }
         }
+        jobsScheduled = UInt64(max(0, ok("set")))
+        jobsRemoved = UInt64(max(0, ok("remove")))
+        rulesActive = Int64(ok("ruleset") &- ok("removerule"))
     }
 }
 

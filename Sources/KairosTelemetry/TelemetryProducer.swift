@@ -19,9 +19,22 @@ public final class TelemetryProducer: Sendable {
 
     /// Producer thread only.
     public func offer(_ record: TelemetryRecord) {
-        if !ring.push(record) {
-            droppedCount.add(1, ordering: .relaxed)
-        }
+        if !ring.push(record) { countDrop() }
+    }
+
+    /// Producer thread only: when the ring is full, counts one record as dropped and returns
+    /// true, so the caller need not build (read clocks for, copy ids into) a record that could
+    /// not be queued. At `sample_ratio = 1.0` under full load most records end here.
+    @inline(__always)
+    public func dropIfFull() -> Bool {
+        guard ring.isFull else { return false }
+        countDrop()
+        return true
+    }
+
+    /// One writer (the producer), so a load and a store, not a locked read-modify-write.
+    private func countDrop() {
+        droppedCount.store(droppedCount.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
     }
 
     /// Records dropped so far because the ring was full.

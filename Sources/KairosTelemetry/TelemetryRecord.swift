@@ -16,21 +16,28 @@ public enum RequestKind: UInt8, Sendable, CaseIterable {
     }
 }
 
-/// One sampled request, as the core thread hands it over: enough for one SERVER span.
+/// One sampled request, as the core thread hands it over: enough for one SERVER span, in a
+/// fixed-size value (no reference to count, nothing to allocate for ids up to 32 bytes). The
+/// telemetry thread does the rest: ids, attributes, encoding.
 public struct RequestSpanRecord: Sendable, Equatable {
     public var kind: RequestKind
-    public var requestID: [UInt8]
+    public var requestID: RequestIDBytes
     public var success: Bool
     /// Wall-clock ns since the epoch.
     public var startNs: Int64
     public var endNs: Int64
 
-    public init(kind: RequestKind, requestID: [UInt8], success: Bool, startNs: Int64, endNs: Int64) {
+    @inline(__always)
+    public init(kind: RequestKind, requestID: RequestIDBytes, success: Bool, startNs: Int64, endNs: Int64) {
         self.kind = kind
         self.requestID = requestID
         self.success = success
         self.startNs = startNs
         self.endNs = endNs
+    }
+
+    public init(kind: RequestKind, requestID: [UInt8], success: Bool, startNs: Int64, endNs: Int64) {
+        self.init(kind: kind, requestID: RequestIDBytes(requestID), success: success, startNs: startNs, endNs: endNs)
     }
 }
 

@@ -74,6 +74,10 @@ public final class TelemetryService: @unchecked Sendable {
     private func run() {
         let exporter = OTLPHTTPExporter(endpoint: settings.endpoint, caFile: settings.caFile)
         let encoder = OTLPEncoder(serviceName: settings.serviceName, serviceVersion: settings.serviceVersion)
+        // Serializing the resource and scope once cannot fail for messages this simple; if it
+        // ever did, spans would go unexported and the failure be logged, nothing else.
+        var traceWriter = try? OTLPTraceWriter(encoder)
+        if traceWriter == nil { logger.error("telemetry: cannot encode the trace resource; spans are not exported") }
         var ids = SplitMix64(seed: UInt64(bitPattern: Clock.wallNanoseconds()) &* 0x9E37_79B9_7F4A_7C15)
         var pending: [TelemetryRecord] = []
         var pendingLogs: [LogRecordEntry] = []
@@ -89,11 +93,17 @@ public final class TelemetryService: @unchecked Sendable {
         /// False when an export failed: at shutdown the rest is then given up, so a dead
         /// collector costs one timeout, not one per batch.
         func exportSpans() -> Bool {
-            while !pending.isEmpty {
-                let batch = Array(pending.prefix(settings.maxBatch))
-                pending.removeFirst(batch.count)
-                let body = try? encoder.tracesRequest(batch, ids: &ids).serializedBytes() as [UInt8]
-                guard deliver(exporter.post(path: "/v1/traces", body: body ?? []), what: "traces", warnings: &warnings) else {
+            guard traceWriter != nil else {
+                pending.removeAll()
+                return true
+            }
+            var sent = 0
+            defer { pending.removeFirst(sent) }
+            while sent < pending.count {
+                let batch = pending[sent..<min(pending.count, sent + settings.maxBatch)]
+                sent += batch.count
+                let body = traceWriter!.body(batch, ids: &ids)
+                guard deliver(exporter.post(path: "/v1/traces", body: body), what: "traces", warnings: &warnings) else {
                     return false
                 }
             }
@@ -184,9 +194,10 @@ public final class TelemetryService: @unchecked Sendable {
     /// The instruments and the STAT gauges, read now.
     func snapshot() -> MetricsSnapshot {
         var snapshot = MetricsSnapshot()
-        snapshot.jobsScheduled = counters.jobsScheduled.load(ordering: .relaxed)
-        snapshot.jobsRemoved = counters.jobsRemoved.load(ordering: .relaxed)
-        snapshot.rulesActive = counters.rulesActive.load(ordering: .relaxed)
+        let requests = RequestInstruments(counts: stats.requests)
+        snapshot.jobsScheduled = requests.jobsScheduled
+        snapshot.jobsRemoved = requests.jobsRemoved
+        snapshot.rulesActive = requests.rulesActive
         snapshot.connectionsActive = Int64(stats.connections.load(ordering: .relaxed))
         snapshot.executions = counters.executionSnapshot()
         snapshot.droppedRecords = droppedTotal

@@ -213,7 +213,7 @@ import Testing
         let peer = silent.accept()
         defer { Glibc.close(peer) }
         _ = Glibc.write(peer, "HTTP/1.1 400 Bad Request\r\n\r\n", 28)
-        #expect(driver.wait(for: [id], within: 5))
+        #expect(driver.wait(for: [id], within: 20))
         #expect(driver.result(id)?.success == false)
         #expect(driver.result(id)?.detail.hasPrefix("redis://127.0.0.1:\(silent.port)/0: redis protocol error: ") == true)
         #expect(driver.openSockets == 0)

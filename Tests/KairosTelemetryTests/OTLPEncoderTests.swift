@@ -26,7 +26,8 @@ import Testing
     @Test func requestSpanRoundTrip() throws {
         var ids = SplitMix64(seed: 7)
         let record = RequestSpanRecord(kind: .removeRule, requestID: Array("r42".utf8), success: false, startNs: 1_000, endNs: 3_500)
-        let bytes: [UInt8] = try encoder.tracesRequest([.request(record)], ids: &ids).serializedBytes()
+        var writer = try OTLPTraceWriter(encoder)
+        let bytes = writer.body([.request(record)], ids: &ids)
         let decoded = try Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest(serializedBytes: bytes)
         #expect(decoded.resourceSpans.count == 1)
         let resource = decoded.resourceSpans[0]
@@ -55,7 +56,8 @@ import Testing
         let failed = ExecutionSpanRecord(
             jobID: Array("job.2".utf8), ruleID: [], runnerKind: "http", success: false, latenessNs: -3, startNs: 10, endNs: 20,
             traceID: Array(repeating: 0xAB, count: 16), spanID: Array(repeating: 0xCD, count: 8))
-        let bytes: [UInt8] = try encoder.tracesRequest([.execution(record), .execution(failed)], ids: &ids).serializedBytes()
+        var writer = try OTLPTraceWriter(encoder)
+        let bytes = writer.body([.execution(record), .execution(failed)], ids: &ids)
         let decoded = try Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest(serializedBytes: bytes)
         let spans = decoded.resourceSpans[0].scopeSpans[0].spans
         #expect(spans.count == 2)

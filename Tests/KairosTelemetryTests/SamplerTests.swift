@@ -25,3 +25,41 @@ import Testing
         #expect(abs(count - Int(ratio * Double(total))) < 1_000)
     }
 }
+
+/// The skip-count sampler must keep each request independently: after a kept request the
+/// next is kept with the same probability as any other, and runs of skips are not fixed.
+@Suite struct SamplerIndependenceTests {
+    @Test(arguments: [0.1, 0.5])
+    func keptAfterKeptIsStillTheRatio(ratio: Double) {
+        var sampler = Sampler(ratio: ratio, seed: 3)
+        var previous = false
+        var afterKept = 0
+        var keptAfterKept = 0
+        for _ in 0..<200_000 {
+            let kept = sampler.next()
+            if previous {
+                afterKept += 1
+                if kept { keptAfterKept += 1 }
+            }
+            previous = kept
+        }
+        // About 20,000 (0.1) or 100,000 (0.5) trials: five standard deviations are well under 0.02.
+        let share = Double(keptAfterKept) / Double(afterKept)
+        #expect(abs(share - ratio) < 0.02, "share \(share)")
+    }
+
+    @Test func gapsVary() {
+        var sampler = Sampler(ratio: 0.01, seed: 11)
+        var gaps = Set<Int>()
+        var gap = 0
+        for _ in 0..<100_000 {
+            if sampler.next() {
+                gaps.insert(gap)
+                gap = 0
+            } else {
+                gap += 1
+            }
+        }
+        #expect(gaps.count > 100)
+    }
+}

@@ -24,6 +24,26 @@ import Testing
         #expect(producer.ring.pop() == record(99))
     }
 
+    /// `dropIfFull` lets the core skip building a record: it counts exactly what `offer` would
+    /// have dropped, and nothing while there is room.
+    @Test func dropIfFullCountsLikeOffer() {
+        let producer = TelemetryProducer(name: "core", capacity: 4)
+        #expect(!producer.dropIfFull())
+        for index in 0..<4 { producer.offer(record(index)) }
+        #expect(producer.dropped == 0)
+        #expect(producer.dropIfFull())
+        #expect(producer.dropIfFull())
+        #expect(producer.dropped == 2)
+        _ = producer.ring.pop()
+        #expect(!producer.dropIfFull())
+        producer.offer(record(4))
+        producer.offer(record(5))
+        #expect(producer.dropped == 3)
+        var drained: [TelemetryRecord] = []
+        producer.ring.drain { drained.append($0) }
+        #expect(drained == [1, 2, 3, 4].map(record))
+    }
+
     @Test func snapshotSumsTheDropsOfEveryProducer() throws {
         let settings = TelemetrySettings(
             endpoint: "http://127.0.0.1:9", serviceName: "t", serviceVersion: "0", flushIntervalMs: 1000, sampleRatio: 1,
@@ -36,18 +56,32 @@ import Testing
         #expect(service.snapshot().droppedRecords == 4)
     }
 
-    @Test func requestCountersFollowTheReference() {
-        let counters = TelemetryCounters()
-        counters.recordRequest(.set, success: true)
-        counters.recordRequest(.set, success: false)
-        counters.recordRequest(.remove, success: true)
-        counters.recordRequest(.ruleSet, success: true)
-        counters.recordRequest(.ruleSet, success: true)
-        counters.recordRequest(.removeRule, success: true)
-        counters.recordRequest(.removeRule, success: false)
-        counters.recordRequest(.get, success: true)
-        #expect(counters.jobsScheduled.load(ordering: .relaxed) == 1)
-        #expect(counters.jobsRemoved.load(ordering: .relaxed) == 1)
-        #expect(counters.rulesActive.load(ordering: .relaxed) == 1)
+    /// The request instruments come from the core's request counts: `ok` SETs and REMOVEs of
+    /// both protocols, `ok` RULE SETs minus `ok` REMOVERULEs; errors and reads count for nothing.
+    @Test func requestInstrumentsFollowTheReference() {
+        let stats = ServerStats()
+        func bump(_ protocolIndex: Int, _ label: String, failed: Bool = false, times: Int = 1) {
+            let command = RequestCountLayout.commands.firstIndex(of: label)!
+            let slot = RequestCountLayout.slot(protocol: protocolIndex, command: command) + (failed ? 1 : 0)
+            for _ in 0..<times { stats.requests.increment(slot) }
+        }
+        bump(0, "set", times: 2)
+        bump(1, "set")
+        bump(0, "set", failed: true)
+        bump(0, "remove")
+        bump(0, "remove", failed: true)
+        bump(0, "ruleset", times: 2)
+        bump(1, "ruleset")
+        bump(0, "removerule")
+        bump(0, "removerule", failed: true)
+        bump(0, "get", times: 5)
+        bump(1, "getrule")
+        let instruments = RequestInstruments(counts: stats.requests)
+        #expect(instruments == RequestInstruments(jobsScheduled: 3, jobsRemoved: 1, rulesActive: 2))
+        let settings = TelemetrySettings(
+            endpoint: "http://127.0.0.1:9", serviceName: "t", serviceVersion: "0", flushIntervalMs: 1000, sampleRatio: 1)
+        let service = try? TelemetryService(settings: settings, stats: stats, startedAtNs: 0, logger: Logger(label: "t"))
+        let snapshot = service?.snapshot()
+        #expect(snapshot?.jobsScheduled == 3 && snapshot?.jobsRemoved == 1 && snapshot?.rulesActive == 2)
     }
 }
