@@ -127,7 +127,7 @@ final class RunnerLoop: @unchecked Sendable {
             // A push that happened before `arm` did not ring: look again before sleeping. If
             // there is more to do, still poll (without sleeping) so that a steady stream of
             // submissions cannot keep exited children from being reaped.
-            let busy = network.prepareToSleep() || !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
+            let busy = !submissions.isEmpty || (lifecycle.acceptsWork && stop.graceMs != nil)
             // Whatever outcomes the core was not rung for go out before this thread may sleep.
             if !busy { signalOutcomes() }
             var ready: [(events: UInt32, token: UInt64)] = []

@@ -25,20 +25,9 @@ public protocol NetworkClient: AnyObject {
     /// Called once `nextWakeup` has passed.
     func tick(now: Int64)
 
-    /// The runner thread is about to sleep in epoll. A client whose results arrive from
-    /// threads of its own through doorbells that ring only when armed (`Doorbell.ring`) arms
-    /// them here, then returns true if results already arrived (the loop then polls instead of
-    /// sleeping, and `nextWakeup` must have asked for a `tick`).
-    func prepareToSleep() -> Bool
-
     /// The runner thread is exiting: every call was finished or cancelled. Close every
     /// connection and join any thread the client started.
     func close()
-}
-
-extension NetworkClient {
-    /// Clients whose doorbells ring unconditionally (or that have none) have nothing to arm.
-    func prepareToSleep() -> Bool { false }
 }
 
 /// What a client calls when a call ends: the call's id and the result.

@@ -34,7 +34,7 @@ public struct NetworkClientFactory: Sendable {
     /// The clients this build has. nil = the kind is not available: its runs end `failed`.
     public static let standard = NetworkClientFactory { kind, context in
         switch kind {
-        case .http: try HTTPWorkers(context: context)
+        case .http: try HTTPClient(context: context)
         case .redis: RedisClient(context)
         case .amqp: try AMQPClient(context)
         }

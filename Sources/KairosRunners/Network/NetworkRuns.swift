@@ -125,14 +125,6 @@ final class NetworkRuns {
         return nearest
     }
 
-    /// The runner thread is about to sleep: true if a client already has results waiting
-    /// (see `NetworkClient.prepareToSleep`).
-    func prepareToSleep() -> Bool {
-        var ready = false
-        for case let client? in clients where client.prepareToSleep() { ready = true }
-        return ready
-    }
-
     /// Runs due client timers, then gives up on runs past their deadline.
     func tick(now: Int64) {
         for case let client? in clients {
