@@ -1,5 +1,3 @@
-import KairosProtocol
-
 /// Handles kept in ascending order of their keys, so QUERY walks only the jobs under its prefix.
 ///
 /// A two-level sorted array: chunks of at most `chunkLimit` handles, each chunk sorted and all
